@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs whatever psys needs that this Debian/Ubuntu machine lacks (with
+# apt-get, only when something is missing), then runs make with the given
+# targets:   sudo ./build.sh run     sudo ./build.sh test
+set -eu
+cd "$(dirname "$0")"
+
+# What each kind of work needs, as Debian package names.
+BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev"
+BPF_PKGS="clang llvm libbpf-dev"
+TEST_PKGS="libxml2-utils chromium zstd procps util-linux"
+BENCH_PKGS="linux-perf valgrind hyperfine"
+
+want="$BUILD_PKGS $BPF_PKGS"
+for target in "$@"; do
+	case $target in
+	test|check) want="$want $TEST_PKGS" ;;
+	bench) want="$want $TEST_PKGS $BENCH_PKGS" ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+# bpftool is its own package on Debian; Ubuntu ships it in linux-tools.
+command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] ||
+	missing="$missing bpftool"
+
+if [ -n "$missing" ]; then
+	echo "build.sh: installing:$missing" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: need root to install packages (run with sudo)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	if ! apt-get install -y -qq --no-install-recommends $missing >&2; then
+		# Ubuntu: bpftool lives in the kernel's linux-tools packages.
+		missing=$(echo "$missing" | sed 's/ bpftool//')
+		apt-get install -y -qq --no-install-recommends $missing \
+			linux-tools-common "linux-tools-$(uname -r)" >&2
+	fi
+fi
+
+BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
+exec make -j"$(nproc)" BPFTOOL="$BPFTOOL" "$@"
