@@ -1,0 +1,342 @@
+/* psys-watch: polls /proc/stat and writes one trigger line (lib/trigger.h)
+ * on stdout for every poll in which a CPU's sys % is at or above the gate.
+ * It never records anything itself: psys-record reads its lines. */
+#include "cpulist.h"
+#include "procstat.h"
+#include "trigger.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "psys-watch"
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 86400.0
+
+enum { OPT_IRQ = 256, OPT_ONCE };
+
+struct opts {
+	double interval;	/* seconds */
+	double gate;		/* percent */
+	struct cpulist cpus;	/* empty: all */
+	int irq, once, verbose;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: " PROG " [-i SECONDS] [-g PERCENT] [-C CPUS] [--irq] [--once] [-v]\n"
+"Watches per-CPU sys time in /proc/stat and writes one JSON trigger line on\n"
+"stdout for each poll in which a CPU's sys %% is at or above the gate\n"
+"(format: lib/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
+"\n"
+"  -i, --interval SECONDS  poll every SECONDS (default 3; 0.1 to 86400)\n"
+"  -g, --gate PERCENT      trigger at this sys %% or above (default 10)\n"
+"  -C, --cpus LIST         watch only these CPUs, e.g. 0-3,7 (default all)\n"
+"      --irq               count irq and softirq time as sys\n"
+"      --once              exit after the first trigger\n"
+"  -v, --verbose           every poll's per-CPU figures to stderr\n"
+"  -h, --help              this help\n"
+"  -V, --version           the version\n"
+"\n"
+"sys %% is a CPU's change in system time over the change in its total time\n"
+"between two polls. Exit status: 0 ok (also on SIGINT, SIGTERM or a closed\n"
+"stdout), 1 failure, 2 usage error.\n");
+}
+
+static int parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "gate", required_argument, NULL, 'g' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "irq", no_argument, NULL, OPT_IRQ },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "i:g:C:vhV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_double(optarg, INTERVAL_MIN, INTERVAL_MAX,
+					 &o->interval)) {
+				fprintf(stderr, PROG ": bad interval '%s': want "
+					"seconds from 0.1 to 86400\n", optarg);
+				return 2;
+			}
+			break;
+		case 'g':
+			if (parse_double(optarg, 0, 100, &o->gate)) {
+				fprintf(stderr, PROG ": bad gate '%s': want a "
+					"percentage from 0 to 100\n", optarg);
+				return 2;
+			}
+			break;
+		case 'C':
+			cpulist_free(&o->cpus);
+			if ((err = cpulist_parse(optarg, &o->cpus))) {
+				fprintf(stderr, PROG ": bad cpu list '%s': %s\n",
+					optarg, strerror(-err));
+				return 2;
+			}
+			break;
+		case OPT_IRQ: o->irq = 1; break;
+		case OPT_ONCE: o->once = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf(PROG " " PSYS_VERSION "\n"); return 0;
+		default:
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A snapshot and the instants it stands for, read just before it so that
+ * mono is never later than the counters. */
+static int snapshot(struct procstat *ps, int64_t *mono, int64_t *wall)
+{
+	int err;
+
+	*mono = clock_ns(CLOCK_MONOTONIC);
+	*wall = clock_ns(CLOCK_REALTIME);
+	if ((err = procstat_read(ps, NULL)))
+		fprintf(stderr, PROG ": cannot read '/proc/stat': %s\n",
+			strerror(-err));
+	return err;
+}
+
+static int watched(const struct opts *o, int cpu)
+{
+	return o->cpus.n == 0 || cpulist_has(&o->cpus, cpu);
+}
+
+/* Sleeps until the absolute CLOCK_MONOTONIC time T: polls stay on a fixed
+ * grid however long each one takes. Returns early only when told to stop. */
+static void sleep_until(int64_t t)
+{
+	struct timespec ts = { t / 1000000000, t % 1000000000 };
+
+	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+					NULL) == EINTR)
+		;
+}
+
+/* True once nobody can read stdout any more (a pipe whose reader exited):
+ * then there is no one to trigger, even if nothing is hot enough to write. */
+static int stdout_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static void print_table(const struct opts *o, const struct procstat_figure *f,
+			int n, int64_t wall, double secs, unsigned long poll)
+{
+	time_t sec = wall / 1000000000;
+	char when[32] = "?";
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(stderr, PROG ": poll %lu at %s.%03d over %.3f s, gate %g%%%s\n",
+		poll, when, (int)(wall % 1000000000 / 1000000), secs, o->gate,
+		o->irq ? ", sys includes irq+softirq" : "");
+	fprintf(stderr, "%6s %7s %10s %11s\n", "cpu", "sys%", "sys-ticks",
+		"total-ticks");
+	for (int i = 0; i < n; i++) {
+		if (!watched(o, f[i].cpu))
+			continue;
+		switch (f[i].state) {
+		case PROCSTAT_OK:
+			fprintf(stderr, "%6d %7.2f %10llu %11llu%s\n", f[i].cpu,
+				f[i].sys_pct, f[i].dsys, f[i].dtotal,
+				f[i].sys_pct >= o->gate ? "  HOT" : "");
+			break;
+		case PROCSTAT_NEW:
+			fprintf(stderr, "%6d %7s  new: baseline only\n", f[i].cpu, "-");
+			break;
+		case PROCSTAT_NOTIME:
+			fprintf(stderr, "%6d %7s  no time counted\n", f[i].cpu, "-");
+			break;
+		case PROCSTAT_BACKWARDS:
+			fprintf(stderr, "%6d %7s  counters went back\n", f[i].cpu, "-");
+			break;
+		}
+	}
+}
+
+/* Writes LINE and a newline and flushes. Returns 0, 1 if the reader has
+ * gone (a quiet exit), or -1 after saying why it failed. */
+static int emit(const char *line)
+{
+	if (fputs(line, stdout) != EOF && putchar('\n') != EOF &&
+	    fflush(stdout) == 0)
+		return 0;
+	if (errno == EPIPE)
+		return 1;
+	fprintf(stderr, PROG ": cannot write to standard output: %s\n",
+		strerror(errno));
+	return -1;
+}
+
+static void warn_missing(const struct opts *o, const struct procstat *ps)
+{
+	for (int i = 0; i < o->cpus.n; i++)
+		if (procstat_find(ps, o->cpus.cpus[i]) < 0)
+			fprintf(stderr, PROG ": cpu %d is not online; watching "
+				"for it\n", o->cpus.cpus[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .interval = 3, .gate = 10 };
+	struct procstat snaps[2] = { { 0 } }, *prev = &snaps[0], *cur = &snaps[1];
+	struct procstat_figure *figs = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	size_t figcap = 0;
+	int64_t step, next, prev_mono, mono, wall;
+	unsigned long polls = 0;
+	int ret = 1, gone = 0, n, err;
+
+	if ((ret = parse_opts(argc, argv, &o)) >= 0)
+		goto cleanup;
+	ret = 1;
+	/* No SA_RESTART: the signal must cut the sleep short. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe shows up as EPIPE, which ends us quietly. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	step = llround(o.interval * 1e9);
+	if (snapshot(prev, &prev_mono, &wall))
+		goto cleanup;
+	warn_missing(&o, prev);
+	next = prev_mono;
+	while (!stop) {
+		struct trigger t = { 0 };
+		char *line = NULL;
+		int64_t now;
+
+		next += step;
+		now = clock_ns(CLOCK_MONOTONIC);
+		/* Stopped (SIGSTOP, a debugger) past a poll: skip the missed
+		 * ones rather than firing them back to back. */
+		if (next < now)
+			next += (now - next) / step * step + step;
+		sleep_until(next);
+		if (stop || stdout_gone())
+			break;
+		if (snapshot(cur, &mono, &wall))
+			goto cleanup;
+		polls++;
+		if ((n = procstat_delta(prev, cur, o.irq, &figs, &figcap)) < 0) {
+			fprintf(stderr, PROG ": %s\n", strerror(-n));
+			goto cleanup;
+		}
+		if (o.verbose)
+			print_table(&o, figs, n, wall, (mono - prev_mono) / 1e9,
+				    polls);
+		t.wall_ns = wall;
+		t.mono_ns = mono;
+		t.mono_start_ns = prev_mono;
+		t.gate = o.gate;
+		t.irq = o.irq;
+		err = 0;
+		for (int i = 0; i < n && !err; i++)
+			if (figs[i].state == PROCSTAT_OK &&
+			    figs[i].sys_pct >= o.gate && watched(&o, figs[i].cpu))
+				err = trigger_add_cpu(&t, figs[i].cpu,
+						      figs[i].sys_pct);
+		if (!err && t.nhot)
+			err = trigger_format(&t, &line);
+		trigger_free(&t);
+		if (err) {
+			fprintf(stderr, PROG ": cannot make a trigger: %s\n",
+				strerror(-err));
+			goto cleanup;
+		}
+		if (line) {
+			err = emit(line);
+			free(line);
+			if (err < 0)
+				goto cleanup;
+			gone = err > 0;
+			if (gone || o.once)
+				break;
+		}
+		prev_mono = mono;
+		struct procstat *tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	ret = 0;
+cleanup:
+	/* Exit 0 only if everything written reached stdout; a reader that
+	 * went away is not a failure of ours. */
+	if (ret == 0 && !gone) {
+		int bad = ferror(stdout);
+
+		errno = 0;
+		if ((fclose(stdout) || bad) && errno != EPIPE) {
+			fprintf(stderr, PROG ": cannot write to standard "
+				"output: %s\n", errno ? strerror(errno) :
+				"write error");
+			ret = 1;
+		}
+	}
+	free(figs);
+	procstat_free(&snaps[0]);
+	procstat_free(&snaps[1]);
+	cpulist_free(&o.cpus);
+	return ret;
+}

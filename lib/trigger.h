@@ -1,0 +1,97 @@
+/* Trigger lines: what psys-watch writes when CPUs run hot and psys-record
+ * reads to start (or extend) a capture. One JSON object per line (JSON
+ * Lines), UTF-8, no newline inside, written and flushed whole. Example:
+ *
+ *   {"type":"psys-trigger","version":1,
+ *    "time":"2026-11-26T10:15:04.123+01:00","wall_ns":1795684504123456789,
+ *    "mono_ns":523456789012,"mono_start_ns":522456123456,
+ *    "interval":1.000665556,"gate":10.0,"irq":false,
+ *    "hot":[{"cpu":1,"sys":97.53},{"cpu":3,"sys":12.0}]}
+ *
+ * (shown on several lines here; it is one line on the wire). Fields:
+ *   type          "psys-trigger"
+ *   version       1. Fields may be added without changing it; readers
+ *                 ignore fields they do not know. It changes only when a
+ *                 field changes meaning or disappears, and readers reject
+ *                 versions they do not know.
+ *   time          CLOCK_REALTIME of the poll that found the heat, local time
+ *                 in ISO 8601 with milliseconds and UTC offset; for humans.
+ *   wall_ns       the same instant as integer ns since the Unix epoch (the
+ *                 reader's source of truth, e.g. for file names).
+ *   mono_ns       CLOCK_MONOTONIC (ns) of the poll that found the heat: read
+ *                 immediately before /proc/stat was read at that poll.
+ *   mono_start_ns CLOCK_MONOTONIC (ns) of the previous poll, taken the same
+ *                 way: the start of the measured interval. Heat reported by
+ *                 this line happened in [mono_start_ns, mono_ns]. The kernel
+ *                 counts CPU time in ticks of 1/USER_HZ (10 ms), so either
+ *                 edge may be off by one tick: a reader that wants the whole
+ *                 interval should reach a tick further back.
+ *   interval      (mono_ns - mono_start_ns) / 1e9, rounded to 1 us: the time
+ *                 the figures were measured over (not the nominal -i).
+ *   gate          the sys % threshold (0..100).
+ *   irq           true if irq and softirq time were counted as sys.
+ *   hot           the CPUs at or above the gate, ascending by cpu, none
+ *                 twice, at least one: cpu (0..CPULIST_MAX_CPU) and sys
+ *                 (that CPU's sys % over the interval, 0..100, rounded to
+ *                 0.01).
+ * Clocks: CLOCK_MONOTONIC is the clock of perf/BPF sample times
+ * (bpf_ktime_get_ns), so a recorder can compare the two directly. */
+#ifndef PSYS_TRIGGER_H
+#define PSYS_TRIGGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRIGGER_TYPE "psys-trigger"
+#define TRIGGER_VERSION 1
+
+struct trigger_cpu {
+	int cpu;
+	double sys_pct;
+};
+
+struct trigger {
+	int64_t wall_ns;	/* CLOCK_REALTIME, ns since the epoch */
+	int64_t mono_ns;	/* CLOCK_MONOTONIC of the hot poll */
+	int64_t mono_start_ns;	/* CLOCK_MONOTONIC of the poll before it */
+	double interval;	/* seconds; see the header comment */
+	double gate;		/* percent */
+	int irq;		/* irq+softirq counted as sys */
+	struct trigger_cpu *hot; /* ascending by cpu; owned */
+	int nhot;
+};
+
+/* Adds a hot CPU to T, keeping the list ascending; replaces the figure if
+ * CPU is already there. Returns 0, -ERANGE (cpu out of 0..CPULIST_MAX_CPU)
+ * or -ENOMEM. */
+int trigger_add_cpu(struct trigger *t, int cpu, double sys_pct);
+
+/* Formats T as one trigger line, without the newline, into a string the
+ * caller frees. The "time" field is T->wall_ns in the local time zone;
+ * interval is derived from the two monotonic times (T->interval is not
+ * used). Returns 0; -EINVAL if T would not parse back (no hot CPUs, values
+ * out of range, mono_start_ns >= mono_ns); -ENOMEM. */
+int trigger_format(const struct trigger *t, char **out);
+
+/* Parses LINE (LEN bytes, a trailing newline allowed; it is untrusted
+ * input) into T, which must be zeroed or freed. Returns:
+ *   0        a trigger: every field above present and valid; unknown
+ *            fields ignored; interval taken as written.
+ *   -ENOMSG  not a trigger this reader understands: not JSON, not an
+ *            object, another type or version, a missing field, a field
+ *            of the wrong type or out of range, a duplicated key or CPU,
+ *            NaN or infinities, or a line over TRIGGER_LINE_MAX. Skip it.
+ *   -ENOMEM  out of memory.
+ * If ERR is not NULL it receives a one-line reason (ERRLEN bytes) on
+ * failure, e.g. "field 'gate': not a number in 0..100"; it quotes nothing
+ * from the line. T is untouched on failure. */
+int trigger_parse(const char *line, size_t len, struct trigger *t, char *err,
+		  size_t errlen);
+
+/* Longest line trigger_parse accepts: room for every possible CPU hot. */
+#define TRIGGER_LINE_MAX (8u << 20)
+
+/* Frees what T owns and zeroes it; T may be NULL. */
+void trigger_free(struct trigger *t);
+
+#endif
