@@ -1,0 +1,71 @@
+/* Kernel symbol tables: parsed from /proc/kallsyms text (or a saved copy,
+ * plain, gzip or zstd), or built symbol by symbol from a .psys file; sorted
+ * once, then looked up by address with a binary search. */
+#ifndef PSYS_KSYMS_H
+#define PSYS_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* kallsyms gives no sizes: a symbol ends where the next one starts, but
+ * never more than this far from its start (the last symbol of a module is
+ * followed by another module, or by nothing). */
+#define KSYMS_MAX_IMPLICIT_SIZE (256u << 10)
+
+struct ksym {
+	uint64_t addr;
+	uint64_t end;		/* exclusive */
+	const char *name;
+	const char *module;	/* NULL for the core kernel */
+	char type;		/* kallsyms type letter */
+};
+
+struct ksyms;
+
+/* An empty table. NULL with errno set on failure. */
+struct ksyms *ksyms_new(void);
+
+/* Parses kallsyms text (BUF, LEN; need not be terminated) into KS. Lines
+ * that do not parse are skipped and counted (ksyms_bad_lines). Returns 0 or
+ * -ENOMEM. Call ksyms_finish before looking anything up. */
+int ksyms_parse(struct ksyms *ks, const char *buf, size_t len);
+
+/* Reads PATH ("/proc/kallsyms" or a saved copy; gzip and zstd copies are
+ * recognised by their magic) into a finished table. NULL with errno set:
+ * ENOENT etc. from open, EBADMSG for bad compression, ENODATA when every
+ * address is zero (kallsyms hidden from this user by kptr_restrict). */
+struct ksyms *ksyms_load(const char *path);
+
+/* Adds one symbol. END 0 means "up to the next symbol". NAME and MODULE
+ * (may be NULL) are copied. Returns 0 or -ENOMEM. */
+int ksyms_add(struct ksyms *ks, uint64_t addr, uint64_t end, const char *name,
+	      size_t name_len, const char *module, size_t module_len,
+	      char type);
+
+/* Sorts the table and fills in implicit ends. Returns 0 or -ENOMEM. */
+int ksyms_finish(struct ksyms *ks);
+
+/* The text symbol covering ADDR, or NULL. Where several symbols share an
+ * address the global function name wins. Data symbols and the end-of-text
+ * markers (_etext, _einittext) are bounds, never results. The pointer stays
+ * valid until ksyms_free. */
+const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr);
+
+/* The first symbol named NAME (linear: for a handful of look-ups), or NULL. */
+const struct ksym *ksyms_find(const struct ksyms *ks, const char *name);
+
+/* How many symbols are named NAME. */
+size_t ksyms_count_name(const struct ksyms *ks, const char *name);
+
+/* Number of symbols, and symbol I in address order (after ksyms_finish). */
+size_t ksyms_count(const struct ksyms *ks);
+const struct ksym *ksyms_at(const struct ksyms *ks, size_t i);
+
+size_t ksyms_bad_lines(const struct ksyms *ks);
+
+void ksyms_free(struct ksyms *ks);
+
+/* Non-zero for kallsyms type letters of code (t, T, w, W). */
+int ksyms_is_text(char type);
+
+#endif

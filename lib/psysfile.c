@@ -1,0 +1,1105 @@
+/* The .psys container: writer and reader. See psysfile.h for the API and
+ * docs/FORMAT.md for the bytes. */
+#include "psysfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "buf.h"
+#include "hmap.h"
+
+static const unsigned char file_magic[8] = { 0x89, 'P', 'S', 'Y', 'S', '\r', '\n', 0x1a };
+#define FILE_HDR_SIZE 16
+static const unsigned char rec_sync[4] = { 'P', 'S', 'Y', 'R' };
+#define REC_HDR_SIZE 20
+enum { REC_HEADER = 1, REC_DATA = 2, REC_TRAILER = 3 };
+#define REC_ZSTD 0x1
+#define MAX_PAYLOAD (64u << 20)
+#define MAX_RAW (256u << 20)
+enum { SEC_THREADS = 1, SEC_SYMBOLS = 2, SEC_STACKS = 3, SEC_SAMPLES = 4 };
+enum { COL_TIME, COL_CPU, COL_THREAD, COL_STACK, COL_FLAGS, NCOLS };
+/* A record holds at most this many samples, so memory stays bounded even
+ * when the caller flushes late. */
+#define FLUSH_SAMPLES 65536
+#define MAX_CPU 65535
+
+static void put_le16(unsigned char *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
+static uint16_t get_le16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The record header checks itself (bytes 0-5 and 8-19, low 16 bits of a
+ * CRC-32), so a damaged length is caught before it is trusted. */
+static uint16_t rec_hdr_check(const unsigned char *h)
+{
+	uLong c = crc32(0, h, 6);
+
+	return (uint16_t)crc32(c, h + 8, REC_HDR_SIZE - 8);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+struct thread {
+	uint32_t pid, tid;
+	char *comm;
+};
+
+struct psysfile_writer {
+	int fd, dirfd, sync, level, finished;
+	uint64_t offset;	/* end of the last complete record */
+	const struct ksyms *ksyms;
+	ZSTD_CCtx *cctx;
+
+	struct thread *threads;
+	uint32_t nthreads, threads_cap, threads_new;
+	struct hmap thread_map;
+
+	uint64_t *frames;	/* every stack's frames, end to end */
+	size_t nframes, frames_cap;
+	uint64_t *stack_off;
+	uint32_t *stack_len;
+	uint32_t nstacks, stacks_cap, stacks_new;
+	struct hmap stack_map;
+
+	struct hmap sym_done;	/* symbol start address -> emitted */
+	uint64_t nsymbols;
+
+	struct buf col[NCOLS];
+	uint32_t npending;
+	uint64_t base_time;
+	uint64_t *cpu_last;	/* per CPU: time of its previous sample */
+	uint32_t *cpu_gen;	/* ...valid when equal to gen */
+	size_t ncpu;
+	uint32_t gen;
+
+	struct buf raw, sec, out;
+	uint64_t samples, bytes;
+};
+
+void psysfile_set_level(struct psysfile_writer *w, int level)
+{
+	w->level = level;
+}
+
+void psysfile_set_sync(struct psysfile_writer *w, int on)
+{
+	w->sync = on;
+}
+
+uint64_t psysfile_samples(const struct psysfile_writer *w)
+{
+	return w->samples;
+}
+
+uint64_t psysfile_bytes(const struct psysfile_writer *w)
+{
+	return w->bytes;
+}
+
+uint64_t psysfile_stacks(const struct psysfile_writer *w)
+{
+	return w->nstacks;
+}
+
+uint64_t psysfile_symbols(const struct psysfile_writer *w)
+{
+	return w->nsymbols;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t k = write(fd, s, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Appends one record. On failure cuts the file back to the last complete
+ * record, so a full disk never leaves half a record behind. */
+static int write_record(struct psysfile_writer *w, int type, int flags,
+			const void *payload, size_t len, size_t raw_len)
+{
+	unsigned char h[REC_HDR_SIZE];
+	int err;
+
+	memcpy(h, rec_sync, 4);
+	h[4] = type;
+	h[5] = flags;
+	put_le32(h + 8, len);
+	put_le32(h + 12, raw_len);
+	put_le32(h + 16, crc32(0, payload, len));
+	put_le16(h + 6, rec_hdr_check(h));
+	if ((err = write_all(w->fd, h, sizeof(h))) ||
+	    (err = write_all(w->fd, payload, len))) {
+		if (ftruncate(w->fd, w->offset) == 0)
+			lseek(w->fd, w->offset, SEEK_SET);
+		return err;
+	}
+	w->offset += sizeof(h) + len;
+	w->bytes = w->offset;
+	if (w->sync && fdatasync(w->fd))
+		return -errno;
+	return 0;
+}
+
+static int write_json(struct psysfile_writer *w, int type, const json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = write_record(w, type, 0, s, strlen(s), strlen(s));
+	free(s);
+	return err;
+}
+
+int psysfile_create(int dirfd, const char *path, const json_t *header,
+		    const struct ksyms *ksyms, struct psysfile_writer **out)
+{
+	struct psysfile_writer *w = calloc(1, sizeof(*w));
+	unsigned char fh[FILE_HDR_SIZE] = { 0 };
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = -1;
+	w->sync = 1;
+	w->level = 6;
+	w->ksyms = ksyms;
+	w->cctx = ZSTD_createCCtx();
+	if (!w->cctx) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	/* Kernel addresses defeat KASLR: owner-only, and never through a
+	 * link someone planted. */
+	w->fd = openat(dirfd, path,
+		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	memcpy(fh, file_magic, 8);
+	put_le16(fh + 8, PSYSFILE_VERSION_MAJOR);
+	put_le16(fh + 10, PSYSFILE_VERSION_MINOR);
+	if ((err = write_all(w->fd, fh, sizeof(fh))))
+		goto fail_unlink;
+	w->offset = sizeof(fh);
+	if ((err = write_json(w, REC_HEADER, header)))
+		goto fail_unlink;
+	*out = w;
+	return 0;
+
+fail_unlink:
+	/* Nothing worth keeping was written: do not leave a stub behind. */
+	unlinkat(dirfd, path, 0);
+fail:
+	psysfile_writer_free(w);
+	return err;
+}
+
+struct thread_key {
+	const struct psysfile_writer *w;
+	uint32_t pid, tid;
+	const char *comm;
+};
+
+static int thread_eq(const void *ctx, uint32_t id)
+{
+	const struct thread_key *k = ctx;
+	const struct thread *t = &k->w->threads[id];
+
+	return t->pid == k->pid && t->tid == k->tid && strcmp(t->comm, k->comm) == 0;
+}
+
+static int64_t thread_id(struct psysfile_writer *w, const struct psysfile_sample *s)
+{
+	const char *comm = s->comm ? s->comm : "";
+	struct thread_key k = { w, s->pid, s->tid, comm };
+	uint64_t h = hash_bytes(comm, strlen(comm), (uint64_t)s->pid << 32 | s->tid);
+	uint32_t id = hmap_get(&w->thread_map, h, thread_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (w->nthreads == w->threads_cap) {
+		uint32_t cap = w->threads_cap ? w->threads_cap * 2 : 256;
+		struct thread *t = realloc(w->threads, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		w->threads = t;
+		w->threads_cap = cap;
+	}
+	struct thread *t = &w->threads[w->nthreads];
+	t->pid = s->pid;
+	t->tid = s->tid;
+	t->comm = strdup(comm);
+	if (!t->comm || hmap_put(&w->thread_map, h, w->nthreads)) {
+		free(t->comm);
+		return -ENOMEM;
+	}
+	return w->nthreads++;
+}
+
+struct stack_key {
+	const struct psysfile_writer *w;
+	const uint64_t *frames;
+	uint32_t n;
+};
+
+static int stack_eq(const void *ctx, uint32_t id)
+{
+	const struct stack_key *k = ctx;
+
+	return k->w->stack_len[id] == k->n &&
+	       memcmp(k->w->frames + k->w->stack_off[id], k->frames,
+		      k->n * sizeof(uint64_t)) == 0;
+}
+
+static int64_t stack_id(struct psysfile_writer *w, const uint64_t *frames, uint32_t n)
+{
+	struct stack_key k = { w, frames, n };
+	uint64_t h = hash_u64s(frames, n, 0);
+	uint32_t id = hmap_get(&w->stack_map, h, stack_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (w->nstacks == w->stacks_cap) {
+		uint32_t cap = w->stacks_cap ? w->stacks_cap * 2 : 1024;
+		uint64_t *off = realloc(w->stack_off, cap * sizeof(*off));
+		if (!off)
+			return -ENOMEM;
+		w->stack_off = off;
+		uint32_t *len = realloc(w->stack_len, cap * sizeof(*len));
+		if (!len)
+			return -ENOMEM;
+		w->stack_len = len;
+		w->stacks_cap = cap;
+	}
+	if (w->frames_cap - w->nframes < n) {
+		size_t cap = w->frames_cap ? w->frames_cap : 16384;
+		while (cap - w->nframes < n)
+			cap *= 2;
+		uint64_t *f = realloc(w->frames, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		w->frames = f;
+		w->frames_cap = cap;
+	}
+	memcpy(w->frames + w->nframes, frames, n * sizeof(uint64_t));
+	w->stack_off[w->nstacks] = w->nframes;
+	w->stack_len[w->nstacks] = n;
+	if (hmap_put(&w->stack_map, h, w->nstacks))
+		return -ENOMEM;
+	w->nframes += n;
+	return w->nstacks++;
+}
+
+int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
+{
+	int64_t tid, sid = -1;
+	uint64_t prev;
+	int err;
+
+	if (s->cpu > MAX_CPU || s->nframes > PSYSFILE_MAX_FRAMES)
+		return -EINVAL;
+	if ((tid = thread_id(w, s)) < 0)
+		return (int)tid;
+	if (s->nframes && (sid = stack_id(w, s->frames, s->nframes)) < 0)
+		return (int)sid;
+	if (s->cpu >= w->ncpu) {
+		size_t n = s->cpu + 1;
+		uint64_t *last = realloc(w->cpu_last, n * sizeof(*last));
+		if (!last)
+			return -ENOMEM;
+		w->cpu_last = last;
+		uint32_t *gen = realloc(w->cpu_gen, n * sizeof(*gen));
+		if (!gen)
+			return -ENOMEM;
+		memset(gen + w->ncpu, 0xff, (n - w->ncpu) * sizeof(*gen));
+		w->cpu_gen = gen;
+		w->ncpu = n;
+	}
+	if (w->npending == 0)
+		w->base_time = s->time_ns;
+	/* Times as the step from the same CPU's previous sample: each CPU
+	 * ticks at the sampling period, so steps repeat and compress. */
+	prev = w->cpu_gen[s->cpu] == w->gen ? w->cpu_last[s->cpu] : w->base_time;
+	w->cpu_gen[s->cpu] = w->gen;
+	w->cpu_last[s->cpu] = s->time_ns;
+	buf_put_svarint(&w->col[COL_TIME], (int64_t)(s->time_ns - prev));
+	buf_put_varint(&w->col[COL_CPU], s->cpu);
+	buf_put_varint(&w->col[COL_THREAD], (uint64_t)tid);
+	buf_put_varint(&w->col[COL_STACK], (uint64_t)(sid + 1));
+	buf_put_varint(&w->col[COL_FLAGS], s->flags);
+	for (int c = 0; c < NCOLS; c++)
+		if (w->col[c].err)
+			return w->col[c].err;
+	w->npending++;
+	w->samples++;
+	if (w->npending >= FLUSH_SAMPLES && (err = psysfile_flush(w)))
+		return err;
+	return 0;
+}
+
+/* Appends section TAG with the body in w->sec to w->raw. */
+static void put_section(struct psysfile_writer *w, int tag)
+{
+	buf_put_varint(&w->raw, tag);
+	buf_put_bytes(&w->raw, w->sec.data, w->sec.len);
+	if (w->sec.err)
+		w->raw.err = w->sec.err;
+	buf_reset(&w->sec);
+}
+
+/* The symbols that the stacks new in this record are the first to use. */
+static int encode_symbols(struct psysfile_writer *w)
+{
+	uint64_t count = 0, prev = 0;
+	struct buf body = { 0 };
+
+	if (!w->ksyms)
+		return 0;
+	for (uint32_t id = w->stacks_new; id < w->nstacks; id++) {
+		const uint64_t *f = w->frames + w->stack_off[id];
+
+		for (uint32_t i = 0; i < w->stack_len[id]; i++) {
+			const struct ksym *k = ksyms_lookup(w->ksyms, f[i]);
+
+			if (!k || hmap_get(&w->sym_done, k->addr, NULL, NULL) != HMAP_NONE)
+				continue;
+			if (hmap_put(&w->sym_done, k->addr, 0)) {
+				buf_free(&body);
+				return -ENOMEM;
+			}
+			buf_put_svarint(&body, (int64_t)(k->addr - prev));
+			buf_put_varint(&body, k->end - k->addr);
+			buf_put_bytes(&body, k->name, strlen(k->name));
+			buf_put_bytes(&body, k->module ? k->module : "",
+				      k->module ? strlen(k->module) : 0);
+			buf_put_u8(&body, (uint8_t)k->type);
+			prev = k->addr;
+			count++;
+		}
+	}
+	if (count) {
+		buf_put_varint(&w->sec, count);
+		buf_put(&w->sec, body.data, body.len);
+		if (body.err)
+			w->sec.err = body.err;
+		put_section(w, SEC_SYMBOLS);
+		w->nsymbols += count;
+	}
+	buf_free(&body);
+	return w->raw.err;
+}
+
+int psysfile_flush(struct psysfile_writer *w)
+{
+	int err;
+
+	if (w->npending == 0)
+		return 0;
+	if (w->fd < 0)
+		return -EBADF;
+	buf_reset(&w->raw);
+	if (w->threads_new < w->nthreads) {
+		buf_put_varint(&w->sec, w->nthreads - w->threads_new);
+		for (uint32_t i = w->threads_new; i < w->nthreads; i++) {
+			buf_put_varint(&w->sec, w->threads[i].pid);
+			buf_put_varint(&w->sec, w->threads[i].tid);
+			buf_put_bytes(&w->sec, w->threads[i].comm,
+				      strlen(w->threads[i].comm));
+		}
+		put_section(w, SEC_THREADS);
+	}
+	if ((err = encode_symbols(w)))
+		return err;
+	if (w->stacks_new < w->nstacks) {
+		buf_put_varint(&w->sec, w->nstacks - w->stacks_new);
+		for (uint32_t id = w->stacks_new; id < w->nstacks; id++) {
+			const uint64_t *f = w->frames + w->stack_off[id];
+			uint64_t prev = 0;
+
+			buf_put_varint(&w->sec, w->stack_len[id]);
+			for (uint32_t i = 0; i < w->stack_len[id]; i++) {
+				buf_put_svarint(&w->sec, (int64_t)(f[i] - prev));
+				prev = f[i];
+			}
+		}
+		put_section(w, SEC_STACKS);
+	}
+	buf_put_varint(&w->sec, w->npending);
+	buf_put_varint(&w->sec, w->base_time);
+	for (int c = 0; c < NCOLS; c++)
+		buf_put_bytes(&w->sec, w->col[c].data, w->col[c].len);
+	put_section(w, SEC_SAMPLES);
+	if (w->raw.err)
+		return w->raw.err;
+
+	size_t bound = ZSTD_compressBound(w->raw.len);
+	buf_reset(&w->out);
+	if ((err = buf_reserve(&w->out, bound)))
+		return err;
+	ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0);
+	size_t n = ZSTD_compress2(w->cctx, w->out.data, bound, w->raw.data, w->raw.len);
+	if (ZSTD_isError(n))
+		return -EIO;
+	if ((err = write_record(w, REC_DATA, REC_ZSTD, w->out.data, n, w->raw.len)))
+		return err;
+
+	/* Only now are the new threads and stacks on disk. */
+	w->threads_new = w->nthreads;
+	w->stacks_new = w->nstacks;
+	for (int c = 0; c < NCOLS; c++)
+		buf_reset(&w->col[c]);
+	w->npending = 0;
+	w->gen++;
+	return 0;
+}
+
+int psysfile_finish(struct psysfile_writer *w, const json_t *trailer)
+{
+	int err;
+
+	if ((err = psysfile_flush(w)) || (err = write_json(w, REC_TRAILER, trailer)))
+		return err;
+	if (fsync(w->fd))
+		return -errno;
+	err = close(w->fd) ? -errno : 0;
+	w->fd = -1;
+	w->finished = 1;
+	return err;
+}
+
+void psysfile_writer_free(struct psysfile_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	ZSTD_freeCCtx(w->cctx);
+	for (uint32_t i = 0; i < w->nthreads; i++)
+		free(w->threads[i].comm);
+	free(w->threads);
+	hmap_free(&w->thread_map);
+	free(w->frames);
+	free(w->stack_off);
+	free(w->stack_len);
+	hmap_free(&w->stack_map);
+	hmap_free(&w->sym_done);
+	for (int c = 0; c < NCOLS; c++)
+		buf_free(&w->col[c]);
+	free(w->cpu_last);
+	free(w->cpu_gen);
+	buf_free(&w->raw);
+	buf_free(&w->sec);
+	buf_free(&w->out);
+	free(w);
+}
+
+/* ---------------------------------------------------------------- reader */
+
+struct rthread {
+	uint32_t pid, tid;
+	size_t comm;		/* offset in strings */
+};
+
+struct psysfile_reader {
+	unsigned char *data;
+	size_t len, pos;
+
+	json_t *header, *trailer;
+	struct ksyms *ksyms;
+	int ksyms_dirty;
+	ZSTD_DCtx *dctx;
+
+	struct rthread *threads;
+	uint32_t nthreads, threads_cap;
+	struct buf strings;
+	uint64_t *frames;
+	size_t nframes, frames_cap;
+	uint64_t *stack_off;
+	uint32_t *stack_len;
+	uint32_t nstacks, stacks_cap;
+
+	/* The data record being read. */
+	struct buf rec;
+	struct cursor col[NCOLS];
+	uint64_t left, base_time;
+	uint64_t *cpu_last;
+	uint32_t *cpu_gen;
+	size_t ncpu;
+	uint32_t gen;
+
+	struct psysfile_stats stats;
+};
+
+static int add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
+		      const unsigned char *comm, size_t n)
+{
+	if (r->nthreads == r->threads_cap) {
+		uint32_t cap = r->threads_cap ? r->threads_cap * 2 : 256;
+		struct rthread *t = realloc(r->threads, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		r->threads = t;
+		r->threads_cap = cap;
+	}
+	/* A comm is a C string: an embedded NUL ends it. */
+	const unsigned char *nul = memchr(comm, 0, n);
+	if (nul)
+		n = nul - comm;
+	r->threads[r->nthreads].pid = pid;
+	r->threads[r->nthreads].tid = tid;
+	r->threads[r->nthreads].comm = r->strings.len;
+	buf_put(&r->strings, comm, n);
+	buf_put_u8(&r->strings, 0);
+	if (r->strings.err)
+		return r->strings.err;
+	r->nthreads++;
+	return 0;
+}
+
+static int parse_threads(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t count, pid, tid;
+	const unsigned char *comm;
+	size_t n;
+	int err;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	while (count--) {
+		if (cursor_varint(c, &pid) || cursor_varint(c, &tid) ||
+		    cursor_bytes(c, &comm, &n) || pid > UINT32_MAX || tid > UINT32_MAX)
+			return -EBADMSG;
+		if ((err = add_thread(r, pid, tid, comm, n)))
+			return err;
+	}
+	return 0;
+}
+
+static int parse_symbols(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t count, size, prev = 0;
+	int64_t delta;
+	const unsigned char *name, *mod;
+	size_t name_len, mod_len;
+	int err;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	while (count--) {
+		if (cursor_svarint(c, &delta) || cursor_varint(c, &size) ||
+		    cursor_bytes(c, &name, &name_len) ||
+		    cursor_bytes(c, &mod, &mod_len) || cursor_left(c) < 1)
+			return -EBADMSG;
+		char type = (char)*c->p++;
+		uint64_t addr = prev + (uint64_t)delta;
+		prev = addr;
+		/* A symbol needs a name and an extent that does not wrap;
+		 * names with NUL bytes would be cut, so they are refused. */
+		if (!name_len || !size || addr + size < addr ||
+		    memchr(name, 0, name_len) || memchr(mod, 0, mod_len))
+			return -EBADMSG;
+		if ((err = ksyms_add(r->ksyms, addr, addr + size, (const char *)name,
+				     name_len, mod_len ? (const char *)mod : NULL,
+				     mod_len, type)))
+			return err;
+		r->ksyms_dirty = 1;
+	}
+	return 0;
+}
+
+static int parse_stacks(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t count, n;
+	int64_t delta;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	while (count--) {
+		uint64_t prev = 0;
+
+		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
+		    n > cursor_left(c))
+			return -EBADMSG;
+		if (r->nstacks == r->stacks_cap) {
+			uint32_t cap = r->stacks_cap ? r->stacks_cap * 2 : 1024;
+			uint64_t *off = realloc(r->stack_off, cap * sizeof(*off));
+			if (!off)
+				return -ENOMEM;
+			r->stack_off = off;
+			uint32_t *len = realloc(r->stack_len, cap * sizeof(*len));
+			if (!len)
+				return -ENOMEM;
+			r->stack_len = len;
+			r->stacks_cap = cap;
+		}
+		if (r->frames_cap - r->nframes < n) {
+			size_t cap = r->frames_cap ? r->frames_cap : 16384;
+			while (cap - r->nframes < n)
+				cap *= 2;
+			uint64_t *f = realloc(r->frames, cap * sizeof(*f));
+			if (!f)
+				return -ENOMEM;
+			r->frames = f;
+			r->frames_cap = cap;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			if (cursor_svarint(c, &delta))
+				return -EBADMSG;
+			prev += (uint64_t)delta;
+			r->frames[r->nframes + i] = prev;
+		}
+		r->stack_off[r->nstacks] = r->nframes;
+		r->stack_len[r->nstacks] = n;
+		r->nframes += n;
+		r->nstacks++;
+	}
+	return 0;
+}
+
+static int parse_samples(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t n, base;
+
+	if (cursor_varint(c, &n) || cursor_varint(c, &base))
+		return -EBADMSG;
+	for (int i = 0; i < NCOLS; i++) {
+		const unsigned char *p;
+		size_t len;
+
+		if (cursor_bytes(c, &p, &len))
+			return -EBADMSG;
+		r->col[i].p = p;
+		r->col[i].end = p + len;
+	}
+	/* Every sample takes at least one byte in each column. */
+	if (n > (size_t)(r->col[COL_FLAGS].end - r->col[COL_FLAGS].p))
+		return -EBADMSG;
+	r->left = n;
+	r->base_time = base;
+	r->gen++;
+	return 0;
+}
+
+static int parse_data(struct psysfile_reader *r)
+{
+	struct cursor c = { r->rec.data, r->rec.data + r->rec.len };
+	int err, have_samples = 0;
+
+	while (cursor_left(&c)) {
+		uint64_t tag;
+		struct cursor sec;
+		const unsigned char *p;
+		size_t n;
+
+		if (cursor_varint(&c, &tag) || cursor_bytes(&c, &p, &n))
+			return -EBADMSG;
+		sec.p = p;
+		sec.end = p + n;
+		switch (tag) {
+		case SEC_THREADS: err = parse_threads(r, &sec); break;
+		case SEC_SYMBOLS: err = parse_symbols(r, &sec); break;
+		case SEC_STACKS: err = parse_stacks(r, &sec); break;
+		case SEC_SAMPLES:
+			/* One per record; a second would be a writer bug. */
+			err = have_samples ? -EBADMSG : parse_samples(r, &sec);
+			have_samples = 1;
+			break;
+		default: err = 0; break;	/* newer section: skip */
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Finds the next record start after a damaged spot, or the end. */
+static void resync(struct psysfile_reader *r, size_t from)
+{
+	size_t p = from;
+
+	while (p + 4 <= r->len && memcmp(r->data + p, rec_sync, 4) != 0) {
+		const unsigned char *q = memchr(r->data + p + 1, rec_sync[0],
+						r->len - p - 1);
+		p = q ? (size_t)(q - r->data) : r->len;
+	}
+	if (p + 4 > r->len)
+		p = r->len;
+	r->stats.skipped_bytes += p - r->pos;
+	r->pos = p;
+}
+
+/* Reads records until one leaves samples to return; 0 at the end. */
+static int load_record(struct psysfile_reader *r)
+{
+	while (r->pos < r->len) {
+		const unsigned char *h = r->data + r->pos;
+		size_t avail = r->len - r->pos;
+
+		if (avail < REC_HDR_SIZE) {
+			if (memcmp(h, rec_sync, avail < 4 ? avail : 4) == 0) {
+				r->stats.truncated_bytes += avail;
+				r->pos = r->len;
+			} else {
+				resync(r, r->pos + 1);
+			}
+			continue;
+		}
+		if (memcmp(h, rec_sync, 4) || get_le16(h + 6) != rec_hdr_check(h)) {
+			resync(r, r->pos + 1);
+			continue;
+		}
+		uint32_t len = get_le32(h + 8), raw_len = get_le32(h + 12);
+		int type = h[4], flags = h[5];
+
+		if (len > MAX_PAYLOAD || raw_len > MAX_RAW ||
+		    (!(flags & REC_ZSTD) && raw_len != len)) {
+			r->stats.bad_records++;
+			resync(r, r->pos + 1);
+			continue;
+		}
+		if (len > avail - REC_HDR_SIZE) {
+			/* A sound header whose payload runs past the end: the
+			 * writer was stopped while writing it. */
+			r->stats.truncated_bytes += avail;
+			r->pos = r->len;
+			continue;
+		}
+		const unsigned char *payload = h + REC_HDR_SIZE;
+		r->pos += REC_HDR_SIZE + len;
+		if (crc32(0, payload, len) != get_le32(h + 16)) {
+			r->stats.bad_records++;
+			continue;
+		}
+		buf_reset(&r->rec);
+		if (buf_reserve(&r->rec, raw_len ? raw_len : 1))
+			return -ENOMEM;
+		if (flags & REC_ZSTD) {
+			unsigned long long fcs = ZSTD_getFrameContentSize(payload, len);
+			size_t n;
+
+			if (fcs != raw_len) {
+				r->stats.bad_records++;
+				continue;
+			}
+			n = ZSTD_decompressDCtx(r->dctx, r->rec.data, raw_len, payload, len);
+			if (ZSTD_isError(n) || n != raw_len) {
+				r->stats.bad_records++;
+				continue;
+			}
+		} else {
+			memcpy(r->rec.data, payload, len);
+		}
+		r->rec.len = raw_len;
+
+		int err = 0;
+		json_t **slot = type == REC_HEADER ? &r->header
+			      : type == REC_TRAILER ? &r->trailer : NULL;
+		if (slot) {
+			json_t *j = json_loadb((const char *)r->rec.data, r->rec.len,
+					       JSON_REJECT_DUPLICATES, NULL);
+			if (!j || !json_is_object(j)) {
+				json_decref(j);
+				r->stats.bad_records++;
+				continue;
+			}
+			/* The first one counts; a repeat is ignored. */
+			if (*slot)
+				json_decref(j);
+			else
+				*slot = j;
+		} else if (type == REC_DATA) {
+			r->left = 0;
+			err = parse_data(r);
+			if (err == -ENOMEM)
+				return err;
+			if (err) {
+				r->left = 0;
+				r->stats.bad_records++;
+				continue;
+			}
+		}
+		r->stats.records++;
+		if (r->left)
+			return 1;
+	}
+	return 0;
+}
+
+static int read_all_fd(int fd, unsigned char **out, size_t *out_len)
+{
+	struct buf b = { 0 };
+
+	for (;;) {
+		if (buf_reserve(&b, 1 << 16))
+			break;
+		ssize_t n = read(fd, b.data + b.len, b.cap - b.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+			buf_free(&b);
+			return err;
+		}
+		if (n == 0) {
+			*out = b.data;
+			*out_len = b.len;
+			return 0;
+		}
+		b.len += n;
+	}
+	buf_free(&b);
+	return -ENOMEM;
+}
+
+static int reader_init(struct psysfile_reader *r)
+{
+	if (r->len < FILE_HDR_SIZE || memcmp(r->data, file_magic, 8) != 0)
+		return -EPROTO;
+	if (get_le16(r->data + 8) > PSYSFILE_VERSION_MAJOR)
+		return -EPROTONOSUPPORT;
+	r->pos = FILE_HDR_SIZE;
+	r->dctx = ZSTD_createDCtx();
+	r->ksyms = ksyms_new();
+	if (!r->dctx || !r->ksyms)
+		return -ENOMEM;
+	/* Read up to the first data record now, so the header is there
+	 * before the first sample is asked for. */
+	return load_record(r) < 0 ? -ENOMEM : 0;
+}
+
+int psysfile_open_mem(const void *data, size_t len, struct psysfile_reader **out)
+{
+	struct psysfile_reader *r = calloc(1, sizeof(*r));
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->data = malloc(len ? len : 1);
+	if (!r->data) {
+		free(r);
+		return -ENOMEM;
+	}
+	memcpy(r->data, data, len);
+	r->len = len;
+	if ((err = reader_init(r))) {
+		psysfile_reader_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+int psysfile_open(const char *path, struct psysfile_reader **out)
+{
+	struct psysfile_reader *r;
+	int fd = 0, err;
+
+	if (strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(fd);
+			return -EISDIR;
+		}
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		err = -ENOMEM;
+	} else if (!(err = read_all_fd(fd, &r->data, &r->len))) {
+		err = reader_init(r);
+	}
+	if (fd > 0)
+		close(fd);
+	if (err) {
+		psysfile_reader_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
+{
+	for (;;) {
+		uint64_t dt_u, cpu, thread, stack, flags;
+		int64_t dt;
+
+		while (r->left == 0) {
+			int k = load_record(r);
+			if (k <= 0)
+				return 0;
+		}
+		r->left--;
+		if (cursor_varint_fast(&r->col[COL_TIME], &dt_u) ||
+		    cursor_varint_fast(&r->col[COL_CPU], &cpu) ||
+		    cursor_varint_fast(&r->col[COL_THREAD], &thread) ||
+		    cursor_varint_fast(&r->col[COL_STACK], &stack) ||
+		    cursor_varint_fast(&r->col[COL_FLAGS], &flags) ||
+		    cpu > MAX_CPU || flags > UINT32_MAX) {
+			/* The columns disagree with the count: the rest of this
+			 * record cannot be trusted. */
+			r->stats.bad_records++;
+			r->left = 0;
+			continue;
+		}
+		dt = (int64_t)(dt_u >> 1) ^ -(int64_t)(dt_u & 1);
+		if (cpu >= r->ncpu) {
+			size_t n = cpu + 1;
+			uint64_t *last = realloc(r->cpu_last, n * sizeof(*last));
+			if (!last)
+				return 0;
+			r->cpu_last = last;
+			uint32_t *gen = realloc(r->cpu_gen, n * sizeof(*gen));
+			if (!gen)
+				return 0;
+			memset(gen + r->ncpu, 0, (n - r->ncpu) * sizeof(*gen));
+			r->cpu_gen = gen;
+			r->ncpu = n;
+		}
+		uint64_t prev = r->cpu_gen[cpu] == r->gen ? r->cpu_last[cpu] : r->base_time;
+		s->time_ns = prev + (uint64_t)dt;
+		r->cpu_gen[cpu] = r->gen;
+		r->cpu_last[cpu] = s->time_ns;
+		if (thread >= r->nthreads || stack > r->nstacks) {
+			r->stats.unresolved++;
+			continue;
+		}
+		const struct rthread *t = &r->threads[thread];
+		s->cpu = cpu;
+		s->pid = t->pid;
+		s->tid = t->tid;
+		s->flags = flags;
+		s->comm = (const char *)r->strings.data + t->comm;
+		s->thread_id = thread;
+		if (stack) {
+			s->stack_id = stack - 1;
+			s->nframes = r->stack_len[s->stack_id];
+			s->frames = r->frames + r->stack_off[s->stack_id];
+		} else {
+			s->stack_id = PSYSFILE_NO_STACK;
+			s->nframes = 0;
+			s->frames = NULL;
+		}
+		r->stats.samples++;
+		return 1;
+	}
+}
+
+json_t *psysfile_header(struct psysfile_reader *r)
+{
+	return r->header;
+}
+
+json_t *psysfile_trailer(struct psysfile_reader *r)
+{
+	return r->trailer;
+}
+
+const struct ksyms *psysfile_ksyms(struct psysfile_reader *r)
+{
+	if (r->ksyms_dirty) {
+		if (ksyms_finish(r->ksyms))
+			return NULL;
+		r->ksyms_dirty = 0;
+	}
+	return r->ksyms;
+}
+
+const char *psysfile_thread_comm(const struct psysfile_reader *r, uint32_t id)
+{
+	return id < r->nthreads ? (const char *)r->strings.data + r->threads[id].comm : "";
+}
+
+const uint64_t *psysfile_stack(const struct psysfile_reader *r, uint32_t id,
+			       uint32_t *nframes)
+{
+	if (id >= r->nstacks) {
+		*nframes = 0;
+		return NULL;
+	}
+	*nframes = r->stack_len[id];
+	return r->frames + r->stack_off[id];
+}
+
+uint32_t psysfile_nthreads(const struct psysfile_reader *r)
+{
+	return r->nthreads;
+}
+
+uint32_t psysfile_nstacks(const struct psysfile_reader *r)
+{
+	return r->nstacks;
+}
+
+const struct psysfile_stats *psysfile_stats(const struct psysfile_reader *r)
+{
+	struct psysfile_stats *st = (struct psysfile_stats *)&r->stats;
+
+	st->has_header = r->header != NULL;
+	st->has_trailer = r->trailer != NULL;
+	return st;
+}
+
+void psysfile_reader_free(struct psysfile_reader *r)
+{
+	if (!r)
+		return;
+	free(r->data);
+	json_decref(r->header);
+	json_decref(r->trailer);
+	ksyms_free(r->ksyms);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->threads);
+	buf_free(&r->strings);
+	free(r->frames);
+	free(r->stack_off);
+	free(r->stack_len);
+	buf_free(&r->rec);
+	free(r->cpu_last);
+	free(r->cpu_gen);
+	free(r);
+}

@@ -1,0 +1,131 @@
+/* The .psys container: one capture, self-describing and self-sufficient.
+ * A fixed file header, then records: a JSON header, zstd-compressed data
+ * records written as the capture goes (each holds the samples of about a
+ * second plus the threads, stacks and kernel symbols they are the first to
+ * use), and a JSON trailer with the counts. Every record carries a CRC and
+ * a sync word, so a reader keeps everything before a truncated or damaged
+ * spot and resumes after it. The byte layout is in docs/FORMAT.md. */
+#ifndef PSYS_PSYSFILE_H
+#define PSYS_PSYSFILE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksyms.h"
+
+#define PSYSFILE_VERSION_MAJOR 1
+#define PSYSFILE_VERSION_MINOR 0
+/* Stack depth the reader accepts: BPF gives at most 127 kernel frames;
+ * the margin is for user stacks. */
+#define PSYSFILE_MAX_FRAMES 1024
+#define PSYSFILE_NO_STACK UINT32_MAX
+
+/* psysfile_sample.flags: the same bits as bpf/psys.h. */
+#define PSYSFILE_USER		0x1
+#define PSYSFILE_STACK_ERR	0x2
+#define PSYSFILE_TRUNCATED	0x4
+
+struct psysfile_sample {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC */
+	uint32_t cpu, pid, tid, flags;
+	const char *comm;	/* NUL-terminated */
+	uint32_t nframes;
+	const uint64_t *frames;	/* kernel stack, leaf first */
+	/* Set by the reader: file-wide ids of the thread (pid, tid, comm)
+	 * and of the stack (PSYSFILE_NO_STACK when nframes is 0). */
+	uint32_t thread_id, stack_id;
+};
+
+/* ---- Writing ---- */
+
+struct psysfile_writer;
+
+/* Creates PATH (never an existing file, never through a symlink; mode
+ * 0600) relative to DIRFD (AT_FDCWD for none), and writes the file header
+ * and the JSON HEADER object (not stolen). KSYMS, if not NULL, names every
+ * address the file will hold: each data record carries the symbols its new
+ * stacks need, so the file folds without the machine it came from; it must
+ * outlive the writer. Returns 0 or a negative errno (-EEXIST if taken). */
+int psysfile_create(int dirfd, const char *path, const json_t *header,
+		    const struct ksyms *ksyms, struct psysfile_writer **out);
+
+/* zstd level for data records (default 6) and whether each record is
+ * followed by fdatasync (default on: a power cut loses at most a record). */
+void psysfile_set_level(struct psysfile_writer *w, int level);
+void psysfile_set_sync(struct psysfile_writer *w, int on);
+
+/* Queues one sample; S->thread_id/stack_id are ignored. Flushes by itself
+ * when the queue is large. Returns 0 or a negative errno. */
+int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s);
+
+/* Writes the queued samples as one data record (nothing if none).
+ * Returns 0 or a negative errno; after an error the file still holds every
+ * earlier record intact (a partial record is cut off again). */
+int psysfile_flush(struct psysfile_writer *w);
+
+/* Flushes, writes the JSON TRAILER (not stolen), syncs and closes.
+ * Returns 0 or a negative errno. The writer must still be freed. */
+int psysfile_finish(struct psysfile_writer *w, const json_t *trailer);
+
+/* Counts so far. */
+uint64_t psysfile_samples(const struct psysfile_writer *w);
+uint64_t psysfile_bytes(const struct psysfile_writer *w);
+uint64_t psysfile_stacks(const struct psysfile_writer *w);
+uint64_t psysfile_symbols(const struct psysfile_writer *w);
+
+/* Closes (without a trailer if not finished: the file stays readable)
+ * and frees. Accepts NULL. */
+void psysfile_writer_free(struct psysfile_writer *w);
+
+/* ---- Reading ---- */
+
+struct psysfile_reader;
+
+/* What a reader found besides samples. */
+struct psysfile_stats {
+	uint64_t records;	/* records read intact */
+	uint64_t bad_records;	/* records skipped: CRC, compression, layout */
+	uint64_t skipped_bytes;	/* bytes passed over while resyncing */
+	uint64_t truncated_bytes; /* an incomplete record at the end */
+	uint64_t samples;	/* samples returned */
+	uint64_t unresolved;	/* samples dropped: thread or stack defined
+				   in a damaged record */
+	int has_header, has_trailer;
+};
+
+/* Opens PATH ("-" for standard input) and reads it whole. Returns 0,
+ * -EPROTO if it is not a .psys file (or a newer major version), or another
+ * negative errno. */
+int psysfile_open(const char *path, struct psysfile_reader **out);
+
+/* The same over a buffer in memory, which the reader copies. */
+int psysfile_open_mem(const void *data, size_t len,
+		      struct psysfile_reader **out);
+
+/* Reads the next sample into S (pointers stay valid until the next call).
+ * Returns 1 for a sample, 0 at the end. Damage is never an error here: it
+ * is counted in the stats and reading goes on after it. */
+int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s);
+
+/* The header and trailer objects (borrowed), or NULL when absent. The
+ * trailer is known once psysfile_next has returned 0. */
+json_t *psysfile_header(struct psysfile_reader *r);
+json_t *psysfile_trailer(struct psysfile_reader *r);
+
+/* The symbols embedded in the file, finished and ready for lookups
+ * (complete once psysfile_next has returned 0). Borrowed. */
+const struct ksyms *psysfile_ksyms(struct psysfile_reader *r);
+
+/* Thread and stack tables by file-wide id: valid ids come from samples. */
+const char *psysfile_thread_comm(const struct psysfile_reader *r, uint32_t id);
+const uint64_t *psysfile_stack(const struct psysfile_reader *r, uint32_t id,
+			       uint32_t *nframes);
+uint32_t psysfile_nthreads(const struct psysfile_reader *r);
+uint32_t psysfile_nstacks(const struct psysfile_reader *r);
+
+const struct psysfile_stats *psysfile_stats(const struct psysfile_reader *r);
+
+void psysfile_reader_free(struct psysfile_reader *r);
+
+#endif
