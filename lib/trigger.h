@@ -5,7 +5,7 @@
  *   {"type":"psys-trigger","version":1,
  *    "time":"2026-11-26T10:15:04.123+01:00","wall_ns":1795684504123456789,
  *    "mono_ns":523456789012,"mono_start_ns":522456123456,
- *    "interval":1.000665556,"gate":10.0,"irq":false,
+ *    "interval":1.000666,"gate":10.0,"irq":false,
  *    "hot":[{"cpu":1,"sys":97.53},{"cpu":3,"sys":12.0}]}
  *
  * (shown on several lines here; it is one line on the wire). Fields:
