@@ -279,6 +279,48 @@ size_t ksyms_bad_lines(const struct ksyms *ks)
 	return ks->bad_lines;
 }
 
+size_t ksyms_pick_refs(const struct ksyms *ks, const struct ksym **out, size_t n)
+{
+	const struct ksym *stext = ksyms_find(ks, "_stext");
+	size_t got = 0, first = 0, last = 0;
+
+	if (!n)
+		return 0;
+	if (stext)
+		out[got++] = stext;
+	/* Core text runs from _stext to _etext: both in the table. */
+	for (size_t i = 0; i < ks->n; i++) {
+		const struct ksym *s = &ks->syms[i];
+
+		if (stext && s->addr < stext->addr)
+			continue;
+		if (s->module || strcmp(s->name, "_etext") == 0)
+			break;
+		if (!first)
+			first = i + 1;
+		last = i + 1;
+	}
+	if (!first)
+		return got;
+	for (size_t k = 1; got < n && k < n; k++) {
+		size_t i = first - 1 + (last - first) * k / n;
+
+		/* Walk forward to the next global function whose name is
+		 * unique: a static function may share its name with others. */
+		for (; i < last; i++) {
+			const struct ksym *s = &ks->syms[i];
+
+			if (s->type == 'T' && s->name[0] != '_' &&
+			    (got == 0 || s->addr > out[got - 1]->addr) &&
+			    ksyms_count_name(ks, s->name) == 1) {
+				out[got++] = s;
+				break;
+			}
+		}
+	}
+	return got;
+}
+
 void ksyms_free(struct ksyms *ks)
 {
 	if (!ks)

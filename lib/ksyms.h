@@ -63,6 +63,13 @@ const struct ksym *ksyms_at(const struct ksyms *ks, size_t i);
 
 size_t ksyms_bad_lines(const struct ksyms *ks);
 
+/* Chooses up to N reference symbols for telling builds and boots apart:
+ * _stext first, then global core-kernel functions with unique names spread
+ * evenly across the text. A copy of the same build moved by KASLR shifts
+ * all of them by one offset; another build does not. Writes pointers into
+ * OUT and returns how many. */
+size_t ksyms_pick_refs(const struct ksyms *ks, const struct ksym **out, size_t n);
+
 void ksyms_free(struct ksyms *ks);
 
 /* Non-zero for kallsyms type letters of code (t, T, w, W). */

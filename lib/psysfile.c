@@ -398,7 +398,8 @@ static int encode_symbols(struct psysfile_writer *w)
 		const uint64_t *f = w->frames + w->stack_off[id];
 
 		for (uint32_t i = 0; i < w->stack_len[id]; i++) {
-			const struct ksym *k = ksyms_lookup(w->ksyms, f[i]);
+			/* Callers are return addresses: look up the call. */
+			const struct ksym *k = ksyms_lookup(w->ksyms, f[i] - (i > 0));
 
 			if (!k || hmap_get(&w->sym_done, k->addr, NULL, NULL) != HMAP_NONE)
 				continue;

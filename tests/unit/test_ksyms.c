@@ -139,6 +139,13 @@ int main(void)
 		CHECK(ksyms_count(ks) > 1000, "live count");
 		const struct ksym *s = ksyms_find(ks, "_stext");
 		CHECK(s != NULL, "live _stext");
+		const struct ksym *refs[8];
+		size_t nref = ksyms_pick_refs(ks, refs, 8);
+		CHECK(nref == 8 && refs[0] == s, "8 references, _stext first: %zu", nref);
+		for (size_t i = 1; i < nref; i++)
+			CHECK(refs[i]->addr > refs[i - 1]->addr && !refs[i]->module &&
+				      ksyms_count_name(ks, refs[i]->name) == 1,
+			      "reference %zu: %s", i, refs[i]->name);
 		for (size_t i = 1; i < ksyms_count(ks); i++)
 			if (ksyms_at(ks, i - 1)->addr > ksyms_at(ks, i)->addr) {
 				CHECK(0, "live table not sorted at %zu", i);

@@ -1,0 +1,96 @@
+/* The psys sampler: a perf_event program attached to one CPU_CLOCK software
+ * event per sampled CPU. Each time the event fires it records who was on
+ * the CPU, whether the CPU was in user mode, and the kernel stack, and sends
+ * that to user space through a BPF ring buffer. Built against UAPI headers
+ * only, so the object needs no vmlinux.h and loads on any kernel with ring
+ * buffers (5.8+). */
+#include <linux/bpf.h>
+#include <linux/bpf_perf_event.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+
+#include "psys.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Size set by psys-record before load (--buffer). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} samples SEC(".maps");
+
+/* Per-CPU scratch: a full-size record is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct psys_sample);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct psys_counters);
+} counters SEC(".maps");
+
+/* Wake user space only when the ring is getting full; otherwise it drains
+ * the ring on its own timer. A wake-up per sample would cost more than the
+ * sample. Set by psys-record in bytes. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+static __always_inline int in_user_mode(struct bpf_perf_event_data *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+	return (ctx->regs.cs & 3) != 0;
+#elif defined(__TARGET_ARCH_arm64)
+	return (ctx->regs.pstate & 0xf) == 0;	/* PSR_MODE_EL0t */
+#else
+#error "psys: add user-mode detection for this architecture"
+#endif
+}
+
+SEC("perf_event")
+int psys_sample(struct bpf_perf_event_data *ctx)
+{
+	__u32 zero = 0;
+	struct psys_sample *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct psys_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u64 id = bpf_get_current_pid_tgid();
+	long len;
+	__u64 size, flags = BPF_RB_NO_WAKEUP;
+
+	if (!s || !c)
+		return 0;
+
+	s->time_ns = bpf_ktime_get_ns();
+	s->pid = id >> 32;
+	s->tid = (__u32)id;
+	s->cpu = bpf_get_smp_processor_id();
+	s->flags = in_user_mode(ctx) ? PSYS_SAMPLE_USER : 0;
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
+
+	len = bpf_get_stack(ctx, s->frames, sizeof(s->frames), 0);
+	if (len < 0) {
+		s->flags |= PSYS_SAMPLE_STACK_ERR;
+		c->stack_err++;
+		len = 0;
+	}
+	/* Keep the verifier certain of the bound on the output size. */
+	if (len > (long)sizeof(s->frames))
+		len = sizeof(s->frames);
+	s->nframes = len / sizeof(__u64);
+	if (s->nframes == PSYS_MAX_FRAMES)
+		s->flags |= PSYS_SAMPLE_TRUNCATED;
+
+	size = PSYS_SAMPLE_HDR_SIZE + (__u64)s->nframes * sizeof(__u64);
+	if (size > sizeof(*s))
+		size = sizeof(*s);
+	if (bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&samples, s, size, flags))
+		c->lost++;
+	else
+		c->sent++;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* The record the BPF sampler hands to user space, shared by bpf/psys.bpf.c
+ * and psys-record. Fixed-width fields and explicit padding only: the layout
+ * must be identical on both sides. It is a transport format, not the file
+ * format: psys-record re-encodes samples (lib/psysfile.h), so changing this
+ * struct only needs PSYS_SAMPLE_VERSION bumped for the two halves built
+ * together to agree. */
+#ifndef PSYS_BPF_H
+#define PSYS_BPF_H
+
+#include <linux/types.h>
+
+#define PSYS_SAMPLE_VERSION 1
+#define PSYS_MAX_FRAMES 127	/* the kernel's perf_event_max_stack default */
+#define PSYS_COMM_LEN 16
+
+/* psys_sample.flags */
+#define PSYS_SAMPLE_USER	0x1	/* the CPU was in user mode */
+#define PSYS_SAMPLE_STACK_ERR	0x2	/* bpf_get_stack() failed */
+#define PSYS_SAMPLE_TRUNCATED	0x4	/* stack filled all PSYS_MAX_FRAMES */
+
+struct psys_sample {
+	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;		/* thread group id; 0 for the idle task */
+	__u32 tid;
+	__u32 cpu;
+	__u16 flags;
+	__u16 nframes;		/* frames[] entries that are valid */
+	char comm[PSYS_COMM_LEN];
+	__u64 frames[PSYS_MAX_FRAMES];	/* kernel stack, leaf first */
+};
+
+/* Only the first nframes of frames[] travel through the ring buffer. */
+#define PSYS_SAMPLE_HDR_SIZE (sizeof(struct psys_sample) - \
+			      PSYS_MAX_FRAMES * sizeof(__u64))
+
+/* Per-CPU counters kept by the BPF program. Nothing is dropped silently:
+ * every sample the program sees is counted in exactly one of sent and lost. */
+struct psys_counters {
+	__u64 sent;		/* handed to the ring buffer */
+	__u64 lost;		/* ring buffer full: sample dropped */
+	__u64 stack_err;	/* bpf_get_stack() failed (sample still sent) */
+	__u64 pad;
+};
+
+#endif

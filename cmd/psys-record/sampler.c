@@ -1,0 +1,247 @@
+/* BPF sampler wiring for psys-record; see sampler.h. */
+#include "sampler.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "psys.skel.h"
+
+struct sampler {
+	struct psys_bpf *skel;
+	struct ring_buffer *rb;
+	int *fds;		/* one perf event per CPU... */
+	struct bpf_link **links; /* ...owned by its link once attached */
+	int n;
+	size_t ring_bytes;
+	sampler_fn fn;
+	void *ctx;
+};
+
+static int verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Silent by default: failures are reported by us, in one line. */
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int sampler_check_privileges(char *why, size_t len)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "CapEff: %llx", &eff) == 1)
+				break;
+		fclose(f);
+	}
+	const unsigned long long sys_admin = 1ull << 21, perfmon = 1ull << 38,
+				 bpf = 1ull << 39;
+	if ((eff & sys_admin) || ((eff & perfmon) && (eff & bpf)))
+		return 0;
+	snprintf(why, len,
+		 "needs root, or CAP_BPF and CAP_PERFMON (missing: %s%s%s)",
+		 eff & bpf ? "" : "CAP_BPF",
+		 !(eff & bpf) && !(eff & perfmon) ? ", " : "",
+		 eff & perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+	const struct psys_sample *rec = data;
+
+	/* The kernel wrote it, but check the size against the frame count
+	 * before trusting either. */
+	if (size < PSYS_SAMPLE_HDR_SIZE ||
+	    rec->nframes > PSYS_MAX_FRAMES ||
+	    size < PSYS_SAMPLE_HDR_SIZE + rec->nframes * sizeof(__u64))
+		return -EBADMSG;
+	return s->fn(s->ctx, rec);
+}
+
+static size_t pow2_at_least(size_t v)
+{
+	size_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
+		 struct sampler **out, char *errbuf, size_t errlen)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	int err;
+
+	verbose = o->verbose;
+	libbpf_set_print(print_libbpf);
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->fds = calloc(o->cpus->n, sizeof(*s->fds));
+	s->links = calloc(o->cpus->n, sizeof(*s->links));
+	if (!s->fds || !s->links) {
+		err = -ENOMEM;
+		snprintf(errbuf, errlen, "out of memory");
+		goto fail;
+	}
+	s->n = o->cpus->n;
+	for (int i = 0; i < s->n; i++)
+		s->fds[i] = -1;
+
+	s->skel = psys_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	/* Room for about a second of samples at an average ~160 bytes, so a
+	 * drain every 100 ms has ten times the margin it needs. */
+	s->ring_bytes = o->ring_bytes;
+	if (!s->ring_bytes) {
+		size_t want = (size_t)o->cpus->n * o->freq * 160;
+		s->ring_bytes = want < (1u << 20) ? (1u << 20) : want;
+		if (s->ring_bytes > (256u << 20))
+			s->ring_bytes = 256u << 20;
+	}
+	s->ring_bytes = pow2_at_least(s->ring_bytes);
+	bpf_map__set_max_entries(s->skel->maps.samples, s->ring_bytes);
+	s->skel->rodata->wakeup_bytes = s->ring_bytes / 4;
+
+	if ((err = psys_bpf__load(s->skel))) {
+		snprintf(errbuf, errlen, "cannot load the BPF sampler: %s%s",
+			 strerror(-err), o->verbose ? "" : " (-v shows libbpf's log)");
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.samples), on_sample, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot set up the ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+
+	for (int i = 0; i < o->cpus->n; i++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.size = sizeof(attr),
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.freq = 1,
+			.sample_freq = o->freq,
+		};
+		int cpu = o->cpus->cpus[i];
+
+		s->fds[i] = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
+				    PERF_FLAG_FD_CLOEXEC);
+		if (s->fds[i] < 0) {
+			err = -errno;
+			snprintf(errbuf, errlen, "cannot open a CPU_CLOCK perf event on cpu %d: %s%s",
+				 cpu, strerror(-err), err == -ENODEV ? " (cpu offline?)" : "");
+			goto fail;
+		}
+		s->links[i] = bpf_program__attach_perf_event(s->skel->progs.psys_sample,
+							      s->fds[i]);
+		if (!s->links[i]) {
+			err = -errno;
+			snprintf(errbuf, errlen, "cannot attach the sampler on cpu %d: %s",
+				 cpu, strerror(-err));
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	sampler_close(s);
+	return err;
+}
+
+int sampler_fd(const struct sampler *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int sampler_drain(struct sampler *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+void sampler_stop(struct sampler *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->fds[i] >= 0)
+			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
+int sampler_counts(const struct sampler *s, struct sampler_counts *c)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct psys_counters *v;
+	__u32 zero = 0;
+	struct bpf_prog_info info;
+	__u32 info_len = sizeof(info);
+
+	memset(c, 0, sizeof(*c));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &zero, v)) {
+		int err = -errno;
+		free(v);
+		return err;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		c->sent += v[i].sent;
+		c->lost += v[i].lost;
+		c->stack_err += v[i].stack_err;
+	}
+	free(v);
+	/* Runs the kernel skipped because a BPF program was already running
+	 * on that CPU: samples that never reached our counters. */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.psys_sample),
+				   &info, &info_len) == 0)
+		c->bpf_misses = info.recursion_misses;
+	return 0;
+}
+
+size_t sampler_ring_bytes(const struct sampler *s)
+{
+	return s->ring_bytes;
+}
+
+void sampler_close(struct sampler *s)
+{
+	if (!s)
+		return;
+	/* Destroying a perf_event link also closes its event. */
+	for (int i = 0; i < s->n; i++) {
+		if (s->links[i])
+			bpf_link__destroy(s->links[i]);
+		else if (s->fds[i] >= 0)
+			close(s->fds[i]);
+	}
+	ring_buffer__free(s->rb);
+	psys_bpf__destroy(s->skel);
+	free(s->fds);
+	free(s->links);
+	free(s);
+}

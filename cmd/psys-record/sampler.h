@@ -1,0 +1,55 @@
+/* The BPF side of psys-record: loads the sampler program, opens one
+ * CPU_CLOCK perf event per CPU with the program attached, and hands every
+ * sample to a callback as the ring buffer is drained. */
+#ifndef PSYS_SAMPLER_H
+#define PSYS_SAMPLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpulist.h"
+#include "psys.h"
+
+struct sampler;
+
+/* Called for every sample drained; a negative return stops the drain and
+ * is passed back from sampler_drain. */
+typedef int (*sampler_fn)(void *ctx, const struct psys_sample *s);
+
+struct sampler_opts {
+	const struct cpulist *cpus;
+	unsigned freq;		/* Hz */
+	size_t ring_bytes;	/* 0: sized from CPUs and frequency */
+	int verbose;		/* libbpf's own messages on stderr */
+};
+
+/* Loads and attaches. On failure returns a negative errno and writes a
+ * one-line reason (without program name) into ERR. */
+int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
+		 struct sampler **out, char *err, size_t errlen);
+
+/* The fd to poll for "samples waiting" (the ring buffer's epoll fd). */
+int sampler_fd(const struct sampler *s);
+
+/* Hands every waiting sample to the callback. Returns the number handed
+ * over or a negative errno. */
+int sampler_drain(struct sampler *s);
+
+/* Stops sampling on every CPU (samples already taken stay in the ring). */
+void sampler_stop(struct sampler *s);
+
+struct sampler_counts {
+	uint64_t sent, lost, stack_err, bpf_misses;
+};
+/* Sums the in-kernel counters over all CPUs. */
+int sampler_counts(const struct sampler *s, struct sampler_counts *c);
+
+size_t sampler_ring_bytes(const struct sampler *s);
+
+void sampler_close(struct sampler *s);	/* accepts NULL */
+
+/* Checks for the privileges BPF sampling needs. Returns 0, or -EPERM and
+ * a description of what is missing in WHY. */
+int sampler_check_privileges(char *why, size_t len);
+
+#endif
