@@ -1,0 +1,644 @@
+/* Flame tree and layout; see flame.h.
+ *
+ * Nodes live in parallel arrays indexed by a 32-bit id (24 bytes a node,
+ * 32 for differential trees), found by a hash of (parent, name id); names
+ * are interned once in an arena. Folded input is usually sorted, so each
+ * stack shares a long prefix with the one before: the bytes of that prefix
+ * are compared once and its frames reuse the previous stack's nodes
+ * without hashing. */
+#include "flame.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct name {
+	size_t off;		/* in the arena */
+	size_t len;		/* raw length, annotation included */
+	uint64_t hash;
+	enum flame_kind kind;
+};
+
+struct flame {
+	unsigned flags;
+
+	char *arena;
+	size_t arena_len, arena_cap;
+	struct name *names;
+	size_t nnames, names_cap;
+	uint32_t *ntab;		/* name id + 1, 0 = empty */
+	size_t ntab_size;
+
+	uint32_t *nname, *nparent, *nchild, *nnext;
+	double *ncount, *nbefore;	/* nbefore only with FLAME_DIFF */
+	size_t nnodes, nodes_cap;
+	uint32_t *ctab;		/* node id, 0 = empty (the root is nobody's
+				 * child) */
+	size_t ctab_size;
+
+	/* The previous stack, for prefix reuse, and the path of the current
+	 * one: PATH[i] is the node of frame i, ENDS[i] where it ends. */
+	char *prev;
+	size_t prev_len, prev_cap;
+	int have_prev;
+	uint32_t *path;
+	size_t *ends, *starts;
+	size_t depth, path_cap;
+
+	int kernel_annotations;
+};
+
+#define ROOT_NAME "all"
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Only for our own tables: it reads words in host byte order, so nothing
+ * that reaches the output may depend on it. */
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0x243f6a8885a308d3ull ^ n, w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 31;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return mix64(h ^ w);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+struct flame *flame_new(unsigned flags)
+{
+	struct flame *fl = calloc(1, sizeof(*fl));
+
+	if (!fl)
+		return NULL;
+	fl->flags = flags;
+	fl->nodes_cap = 1024;
+	fl->nname = malloc(fl->nodes_cap * sizeof(uint32_t));
+	fl->nparent = malloc(fl->nodes_cap * sizeof(uint32_t));
+	fl->nchild = malloc(fl->nodes_cap * sizeof(uint32_t));
+	fl->nnext = malloc(fl->nodes_cap * sizeof(uint32_t));
+	fl->ncount = malloc(fl->nodes_cap * sizeof(double));
+	if (flags & FLAME_DIFF)
+		fl->nbefore = malloc(fl->nodes_cap * sizeof(double));
+	fl->ctab_size = 2048;
+	fl->ctab = calloc(fl->ctab_size, sizeof(uint32_t));
+	fl->ntab_size = 1024;
+	fl->ntab = calloc(fl->ntab_size, sizeof(uint32_t));
+	if (!fl->nname || !fl->nparent || !fl->nchild || !fl->nnext ||
+	    !fl->ncount || ((flags & FLAME_DIFF) && !fl->nbefore) ||
+	    !fl->ctab || !fl->ntab) {
+		flame_free(fl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* The root's name id is one past the names: see flame_name_id. */
+	fl->nname[0] = UINT32_MAX;
+	fl->nparent[0] = 0;
+	fl->nchild[0] = fl->nnext[0] = 0;
+	fl->ncount[0] = 0;
+	if (fl->nbefore)
+		fl->nbefore[0] = 0;
+	fl->nnodes = 1;
+	return fl;
+}
+
+static enum flame_kind annotation(const char *s, size_t n)
+{
+	if (n < 4 || s[n - 4] != '_' || s[n - 3] != '[' || s[n - 1] != ']')
+		return FLAME_PLAIN;
+	switch (s[n - 2]) {
+	case 'k': return FLAME_KERNEL;
+	case 'j': return FLAME_JIT;
+	case 'i': return FLAME_INLINE;
+	}
+	return FLAME_PLAIN;
+}
+
+static int ntab_rehash(struct flame *fl)
+{
+	size_t size = fl->ntab_size * 2;
+	uint32_t *tab = calloc(size, sizeof(uint32_t));
+
+	if (!tab)
+		return -ENOMEM;
+	for (size_t id = 0; id < fl->nnames; id++) {
+		size_t i = fl->names[id].hash & (size - 1);
+
+		while (tab[i])
+			i = (i + 1) & (size - 1);
+		tab[i] = id + 1;
+	}
+	free(fl->ntab);
+	fl->ntab = tab;
+	fl->ntab_size = size;
+	return 0;
+}
+
+/* Returns the id of the name S[0..N), adding it if new, or -ENOMEM. */
+static int64_t intern(struct flame *fl, const char *s, size_t n)
+{
+	uint64_t h = hash_bytes(s, n);
+	size_t mask, i;
+	struct name *nm;
+
+	if ((fl->nnames + 1) * 2 > fl->ntab_size && ntab_rehash(fl))
+		return -ENOMEM;
+	mask = fl->ntab_size - 1;
+	for (i = h & mask; fl->ntab[i]; i = (i + 1) & mask) {
+		nm = &fl->names[fl->ntab[i] - 1];
+		if (nm->hash == h && nm->len == n &&
+		    memcmp(fl->arena + nm->off, s, n) == 0)
+			return fl->ntab[i] - 1;
+	}
+	if (fl->nnames >= UINT32_MAX - 1 ||
+	    grow((void **)&fl->names, &fl->names_cap, fl->nnames + 1,
+		 sizeof(*fl->names)) ||
+	    grow((void **)&fl->arena, &fl->arena_cap, fl->arena_len + n + 1, 1))
+		return -ENOMEM;
+	nm = &fl->names[fl->nnames];
+	nm->off = fl->arena_len;
+	nm->len = n;
+	nm->hash = h;
+	nm->kind = annotation(s, n);
+	if (nm->kind == FLAME_KERNEL)
+		fl->kernel_annotations = 1;
+	memcpy(fl->arena + fl->arena_len, s, n);
+	fl->arena_len += n;
+	fl->ntab[i] = ++fl->nnames;
+	return fl->nnames - 1;
+}
+
+static inline uint64_t child_hash(uint32_t parent, uint32_t name)
+{
+	return mix64(((uint64_t)parent << 32) | name);
+}
+
+static int ctab_rehash(struct flame *fl)
+{
+	size_t size = fl->ctab_size * 2;
+	uint32_t *tab = calloc(size, sizeof(uint32_t));
+
+	if (!tab)
+		return -ENOMEM;
+	for (size_t id = 1; id < fl->nnodes; id++) {
+		size_t i = child_hash(fl->nparent[id], fl->nname[id]) &
+			   (size - 1);
+
+		while (tab[i])
+			i = (i + 1) & (size - 1);
+		tab[i] = id;
+	}
+	free(fl->ctab);
+	fl->ctab = tab;
+	fl->ctab_size = size;
+	return 0;
+}
+
+static int grow_nodes(struct flame *fl)
+{
+	size_t cap = fl->nodes_cap * 2;
+	void *p;
+
+	if (cap > UINT32_MAX)
+		return -ENOMEM;
+#define GROW(arr)                                                     \
+	do {                                                          \
+		p = realloc(fl->arr, cap * sizeof(*fl->arr));         \
+		if (!p)                                               \
+			return -ENOMEM;                               \
+		fl->arr = p;                                          \
+	} while (0)
+	GROW(nname);
+	GROW(nparent);
+	GROW(nchild);
+	GROW(nnext);
+	GROW(ncount);
+	if (fl->nbefore)
+		GROW(nbefore);
+#undef GROW
+	fl->nodes_cap = cap;
+	return 0;
+}
+
+/* Returns PARENT's child named NAME, adding it if new, or -ENOMEM. */
+static int64_t child(struct flame *fl, uint32_t parent, uint32_t name)
+{
+	size_t mask, i;
+	uint32_t id;
+
+	if ((fl->nnodes + 1) * 2 > fl->ctab_size && ctab_rehash(fl))
+		return -ENOMEM;
+	mask = fl->ctab_size - 1;
+	for (i = child_hash(parent, name) & mask; fl->ctab[i];
+	     i = (i + 1) & mask) {
+		id = fl->ctab[i];
+		if (fl->nparent[id] == parent && fl->nname[id] == name)
+			return id;
+	}
+	if (fl->nnodes == fl->nodes_cap && grow_nodes(fl))
+		return -ENOMEM;
+	id = fl->nnodes++;
+	fl->nname[id] = name;
+	fl->nparent[id] = parent;
+	fl->nchild[id] = 0;
+	fl->nnext[id] = fl->nchild[parent];
+	fl->nchild[parent] = id;
+	fl->ncount[id] = 0;
+	if (fl->nbefore)
+		fl->nbefore[id] = 0;
+	fl->ctab[i] = id;
+	return id;
+}
+
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+static int ensure_path(struct flame *fl, size_t need)
+{
+	size_t cap = fl->path_cap, c2 = cap, c3 = cap;
+
+	if (need <= cap)
+		return 0;
+	if (grow((void **)&fl->path, &cap, need, sizeof(*fl->path)) ||
+	    grow((void **)&fl->ends, &c2, need, sizeof(*fl->ends)) ||
+	    grow((void **)&fl->starts, &c3, need, sizeof(*fl->starts)))
+		return -ENOMEM;
+	/* All three grew from the same capacity to the same size. */
+	fl->path_cap = cap;
+	return 0;
+}
+
+/* Finds the nodes of the frames of S from byte POS on (frame number D,
+ * child of node AT) and records them in the path. */
+static int walk_forward(struct flame *fl, const char *s, size_t len,
+			size_t pos, size_t d, uint32_t at)
+{
+	while (len && pos <= len) {
+		const char *semi = memchr(s + pos, ';', len - pos);
+		size_t end = semi ? (size_t)(semi - s) : len;
+		int64_t name, node;
+
+		if (ensure_path(fl, d + 1))
+			return -ENOMEM;
+		if ((name = intern(fl, s + pos, end - pos)) < 0 ||
+		    (node = child(fl, at, (uint32_t)name)) < 0)
+			return -ENOMEM;
+		at = (uint32_t)node;
+		fl->path[d] = at;
+		fl->ends[d] = end;
+		d++;
+		pos = end + 1;
+	}
+	fl->depth = d;
+	return 0;
+}
+
+static int walk_reverse(struct flame *fl, const char *s, size_t len)
+{
+	size_t k = 0, pos = 0;
+	uint32_t at = 0;
+
+	while (len && pos <= len) {
+		const char *semi = memchr(s + pos, ';', len - pos);
+		size_t end = semi ? (size_t)(semi - s) : len;
+
+		if (ensure_path(fl, k + 1))
+			return -ENOMEM;
+		fl->starts[k] = pos;
+		fl->ends[k] = end;
+		k++;
+		pos = end + 1;
+	}
+	for (size_t d = 0; d < k; d++) {
+		size_t f = k - 1 - d;
+		int64_t name, node;
+
+		if ((name = intern(fl, s + fl->starts[f],
+				   fl->ends[f] - fl->starts[f])) < 0 ||
+		    (node = child(fl, at, (uint32_t)name)) < 0)
+			return -ENOMEM;
+		at = (uint32_t)node;
+		fl->path[d] = at;
+	}
+	fl->depth = k;
+	return 0;
+}
+
+int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
+		    double before)
+{
+	size_t r = 0, pos = 0;
+	int err;
+
+	if (!(count >= 0 && count < HUGE_VAL))
+		return -EINVAL;
+	if ((fl->flags & FLAME_DIFF) && !(before >= 0 && before < HUGE_VAL))
+		return -EINVAL;
+	if (fl->flags & FLAME_REVERSE) {
+		err = walk_reverse(fl, s, len);
+	} else {
+		if (fl->have_prev && len) {
+			size_t l = common_prefix(s, fl->prev,
+						 len < fl->prev_len ? len
+								    : fl->prev_len);
+
+			/* Frame r of the previous stack is also frame r of
+			 * this one if both end within the common bytes, or
+			 * both end exactly where those bytes stop. */
+			while (r < fl->depth && fl->ends[r] <= l) {
+				if (fl->ends[r] == l && l < len && s[l] != ';')
+					break;
+				r++;
+			}
+			pos = r ? fl->ends[r - 1] + 1 : 0;
+		}
+		err = walk_forward(fl, s, len, pos, r,
+				   r ? fl->path[r - 1] : FLAME_ROOT);
+	}
+	if (err) {
+		fl->have_prev = 0;
+		return err;
+	}
+	fl->ncount[0] += count;
+	for (size_t d = 0; d < fl->depth; d++)
+		fl->ncount[fl->path[d]] += count;
+	if (fl->nbefore) {
+		fl->nbefore[0] += before;
+		for (size_t d = 0; d < fl->depth; d++)
+			fl->nbefore[fl->path[d]] += before;
+	}
+	if (!(fl->flags & FLAME_REVERSE)) {
+		if (grow((void **)&fl->prev, &fl->prev_cap, len + 1, 1)) {
+			fl->have_prev = 0;
+			return 0;
+		}
+		memcpy(fl->prev, s, len);
+		fl->prev_len = len;
+		fl->have_prev = 1;
+	}
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b, void *arg)
+{
+	const struct flame *fl = arg;
+	const struct name *x = &fl->names[*(const uint32_t *)a];
+	const struct name *y = &fl->names[*(const uint32_t *)b];
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(fl->arena + x->off, fl->arena + y->off, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void sort_u64(uint64_t *v, size_t n)
+{
+	if (n > 24) {
+		qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint64_t t = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > t; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+}
+
+struct todo {
+	uint32_t node, depth;
+	double x;
+};
+
+int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
+		 size_t *n, uint32_t *max_depth)
+{
+	uint32_t *order = NULL, *rank = NULL;
+	uint64_t *kids = NULL;
+	struct todo *stack = NULL;
+	struct flame_frame *frames = NULL;
+	size_t kids_cap = 0, stack_cap = 0, frames_cap = 0, nframes = 0;
+	size_t sp = 0;
+	uint32_t deepest = 0;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	*max_depth = 0;
+	if (!(fl->ncount[0] > 0))
+		return 0;
+	/* Siblings are ordered by name: rank the names once instead of
+	 * comparing strings for every sibling list. */
+	order = malloc((fl->nnames + 1) * sizeof(*order));
+	rank = malloc((fl->nnames + 1) * sizeof(*rank));
+	if (!order || !rank)
+		goto cleanup;
+	for (size_t i = 0; i < fl->nnames; i++)
+		order[i] = i;
+	qsort_r(order, fl->nnames, sizeof(*order), cmp_names, fl);
+	for (size_t i = 0; i < fl->nnames; i++)
+		rank[order[i]] = i;
+
+	if (grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
+		goto cleanup;
+	stack[sp++] = (struct todo){ FLAME_ROOT, 0, 0 };
+	while (sp) {
+		struct todo t = stack[--sp];
+		struct flame_frame *f;
+		double x = t.x, kid_sum = 0, kid_before = 0;
+		size_t nk = 0;
+
+		for (uint32_t c = fl->nchild[t.node]; c; c = fl->nnext[c]) {
+			if (grow((void **)&kids, &kids_cap, nk + 1,
+				 sizeof(*kids)))
+				goto cleanup;
+			kids[nk++] = ((uint64_t)rank[fl->nname[c]] << 32) | c;
+			kid_sum += fl->ncount[c];
+			if (fl->nbefore)
+				kid_before += fl->nbefore[c];
+		}
+		sort_u64(kids, nk);
+
+		if (grow((void **)&frames, &frames_cap, nframes + 1,
+			 sizeof(*frames)))
+			goto cleanup;
+		f = &frames[nframes++];
+		f->node = t.node;
+		f->depth = t.depth;
+		f->x = t.x;
+		f->count = fl->ncount[t.node];
+		f->parent_count = fl->ncount[fl->nparent[t.node]];
+		f->before = fl->nbefore ? fl->nbefore[t.node] : 0;
+		f->self_delta = fl->nbefore ? (f->count - kid_sum) -
+						      (f->before - kid_before)
+					    : 0;
+		if (t.depth > deepest)
+			deepest = t.depth;
+
+		/* Children go on the stack last first, so that the first is
+		 * laid out next; their positions count the pruned ones too. */
+		if (grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)))
+			goto cleanup;
+		{
+			size_t kept = 0;
+
+			for (size_t i = 0; i < nk; i++) {
+				uint32_t c = (uint32_t)kids[i];
+
+				if (fl->ncount[c] > 0 &&
+				    fl->ncount[c] >= min_count)
+					stack[sp + kept++] = (struct todo){
+						c, t.depth + 1, x
+					};
+				x += fl->ncount[c];
+			}
+			for (size_t i = 0; i < kept / 2; i++) {
+				struct todo tmp = stack[sp + i];
+
+				stack[sp + i] = stack[sp + kept - 1 - i];
+				stack[sp + kept - 1 - i] = tmp;
+			}
+			sp += kept;
+		}
+	}
+	*out = frames;
+	*n = nframes;
+	*max_depth = deepest;
+	frames = NULL;
+	err = 0;
+cleanup:
+	free(order);
+	free(rank);
+	free(kids);
+	free(stack);
+	free(frames);
+	return err;
+}
+
+double flame_total(const struct flame *fl)
+{
+	return fl->ncount[0];
+}
+
+double flame_total_before(const struct flame *fl)
+{
+	return fl->nbefore ? fl->nbefore[0] : 0;
+}
+
+size_t flame_nodes(const struct flame *fl)
+{
+	return fl->nnodes;
+}
+
+const char *flame_name(const struct flame *fl, uint32_t node, size_t *len)
+{
+	const struct name *nm;
+
+	if (node == FLAME_ROOT) {
+		*len = sizeof(ROOT_NAME) - 1;
+		return ROOT_NAME;
+	}
+	nm = &fl->names[fl->nname[node]];
+	*len = nm->kind == FLAME_PLAIN ? nm->len : nm->len - 4;
+	return fl->arena + nm->off;
+}
+
+uint32_t flame_name_id(const struct flame *fl, uint32_t node)
+{
+	return node == FLAME_ROOT ? (uint32_t)fl->nnames : fl->nname[node];
+}
+
+size_t flame_names(const struct flame *fl)
+{
+	return fl->nnames;
+}
+
+enum flame_kind flame_kind(const struct flame *fl, uint32_t node)
+{
+	return node == FLAME_ROOT ? FLAME_PLAIN : fl->names[fl->nname[node]].kind;
+}
+
+uint32_t flame_parent(const struct flame *fl, uint32_t node)
+{
+	return fl->nparent[node];
+}
+
+int flame_has_kernel_annotations(const struct flame *fl)
+{
+	return fl->kernel_annotations;
+}
+
+void flame_free(struct flame *fl)
+{
+	if (!fl)
+		return;
+	free(fl->arena);
+	free(fl->names);
+	free(fl->ntab);
+	free(fl->nname);
+	free(fl->nparent);
+	free(fl->nchild);
+	free(fl->nnext);
+	free(fl->ncount);
+	free(fl->nbefore);
+	free(fl->ctab);
+	free(fl->prev);
+	free(fl->path);
+	free(fl->ends);
+	free(fl->starts);
+	free(fl);
+}

@@ -1,0 +1,617 @@
+/* The flame graph SVG document; see flamegraph.h. Geometry and palettes
+ * follow flamegraph.pl's conventions so that its users find what they
+ * expect; the markup is ours and smaller (no per-frame handlers, labels
+ * only where they fit, colours as #rrggbb). */
+#include "flamegraph.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flamegraph_js.h"
+
+#define XPAD 10.0	/* left and right margin, px */
+#define FRAMEPAD 1.0	/* vertical gap between rows, px */
+
+static const struct {
+	const char *name;
+	enum flamegraph_palette p;
+} PALETTES[] = {
+	{ "hot", PALETTE_HOT },	      { "mem", PALETTE_MEM },
+	{ "io", PALETTE_IO },	      { "red", PALETTE_RED },
+	{ "green", PALETTE_GREEN },   { "blue", PALETTE_BLUE },
+	{ "aqua", PALETTE_AQUA },     { "yellow", PALETTE_YELLOW },
+	{ "purple", PALETTE_PURPLE }, { "orange", PALETTE_ORANGE },
+	{ "java", PALETTE_JAVA },     { "grey", PALETTE_GREY },
+	{ "gray", PALETTE_GREY },
+};
+
+static const struct {
+	const char *name, *top, *bottom;
+} BACKGROUNDS[] = {
+	{ "yellow", "#eeeeee", "#eeeeb0" },
+	{ "blue", "#eeeeee", "#e0e0ff" },
+	{ "green", "#eef2ee", "#e0ffe0" },
+	{ "grey", "#f8f8f8", "#e8e8e8" },
+	{ "gray", "#f8f8f8", "#e8e8e8" },
+};
+
+void flamegraph_opts_init(struct flamegraph_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->width = 1200;
+	o->frame_height = 16;
+	o->minwidth = 0.1;
+	o->fonttype = "Verdana";
+	o->fontsize = 12;
+	o->fontwidth = 0.59;
+	o->countname = "samples";
+	o->nametype = "Function:";
+	o->palette = PALETTE_HOT;
+}
+
+int flamegraph_palette(const char *name)
+{
+	for (size_t i = 0; i < sizeof(PALETTES) / sizeof(PALETTES[0]); i++)
+		if (strcmp(name, PALETTES[i].name) == 0)
+			return PALETTES[i].p;
+	return -1;
+}
+
+static int hex_colour(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '#' || (n != 4 && n != 7))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	return 1;
+}
+
+int flamegraph_bgcolors_ok(const char *s)
+{
+	for (size_t i = 0; i < sizeof(BACKGROUNDS) / sizeof(BACKGROUNDS[0]); i++)
+		if (strcmp(s, BACKGROUNDS[i].name) == 0)
+			return 1;
+	return hex_colour(s);
+}
+
+/* Three numbers in [0, 1) that pick a colour within a palette. */
+struct shade {
+	double v1, v2, v3;
+};
+
+/* Default: every name its own stable colour. FNV-1a over the bytes, so
+ * the result is the same on every machine, whatever its byte order. */
+static struct shade shade_of(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	struct shade c;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	c.v1 = (double)(h & 0xffff) / 65536.0;
+	c.v2 = (double)((h >> 16) & 0xffff) / 65536.0;
+	c.v3 = (double)((h >> 32) & 0xffff) / 65536.0;
+	return c;
+}
+
+/* --hash: names that start (v1) or end (v2, v3) alike get similar
+ * colours, the first characters weighing most, as flamegraph.pl does. */
+static double leaning(const char *s, size_t n, int from_end)
+{
+	double v = 0, weight = 1, max = 1;
+
+	for (size_t i = 0; i < n && i < 3; i++) {
+		unsigned char c = from_end ? s[n - 1 - i] : s[i];
+
+		v += (double)(c % 11) / 10.0 * weight;
+		max += weight;
+		weight *= 0.7;
+	}
+	return 1 - v / max;
+}
+
+static uint32_t rgb(int r, int g, int b)
+{
+	return (uint32_t)r << 16 | (uint32_t)g << 8 | (uint32_t)b;
+}
+
+/* flamegraph.pl's palettes, as ranges per channel. */
+static uint32_t paint(enum flamegraph_palette p, struct shade c)
+{
+	double v1 = c.v1, v2 = c.v2, v3 = c.v3;
+
+	switch (p) {
+	case PALETTE_HOT:
+		return rgb(205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
+	case PALETTE_MEM:
+		return rgb(0, 190 + (int)(50 * v2), (int)(210 * v1));
+	case PALETTE_IO: {
+		int x = 80 + (int)(60 * v1);
+
+		return rgb(x, x, 190 + (int)(55 * v2));
+	}
+	case PALETTE_RED: {
+		int x = 50 + (int)(80 * v1);
+
+		return rgb(200 + (int)(55 * v1), x, x);
+	}
+	case PALETTE_GREEN: {
+		int x = 50 + (int)(60 * v1);
+
+		return rgb(x, 200 + (int)(55 * v1), x);
+	}
+	case PALETTE_BLUE: {
+		int x = 80 + (int)(60 * v1);
+
+		return rgb(x, x, 205 + (int)(50 * v1));
+	}
+	case PALETTE_AQUA: {
+		int x = 165 + (int)(55 * v1);
+
+		return rgb(50 + (int)(60 * v1), x, x);
+	}
+	case PALETTE_YELLOW: {
+		int x = 175 + (int)(55 * v1);
+
+		return rgb(x, x, 50 + (int)(20 * v1));
+	}
+	case PALETTE_PURPLE: {
+		int x = 190 + (int)(65 * v1);
+
+		return rgb(x, 80 + (int)(60 * v1), x);
+	}
+	case PALETTE_ORANGE:
+		return rgb(190 + (int)(65 * v1), 90 + (int)(65 * v1), 0);
+	case PALETTE_GREY:
+	case PALETTE_JAVA: {
+		int x = 150 + (int)(60 * v1);
+
+		return rgb(x, x, x);
+	}
+	}
+	return 0;
+}
+
+/* How frames are told apart: when some frames carry "_[k]", kernel
+ * frames take the kernel palette and the others the user one; otherwise
+ * every frame takes the chosen palette (psys-fold output without
+ * annotations is all kernel, other tools' output is all one kind). */
+struct painter {
+	enum flamegraph_palette user, kernel;
+	int mixed, hash;
+	uint32_t *cache;	/* per name id; UINT32_MAX = not yet */
+};
+
+static uint32_t colour_of(struct painter *pt, struct flame *fl, uint32_t node)
+{
+	uint32_t id = flame_name_id(fl, node);
+	enum flamegraph_palette p = pt->user;
+	struct shade c;
+	const char *s;
+	size_t n;
+
+	if (pt->cache[id] != UINT32_MAX)
+		return pt->cache[id];
+	s = flame_name(fl, node, &n);
+	switch (flame_kind(fl, node)) {
+	case FLAME_KERNEL:
+		p = pt->kernel;
+		break;
+	case FLAME_JIT:
+		p = PALETTE_GREEN;
+		break;
+	case FLAME_INLINE:
+		p = PALETTE_AQUA;
+		break;
+	case FLAME_PLAIN:
+		break;
+	}
+	if (pt->hash) {
+		c.v1 = leaning(s, n, 0);
+		c.v2 = c.v3 = leaning(s, n, 1);
+	} else {
+		c = shade_of(s, n);
+	}
+	/* "-" separates stacks (perf's user/kernel boundary): grey. */
+	pt->cache[id] = n == 1 && s[0] == '-' ? rgb(160, 160, 160) : paint(p, c);
+	return pt->cache[id];
+}
+
+/* Differential: white for no change, deeper red for growth and deeper
+ * blue for shrinking, relative to the largest change shown. */
+static uint32_t colour_of_change(double delta, double max)
+{
+	double t;
+	int other;
+
+	if (delta == 0 || !(max > 0))
+		return rgb(255, 255, 255);
+	t = fabs(delta) / max;
+	if (t > 1)
+		t = 1;
+	other = (int)(230 * (1 - t));
+	return delta > 0 ? rgb(255, other, other) : rgb(other, other, 255);
+}
+
+static void put_colour(struct svg *w, uint32_t c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[7];
+
+	buf[0] = '#';
+	for (int i = 0; i < 6; i++)
+		buf[1 + i] = hex[(c >> (20 - 4 * i)) & 0xf];
+	svg_put(w, buf, 7);
+}
+
+static void put_str(struct svg *w, const char *s)
+{
+	svg_escape(w, s, strlen(s));
+}
+
+static void put_pct(struct svg *w, double part, double whole)
+{
+	svg_fixed(w, whole > 0 ? 100 * part / whole : 0, 2);
+	svg_put(w, "%", 1);
+}
+
+/* The subtitle psys-fold's metadata gives: host, window, counts. */
+static int meta_subtitle(struct svg *w, const struct folded *in, int write)
+{
+	static const char *const keys[] = { "host", "window", "samples",
+					    "lost" };
+	int parts = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		size_t n;
+		const char *v = in ? folded_meta_get(in, keys[i], &n) : NULL;
+
+		if (!v || !n)
+			continue;
+		if (write) {
+			if (parts)
+				svg_puts(w, i == 3 && folded_meta_get(in, "samples", NULL)
+						    ? ", " : "  \xC2\xB7  ");
+			svg_escape(w, v, n);
+			if (i >= 2) {
+				svg_put(w, " ", 1);
+				svg_puts(w, keys[i]);
+			}
+		}
+		parts++;
+	}
+	return parts;
+}
+
+static void put_tooltip(struct svg *w, struct flame *fl,
+			const struct flame_frame *f, double total, int diff,
+			const struct flamegraph_opts *o)
+{
+	const char *s;
+	size_t n;
+
+	s = flame_name(fl, f->node, &n);
+	svg_escape(w, s, n);
+	svg_put(w, " (", 2);
+	svg_count(w, f->count, 1);
+	svg_put(w, " ", 1);
+	put_str(w, o->countname);
+	svg_put(w, ", ", 2);
+	put_pct(w, f->count, total);
+	if (f->node != FLAME_ROOT) {
+		svg_put(w, ", ", 2);
+		put_pct(w, f->count, f->parent_count);
+		svg_puts(w, " of parent");
+	}
+	if (diff) {
+		/* Normally the other column is the earlier one; --negate says
+		 * it is the later one, so the change runs the other way. */
+		double other = f->before;
+		double change = o->negate ? other - f->count : f->count - other;
+		double base = o->negate ? f->count : other;
+
+		svg_puts(w, o->negate ? "; after " : "; before ");
+		svg_count(w, other, 1);
+		if (change == 0) {
+			svg_puts(w, ", no change");
+		} else {
+			svg_puts(w, change > 0 ? ", +" : ", -");
+			svg_count(w, fabs(change), 1);
+			if (base > 0) {
+				svg_puts(w, change > 0 ? ", +" : ", -");
+				put_pct(w, fabs(change), base);
+			} else {
+				svg_puts(w, ", new");
+			}
+		}
+	}
+	svg_put(w, ")", 1);
+}
+
+struct geometry {
+	double width, graph_w, fs, fh, height;
+	double ypad1, ypad2, y0, ty;
+	int inverted;
+};
+
+static double frame_y(const struct geometry *g, uint32_t depth)
+{
+	return g->inverted ? g->ypad1 + depth * g->fh
+			   : g->height - g->ypad2 - (depth + 1) * g->fh;
+}
+
+static void write_head(struct svg *w, const struct geometry *g,
+		       const struct folded *in, const struct flamegraph_opts *o)
+{
+	const char *top = "#eeeeee", *bottom = "#eeeeb0";
+	const char *bg = o->bgcolors;
+	const char *title = o->title;
+	size_t title_len = title ? strlen(title) : 0;
+
+	if (!bg)
+		bg = o->palette == PALETTE_MEM ? "blue"
+		     : o->palette == PALETTE_IO ? "grey" : "yellow";
+	for (size_t i = 0; i < sizeof(BACKGROUNDS) / sizeof(BACKGROUNDS[0]); i++)
+		if (strcmp(bg, BACKGROUNDS[i].name) == 0) {
+			top = BACKGROUNDS[i].top;
+			bottom = BACKGROUNDS[i].bottom;
+		}
+	if (hex_colour(bg))
+		top = bottom = bg;
+	if (!title && in)
+		title = folded_meta_get(in, "title", &title_len);
+	if (!title || !title_len) {
+		title = "Flame Graph";
+		title_len = strlen(title);
+	}
+
+	svg_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		    "<svg version=\"1.1\" width=\"");
+	svg_fixed(w, g->width, 2);
+	svg_puts(w, "\" height=\"");
+	svg_fixed(w, g->height, 2);
+	svg_puts(w, "\" viewBox=\"0 0 ");
+	svg_fixed(w, g->width, 2);
+	svg_put(w, " ", 1);
+	svg_fixed(w, g->height, 2);
+	svg_puts(w, "\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"");
+	put_str(w, o->fonttype);
+	svg_puts(w, "\" font-size=\"");
+	svg_fixed(w, g->fs, 2);
+	svg_puts(w, "\">\n<!-- psys-svg " PSYS_VERSION " -->\n");
+	if (o->notes) {
+		svg_puts(w, "<desc id=\"notes\">");
+		put_str(w, o->notes);
+		svg_puts(w, "</desc>\n");
+	}
+	svg_puts(w, "<style>\n"
+		    "text{fill:#000}\n"
+		    "#title{text-anchor:middle;font-size:");
+	svg_fixed(w, g->fs + 5, 2);
+	svg_puts(w, "px}\n"
+		    "#subtitle{text-anchor:middle;fill:#444}\n"
+		    "#search,#ignorecase,#matched{text-anchor:end}\n"
+		    ".button{cursor:pointer;opacity:0.8}\n"
+		    ".button:hover{opacity:1;text-decoration:underline}\n"
+		    ".hidden{display:none}\n"
+		    "#ignorecase{opacity:0.35}\n"
+		    "#ignorecase.on{opacity:1}\n"
+		    "#frames>g{cursor:pointer}\n"
+		    "#frames rect{rx:2px;ry:2px}\n"
+		    "#frames>g:hover>rect{stroke:#000;stroke-width:0.5}\n"
+		    "#frames text{pointer-events:none}\n"
+		    ".parent{opacity:0.5}\n"
+		    "</style>\n"
+		    "<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" "
+		    "x2=\"0\" y2=\"1\"><stop offset=\"5%\" stop-color=\"");
+	put_str(w, top);
+	svg_puts(w, "\"/><stop offset=\"95%\" stop-color=\"");
+	put_str(w, bottom);
+	svg_puts(w, "\"/></linearGradient></defs>\n"
+		    "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" "
+		    "fill=\"url(#background)\"/>\n<text id=\"title\" x=\"");
+	svg_fixed(w, g->width / 2, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, g->fs * 2, 2);
+	svg_puts(w, "\">");
+	svg_escape(w, title, title_len);
+	svg_puts(w, "</text>\n");
+	if ((o->subtitle && *o->subtitle) || (!o->subtitle && meta_subtitle(w, in, 0))) {
+		svg_puts(w, "<text id=\"subtitle\" x=\"");
+		svg_fixed(w, g->width / 2, 2);
+		svg_puts(w, "\" y=\"");
+		svg_fixed(w, g->fs * 3.5, 2);
+		svg_puts(w, "\">");
+		if (o->subtitle)
+			put_str(w, o->subtitle);
+		else
+			meta_subtitle(w, in, 1);
+		svg_puts(w, "</text>\n");
+	}
+}
+
+/* The controls and the lines the script writes into. */
+static void write_controls(struct svg *w, const struct geometry *g)
+{
+	double right = g->width - XPAD, bottom = g->height - g->ypad2 / 2;
+
+	svg_puts(w, "<text id=\"unzoom\" class=\"button hidden\" x=\"");
+	svg_fixed(w, XPAD, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, g->fs * 2, 2);
+	svg_puts(w, "\">Reset Zoom</text>\n<text id=\"search\" class=\"button\" x=\"");
+	svg_fixed(w, right - 4 * g->fs, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, g->fs * 2, 2);
+	svg_puts(w, "\">Search</text>\n<text id=\"ignorecase\" class=\"button\" x=\"");
+	svg_fixed(w, right, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, g->fs * 2, 2);
+	svg_puts(w, "\">ic</text>\n<text id=\"details\" x=\"");
+	svg_fixed(w, XPAD, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, bottom, 2);
+	svg_puts(w, "\"> </text>\n<text id=\"matched\" x=\"");
+	svg_fixed(w, right, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, bottom, 2);
+	svg_puts(w, "\"> </text>\n");
+}
+
+static int write_empty(struct svg *w, const struct folded *in,
+		       const struct flamegraph_opts *o)
+{
+	struct geometry g = { 0 };
+
+	g.width = o->width;
+	g.fs = o->fontsize;
+	g.height = o->fontsize * 7;
+	write_head(w, &g, in, o);
+	svg_puts(w, "<text id=\"nosamples\" x=\"");
+	svg_fixed(w, g.width / 2, 2);
+	svg_puts(w, "\" y=\"");
+	svg_fixed(w, g.fs * 5.5, 2);
+	svg_puts(w, "\" style=\"text-anchor:middle\">No samples in the input</text>\n"
+		    "</svg>\n");
+	return svg_flush(w);
+}
+
+int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
+		     const struct flamegraph_opts *o)
+{
+	struct flame_frame *frames = NULL;
+	struct painter pt = { 0 };
+	struct geometry g = { 0 };
+	size_t nframes = 0;
+	uint32_t depth = 0;
+	double total, min_count, max_delta = 0, scale;
+	double ch = o->fontsize * o->fontwidth;
+	int diff = in && in->mode == FOLDED_DIFF;
+	int has_subtitle, err;
+
+	if (!fl || !(flame_total(fl) > 0))
+		return write_empty(w, in, o);
+	total = flame_total(fl);
+	g.width = o->width;
+	g.graph_w = o->width - 2 * XPAD;
+	scale = g.graph_w / total;
+	min_count = o->minwidth_percent ? total * o->minwidth / 100
+					: o->minwidth / scale;
+	err = flame_layout(fl, min_count, &frames, &nframes, &depth);
+	if (err)
+		return err;
+
+	has_subtitle = o->subtitle ? *o->subtitle != '\0'
+				   : meta_subtitle(w, in, 0) > 0;
+	g.fs = o->fontsize;
+	g.fh = o->frame_height;
+	g.inverted = o->inverted;
+	g.ypad1 = o->fontsize * (has_subtitle ? 5 : 4);
+	g.ypad2 = o->fontsize * 2 + 10;
+	g.height = g.ypad1 + (depth + 1) * g.fh + g.ypad2;
+	g.y0 = frame_y(&g, 0);
+	g.ty = (g.fh - FRAMEPAD) / 2 + g.fs * 0.35;
+
+	pt.cache = malloc((flame_names(fl) + 1) * sizeof(*pt.cache));
+	if (!pt.cache) {
+		free(frames);
+		return -ENOMEM;
+	}
+	memset(pt.cache, 0xff, (flame_names(fl) + 1) * sizeof(*pt.cache));
+	pt.hash = o->hash;
+	pt.user = o->palette;
+	pt.kernel = PALETTE_ORANGE;
+	pt.mixed = flame_has_kernel_annotations(fl);
+	if (pt.mixed || o->palette == PALETTE_JAVA) {
+		/* Mixed stacks: user frames in red (flamegraph.pl's java
+		 * palette) unless another palette was asked for, kernel
+		 * frames in orange, or yellow when orange is taken. */
+		if (o->palette == PALETTE_HOT || o->palette == PALETTE_JAVA)
+			pt.user = PALETTE_RED;
+		if (o->palette == PALETTE_ORANGE)
+			pt.kernel = PALETTE_YELLOW;
+	}
+	if (diff)
+		for (size_t i = 0; i < nframes; i++)
+			if (fabs(frames[i].self_delta) > max_delta)
+				max_delta = fabs(frames[i].self_delta);
+
+	write_head(w, &g, in, o);
+	write_controls(w, &g);
+	svg_puts(w, "<g id=\"frames\" data-total=\"");
+	svg_count(w, total, 0);
+	svg_puts(w, "\" data-w=\"");
+	svg_fixed(w, g.graph_w, 2);
+	svg_puts(w, "\" data-xpad=\"");
+	svg_fixed(w, XPAD, 2);
+	svg_puts(w, "\" data-fh=\"");
+	svg_fixed(w, g.fh, 2);
+	svg_puts(w, "\" data-y0=\"");
+	svg_fixed(w, g.y0, 2);
+	svg_puts(w, "\" data-ty=\"");
+	svg_fixed(w, g.ty, 2);
+	svg_puts(w, g.inverted ? "\" data-inv=\"1" : "\" data-inv=\"0");
+	svg_puts(w, "\" data-fs=\"");
+	svg_fixed(w, g.fs, 2);
+	svg_puts(w, "\" data-fw=\"");
+	svg_fixed(w, o->fontwidth, 4);
+	svg_puts(w, diff ? "\" data-diff=\"1\" data-cn=\"" : "\" data-cn=\"");
+	put_str(w, o->countname);
+	svg_puts(w, "\" data-nt=\"");
+	put_str(w, o->nametype);
+	svg_puts(w, "\">\n");
+
+	for (size_t i = 0; i < nframes; i++) {
+		const struct flame_frame *f = &frames[i];
+		double x = XPAD + f->x * scale, fw = f->count * scale;
+		double y = frame_y(&g, f->depth);
+		double delta = o->negate ? -f->self_delta : f->self_delta;
+		size_t chars = ch > 0 ? (size_t)floor((fw - 3) / ch) : 0;
+		const char *s;
+		size_t n;
+
+		svg_puts(w, "<g data-x=\"");
+		svg_count(w, f->x, 0);
+		svg_puts(w, "\" data-n=\"");
+		svg_count(w, f->count, 0);
+		svg_puts(w, "\"><title>");
+		put_tooltip(w, fl, f, total, diff, o);
+		svg_puts(w, "</title><rect x=\"");
+		svg_fixed(w, x, 2);
+		svg_puts(w, "\" y=\"");
+		svg_fixed(w, y, 2);
+		svg_puts(w, "\" width=\"");
+		svg_fixed(w, fw, 2);
+		svg_puts(w, "\" height=\"");
+		svg_fixed(w, g.fh - FRAMEPAD, 2);
+		svg_puts(w, "\" fill=\"");
+		put_colour(w, diff ? colour_of_change(delta, max_delta)
+				   : colour_of(&pt, fl, f->node));
+		svg_puts(w, "\"/>");
+		/* A label only where at least one character and ".." fit;
+		 * the script adds the others when zooming makes room. */
+		if (fw >= 3 && chars >= 3) {
+			svg_puts(w, "<text x=\"");
+			svg_fixed(w, x + 3, 2);
+			svg_puts(w, "\" y=\"");
+			svg_fixed(w, y + g.ty, 2);
+			svg_puts(w, "\">");
+			s = flame_name(fl, f->node, &n);
+			svg_escape_fit(w, s, n, chars);
+			svg_puts(w, "</text>");
+		}
+		svg_puts(w, "</g>\n");
+	}
+	svg_puts(w, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
+	svg_put(w, FLAMEGRAPH_JS, sizeof(FLAMEGRAPH_JS) - 1);
+	svg_puts(w, "]]></script>\n</svg>\n");
+	free(frames);
+	free(pt.cache);
+	return svg_flush(w);
+}
