@@ -5,7 +5,9 @@ LC_ALL=C; export LC_ALL
 : "${BUILD:?run through tests/run.sh or set BUILD}"
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/psys-e2e.XXXXXX")
-trap 'rc=$?; kill $(jobs -p) 2>/dev/null; rm -rf "$T"; exit $rc' EXIT
+# jobs -p in $(...) would run in a subshell that has no jobs: write the
+# list to a file so the background loads really are stopped.
+trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true; rm -rf "$T"; exit $rc' EXIT
 PATH="$BUILD:$BUILD/tests:$PATH"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -5,11 +5,6 @@
 # and computes Δsystem / Δ(user..steal) in awk. They must agree within 2
 # percentage points.
 . "$TOP/tests/lib.sh"
-# Until tests/lib.sh's trap is fixed: dash's $(jobs -p) runs in a subshell
-# that has no jobs, so that trap kills nothing, and its bare 'kill' then
-# fails under set -e, turning a pass into exit 2.
-trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true
-	rm -rf "$T"; exit $rc' EXIT
 [ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ] || skip "needs CPU 1"
 
 loadgen -c 1 -t 60 -n psys-agree-sys > /dev/null &

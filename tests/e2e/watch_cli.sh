@@ -1,11 +1,6 @@
 # psys-watch's command line and exits: --help/--version, usage errors (2),
 # quiet exits on a closed pipe, SIGINT and SIGTERM (0), write errors (1).
 . "$TOP/tests/lib.sh"
-# Until tests/lib.sh's trap is fixed: dash's $(jobs -p) runs in a subshell
-# that has no jobs, so that trap kills nothing, and its bare 'kill' then
-# fails under set -e, turning a pass into exit 2.
-trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true
-	rm -rf "$T"; exit $rc' EXIT
 
 psys-watch --help > "$T/out" 2> "$T/err" || fail "--help exit $?"
 grep -q '^usage: psys-watch ' "$T/out" || fail "--help: no usage line"

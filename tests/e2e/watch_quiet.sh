@@ -3,11 +3,6 @@
 # Other engineers or jobs may load CPUs, so it watches the CPU that has the
 # least sys time right now.
 . "$TOP/tests/lib.sh"
-# Until tests/lib.sh's trap is fixed: dash's $(jobs -p) runs in a subshell
-# that has no jobs, so that trap kills nothing, and its bare 'kill' then
-# fails under set -e, turning a pass into exit 2.
-trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true
-	rm -rf "$T"; exit $rc' EXIT
 
 # sys % of every CPU between two /proc/stat copies: "cpu pct" lines.
 sys_pct() {

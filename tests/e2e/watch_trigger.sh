@@ -2,11 +2,6 @@
 # almost all sys time), 'psys-watch -i 1 -g 30 --once' writes one trigger
 # naming CPU 1, exits 0, and the line is valid JSON in the documented shape.
 . "$TOP/tests/lib.sh"
-# Until tests/lib.sh's trap is fixed: dash's $(jobs -p) runs in a subshell
-# that has no jobs, so that trap kills nothing, and its bare 'kill' then
-# fails under set -e, turning a pass into exit 2.
-trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true
-	rm -rf "$T"; exit $rc' EXIT
 [ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ] || skip "needs CPU 1"
 
 loadgen -c 1 -t 30 -n psys-watch-load > /dev/null &
