@@ -1,8 +1,7 @@
 /* Flame tree and layout; see flame.h.
  *
- * Nodes live in parallel arrays indexed by a 32-bit id (24 bytes a node,
- * 32 for differential trees), found by a hash of (parent, name id); names
- * are interned once in an arena. Folded input is usually sorted, so each
+ * Nodes live in parallel arrays indexed by a 32-bit id (25 bytes a node,
+ * 33 for differential trees); names are interned once in an arena. Folded input is usually sorted, so each
  * stack shares a long prefix with the one before: the bytes of that prefix
  * are compared once and its frames reuse the previous stack's nodes
  * without hashing. */
@@ -31,11 +30,12 @@ struct flame {
 	size_t ntab_size;
 
 	uint32_t *nname, *nparent, *nchild, *nnext;
+	uint8_t *nindexed;	/* children are in the child index */
 	double *ncount, *nbefore;	/* nbefore only with FLAME_DIFF */
 	size_t nnodes, nodes_cap;
 	uint32_t *ctab;		/* node id, 0 = empty (the root is nobody's
 				 * child) */
-	size_t ctab_size;
+	size_t ctab_size, ctab_used;
 
 	/* The previous stack, for prefix reuse, and the path of the current
 	 * one: PATH[i] is the node of frame i, ENDS[i] where it ends. */
@@ -108,14 +108,16 @@ struct flame *flame_new(unsigned flags)
 	fl->nparent = malloc(fl->nodes_cap * sizeof(uint32_t));
 	fl->nchild = malloc(fl->nodes_cap * sizeof(uint32_t));
 	fl->nnext = malloc(fl->nodes_cap * sizeof(uint32_t));
+	fl->nindexed = malloc(fl->nodes_cap);
 	fl->ncount = malloc(fl->nodes_cap * sizeof(double));
 	if (flags & FLAME_DIFF)
 		fl->nbefore = malloc(fl->nodes_cap * sizeof(double));
-	fl->ctab_size = 2048;
+	fl->ctab_size = 1024;
 	fl->ctab = calloc(fl->ctab_size, sizeof(uint32_t));
 	fl->ntab_size = 1024;
 	fl->ntab = calloc(fl->ntab_size, sizeof(uint32_t));
 	if (!fl->nname || !fl->nparent || !fl->nchild || !fl->nnext ||
+	    !fl->nindexed ||
 	    !fl->ncount || ((flags & FLAME_DIFF) && !fl->nbefore) ||
 	    !fl->ctab || !fl->ntab) {
 		flame_free(fl);
@@ -126,6 +128,7 @@ struct flame *flame_new(unsigned flags)
 	fl->nname[0] = UINT32_MAX;
 	fl->nparent[0] = 0;
 	fl->nchild[0] = fl->nnext[0] = 0;
+	fl->nindexed[0] = 0;
 	fl->ncount[0] = 0;
 	if (fl->nbefore)
 		fl->nbefore[0] = 0;
@@ -204,20 +207,33 @@ static inline uint64_t child_hash(uint32_t parent, uint32_t name)
 	return mix64(((uint64_t)parent << 32) | name);
 }
 
-static int ctab_rehash(struct flame *fl)
+static void ctab_put(uint32_t *tab, size_t size, uint64_t h, uint32_t id)
 {
-	size_t size = fl->ctab_size * 2;
-	uint32_t *tab = calloc(size, sizeof(uint32_t));
+	size_t i = h & (size - 1);
 
+	while (tab[i])
+		i = (i + 1) & (size - 1);
+	tab[i] = id;
+}
+
+/* Makes room in the child index for one more entry. */
+static int ctab_reserve(struct flame *fl)
+{
+	size_t size;
+	uint32_t *tab;
+
+	if ((fl->ctab_used + 1) * 2 <= fl->ctab_size)
+		return 0;
+	size = fl->ctab_size * 2;
+	tab = calloc(size, sizeof(uint32_t));
 	if (!tab)
 		return -ENOMEM;
-	for (size_t id = 1; id < fl->nnodes; id++) {
-		size_t i = child_hash(fl->nparent[id], fl->nname[id]) &
-			   (size - 1);
+	for (size_t i = 0; i < fl->ctab_size; i++) {
+		uint32_t id = fl->ctab[i];
 
-		while (tab[i])
-			i = (i + 1) & (size - 1);
-		tab[i] = id;
+		if (id)
+			ctab_put(tab, size, child_hash(fl->nparent[id],
+						       fl->nname[id]), id);
 	}
 	free(fl->ctab);
 	fl->ctab = tab;
@@ -243,6 +259,7 @@ static int grow_nodes(struct flame *fl)
 	GROW(nparent);
 	GROW(nchild);
 	GROW(nnext);
+	GROW(nindexed);
 	GROW(ncount);
 	if (fl->nbefore)
 		GROW(nbefore);
@@ -251,33 +268,73 @@ static int grow_nodes(struct flame *fl)
 	return 0;
 }
 
-/* Returns PARENT's child named NAME, adding it if new, or -ENOMEM. */
-static int64_t child(struct flame *fl, uint32_t parent, uint32_t name)
+/* Puts every child of PARENT into the child index. */
+static int index_children(struct flame *fl, uint32_t parent)
 {
-	size_t mask, i;
+	for (uint32_t c = fl->nchild[parent]; c; c = fl->nnext[c]) {
+		if (ctab_reserve(fl))
+			return -ENOMEM;
+		ctab_put(fl->ctab, fl->ctab_size,
+			 child_hash(parent, fl->nname[c]), c);
+		fl->ctab_used++;
+	}
+	fl->nindexed[parent] = 1;
+	return 0;
+}
+
+/* Returns PARENT's child named NAME, adding it if new, or -ENOMEM.
+ * Most nodes have a few children, found fastest by walking their list;
+ * a node whose list grows long gets its children indexed by hash. A
+ * PARENT that was FRESH (created for this very stack) has no children
+ * yet, so nothing needs looking up: sorted input creates most of its
+ * nodes that way. */
+static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
+		     int fresh, int *created)
+{
 	uint32_t id;
 
-	if ((fl->nnodes + 1) * 2 > fl->ctab_size && ctab_rehash(fl))
-		return -ENOMEM;
-	mask = fl->ctab_size - 1;
-	for (i = child_hash(parent, name) & mask; fl->ctab[i];
-	     i = (i + 1) & mask) {
-		id = fl->ctab[i];
-		if (fl->nparent[id] == parent && fl->nname[id] == name)
-			return id;
+	*created = 0;
+	if (fresh) {
+		/* nothing to find */
+	} else if (fl->nindexed[parent]) {
+		size_t mask = fl->ctab_size - 1;
+
+		for (size_t i = child_hash(parent, name) & mask; fl->ctab[i];
+		     i = (i + 1) & mask) {
+			id = fl->ctab[i];
+			if (fl->nparent[id] == parent && fl->nname[id] == name)
+				return id;
+		}
+	} else {
+		unsigned walked = 0;
+
+		for (id = fl->nchild[parent]; id; id = fl->nnext[id]) {
+			if (fl->nname[id] == name)
+				return id;
+			walked++;
+		}
+		if (walked >= 16 && index_children(fl, parent))
+			return -ENOMEM;
 	}
 	if (fl->nnodes == fl->nodes_cap && grow_nodes(fl))
+		return -ENOMEM;
+	if (fl->nindexed[parent] && ctab_reserve(fl))
 		return -ENOMEM;
 	id = fl->nnodes++;
 	fl->nname[id] = name;
 	fl->nparent[id] = parent;
 	fl->nchild[id] = 0;
 	fl->nnext[id] = fl->nchild[parent];
+	fl->nindexed[id] = 0;
 	fl->nchild[parent] = id;
 	fl->ncount[id] = 0;
 	if (fl->nbefore)
 		fl->nbefore[id] = 0;
-	fl->ctab[i] = id;
+	if (fl->nindexed[parent]) {
+		ctab_put(fl->ctab, fl->ctab_size, child_hash(parent, name), id);
+		fl->ctab_used++;
+	}
+	*created = 1;
 	return id;
 }
 
@@ -317,6 +374,8 @@ static int ensure_path(struct flame *fl, size_t need)
 static int walk_forward(struct flame *fl, const char *s, size_t len,
 			size_t pos, size_t d, uint32_t at)
 {
+	int fresh = 0;
+
 	while (len && pos <= len) {
 		const char *semi = memchr(s + pos, ';', len - pos);
 		size_t end = semi ? (size_t)(semi - s) : len;
@@ -325,7 +384,7 @@ static int walk_forward(struct flame *fl, const char *s, size_t len,
 		if (ensure_path(fl, d + 1))
 			return -ENOMEM;
 		if ((name = intern(fl, s + pos, end - pos)) < 0 ||
-		    (node = child(fl, at, (uint32_t)name)) < 0)
+		    (node = child(fl, at, (uint32_t)name, fresh, &fresh)) < 0)
 			return -ENOMEM;
 		at = (uint32_t)node;
 		fl->path[d] = at;
@@ -341,6 +400,7 @@ static int walk_reverse(struct flame *fl, const char *s, size_t len)
 {
 	size_t k = 0, pos = 0;
 	uint32_t at = 0;
+	int fresh = 0;
 
 	while (len && pos <= len) {
 		const char *semi = memchr(s + pos, ';', len - pos);
@@ -359,7 +419,7 @@ static int walk_reverse(struct flame *fl, const char *s, size_t len)
 
 		if ((name = intern(fl, s + fl->starts[f],
 				   fl->ends[f] - fl->starts[f])) < 0 ||
-		    (node = child(fl, at, (uint32_t)name)) < 0)
+		    (node = child(fl, at, (uint32_t)name, fresh, &fresh)) < 0)
 			return -ENOMEM;
 		at = (uint32_t)node;
 		fl->path[d] = at;
@@ -431,9 +491,14 @@ static int cmp_names(const void *a, const void *b, void *arg)
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c = memcmp(fl->arena + x->off, fl->arena + y->off, n);
 
-	if (c)
+	if (c || x->len == y->len)
 		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
+	/* One name is a prefix of the other. Order as if each ended in
+	 * ';', as a sort of whole folded lines does (flamegraph.pl, most
+	 * collapsers): "f.isra.0" comes before "f", "f;..." before "f_x". */
+	if (x->len < y->len)
+		return (unsigned char)fl->arena[y->off + n] < ';' ? 1 : -1;
+	return (unsigned char)fl->arena[x->off + n] < ';' ? -1 : 1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -633,6 +698,7 @@ void flame_free(struct flame *fl)
 	free(fl->nparent);
 	free(fl->nchild);
 	free(fl->nnext);
+	free(fl->nindexed);
 	free(fl->ncount);
 	free(fl->nbefore);
 	free(fl->ctab);

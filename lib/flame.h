@@ -53,7 +53,8 @@ int flame_add_stack(struct flame *fl, const char *stack, size_t len,
 
 /* Lays out the tree: frames narrower than MIN_COUNT (and all empty
  * frames) are left out with everything above them; siblings are ordered by
- * their names' bytes. Stores a malloc'd array of frames in *OUT (the
+ * their names' bytes, each name taken as ending in ';' (the order of
+ * sorted folded lines, so the picture matches flamegraph.pl's). Stores a malloc'd array of frames in *OUT (the
  * caller frees it), root first, each frame before its children, and their
  * number in *N; *MAX_DEPTH gets the deepest depth among them. With no
  * counts at all, *N is 0. Returns 0 or -ENOMEM. */
