@@ -163,12 +163,15 @@ static int do_line(struct folded *f, const char *line, size_t len,
 	int r;
 
 	f->lines++;
-	if (f->in_header && len >= 2 && line[0] == '#' && line[1] == ' ') {
-		while (len > 0 && line[len - 1] == '\r')
-			len--;
-		return add_meta(f, line + 2, len - 2);
+	if (len >= 2 && line[0] == '#' && line[1] == ' ') {
+		if (f->in_header)
+			return add_meta(f, line + 2, len - 2);
+		/* Metadata after stacks (inputs joined with cat): not a
+		 * frame named "# samples:", and not our title either. */
+		r = -EINVAL;
+	} else {
+		r = folded_parse_line(line, len, &l, &one_len);
 	}
-	r = folded_parse_line(line, len, &l, &one_len);
 	if (r == 0)
 		return 0;
 	if (r > 0 && f->mode == FOLDED_UNKNOWN)

@@ -59,7 +59,8 @@ void folded_init(struct folded *f);
 
 /* Reads folded stacks from the file descriptor FD to its end, calling FN
  * for each stack line. Metadata lines (only before the first stack line)
- * are kept in F->meta. The first stack line fixes F->mode: after a line
+ * are kept in F->meta; later lines starting with "# " are skipped as
+ * invalid. The first stack line fixes F->mode: after a line
  * with two counts, one-count lines are invalid; after a line with one
  * count, the text before the last number is the stack. Returns 0, a
  * negative errno from read() or -ENOMEM, or FN's non-zero return. */
