@@ -91,7 +91,8 @@ struct psysfile_writer {
 	struct buf col[NCOLS];
 	uint32_t npending;
 	uint64_t base_time;
-	uint64_t *cpu_last;	/* per CPU: time of its previous sample */
+	uint64_t time_unit;	/* ns per stored time step */
+	int64_t *cpu_last;	/* per CPU: its previous sample, in steps */
 	uint32_t *cpu_gen;	/* ...valid when equal to gen */
 	size_t ncpu;
 	uint32_t gen;
@@ -108,6 +109,13 @@ void psysfile_set_level(struct psysfile_writer *w, int level)
 void psysfile_set_sync(struct psysfile_writer *w, int on)
 {
 	w->sync = on;
+}
+
+void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns)
+{
+	/* Takes effect at the next record, which carries its own unit. */
+	if (ns >= 1 && ns <= 1000000)
+		w->time_unit = ns;
 }
 
 uint64_t psysfile_samples(const struct psysfile_writer *w)
@@ -199,6 +207,7 @@ int psysfile_create(int dirfd, const char *path, const json_t *header,
 	w->fd = -1;
 	w->sync = 1;
 	w->level = 6;
+	w->time_unit = PSYSFILE_TIME_UNIT;
 	w->ksyms = ksyms;
 	w->cctx = ZSTD_createCCtx();
 	if (!w->cctx) {
@@ -329,10 +338,18 @@ static int64_t stack_id(struct psysfile_writer *w, const uint64_t *frames, uint3
 	return w->nstacks++;
 }
 
+/* Nearest multiple of UNIT to D, counted in UNITs (D may be negative:
+ * the ring buffer does not order samples of different CPUs exactly). */
+static int64_t steps(int64_t d, uint64_t unit)
+{
+	int64_t u = (int64_t)unit;
+
+	return d >= 0 ? (d + u / 2) / u : -((-d + u / 2) / u);
+}
+
 int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 {
-	int64_t tid, sid = -1;
-	uint64_t prev;
+	int64_t tid, sid = -1, q, prev;
 	int err;
 
 	if (s->cpu > MAX_CPU || s->nframes > PSYSFILE_MAX_FRAMES)
@@ -343,7 +360,7 @@ int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 		return (int)sid;
 	if (s->cpu >= w->ncpu) {
 		size_t n = s->cpu + 1;
-		uint64_t *last = realloc(w->cpu_last, n * sizeof(*last));
+		int64_t *last = realloc(w->cpu_last, n * sizeof(*last));
 		if (!last)
 			return -ENOMEM;
 		w->cpu_last = last;
@@ -357,15 +374,21 @@ int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 	if (w->npending == 0)
 		w->base_time = s->time_ns;
 	/* Times as the step from the same CPU's previous sample: each CPU
-	 * ticks at the sampling period, so steps repeat and compress. */
-	prev = w->cpu_gen[s->cpu] == w->gen ? w->cpu_last[s->cpu] : w->base_time;
+	 * ticks at the sampling period, so steps repeat and compress. Steps
+	 * are whole time units: finer digits are timer jitter (microseconds
+	 * on a VM), which costs bytes and says nothing. */
+	q = steps((int64_t)(s->time_ns - w->base_time), w->time_unit);
+	prev = w->cpu_gen[s->cpu] == w->gen ? w->cpu_last[s->cpu] : 0;
 	w->cpu_gen[s->cpu] = w->gen;
-	w->cpu_last[s->cpu] = s->time_ns;
-	buf_put_svarint(&w->col[COL_TIME], (int64_t)(s->time_ns - prev));
+	w->cpu_last[s->cpu] = q;
+	buf_put_svarint(&w->col[COL_TIME], q - prev);
 	buf_put_varint(&w->col[COL_CPU], s->cpu);
 	buf_put_varint(&w->col[COL_THREAD], (uint64_t)tid);
-	buf_put_varint(&w->col[COL_STACK], (uint64_t)(sid + 1));
-	buf_put_varint(&w->col[COL_FLAGS], s->flags);
+	/* The stack and the low flag bits share a column: "user mode" and
+	 * "no kernel stack" come together, and one column of their pairs
+	 * compresses better than two columns. */
+	buf_put_varint(&w->col[COL_STACK], (uint64_t)(sid + 1) << 3 | (s->flags & 7));
+	buf_put_varint(&w->col[COL_FLAGS], s->flags >> 3);
 	for (int c = 0; c < NCOLS; c++)
 		if (w->col[c].err)
 			return w->col[c].err;
@@ -466,6 +489,7 @@ int psysfile_flush(struct psysfile_writer *w)
 	}
 	buf_put_varint(&w->sec, w->npending);
 	buf_put_varint(&w->sec, w->base_time);
+	buf_put_varint(&w->sec, w->time_unit);
 	for (int c = 0; c < NCOLS; c++)
 		buf_put_bytes(&w->sec, w->col[c].data, w->col[c].len);
 	put_section(w, SEC_SAMPLES);
@@ -563,8 +587,8 @@ struct psysfile_reader {
 	/* The data record being read. */
 	struct buf rec;
 	struct cursor col[NCOLS];
-	uint64_t left, base_time;
-	uint64_t *cpu_last;
+	uint64_t left, base_time, time_unit;
+	int64_t *cpu_last;
 	uint32_t *cpu_gen;
 	size_t ncpu;
 	uint32_t gen;
@@ -701,9 +725,10 @@ static int parse_stacks(struct psysfile_reader *r, struct cursor *c)
 
 static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 {
-	uint64_t n, base;
+	uint64_t n, base, unit;
 
-	if (cursor_varint(c, &n) || cursor_varint(c, &base))
+	if (cursor_varint(c, &n) || cursor_varint(c, &base) ||
+	    cursor_varint(c, &unit) || unit < 1 || unit > 1000000)
 		return -EBADMSG;
 	for (int i = 0; i < NCOLS; i++) {
 		const unsigned char *p;
@@ -719,6 +744,7 @@ static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 		return -EBADMSG;
 	r->left = n;
 	r->base_time = base;
+	r->time_unit = unit;
 	r->gen++;
 	return 0;
 }
@@ -966,7 +992,7 @@ int psysfile_open(const char *path, struct psysfile_reader **out)
 int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 {
 	for (;;) {
-		uint64_t dt_u, cpu, thread, stack, flags;
+		uint64_t dt_u, cpu, thread, stack, stack_flags, flags;
 		int64_t dt;
 
 		while (r->left == 0) {
@@ -978,9 +1004,9 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 		if (cursor_varint_fast(&r->col[COL_TIME], &dt_u) ||
 		    cursor_varint_fast(&r->col[COL_CPU], &cpu) ||
 		    cursor_varint_fast(&r->col[COL_THREAD], &thread) ||
-		    cursor_varint_fast(&r->col[COL_STACK], &stack) ||
+		    cursor_varint_fast(&r->col[COL_STACK], &stack_flags) ||
 		    cursor_varint_fast(&r->col[COL_FLAGS], &flags) ||
-		    cpu > MAX_CPU || flags > UINT32_MAX) {
+		    cpu > MAX_CPU || flags > UINT32_MAX >> 3) {
 			/* The columns disagree with the count: the rest of this
 			 * record cannot be trusted. */
 			r->stats.bad_records++;
@@ -990,7 +1016,7 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 		dt = (int64_t)(dt_u >> 1) ^ -(int64_t)(dt_u & 1);
 		if (cpu >= r->ncpu) {
 			size_t n = cpu + 1;
-			uint64_t *last = realloc(r->cpu_last, n * sizeof(*last));
+			int64_t *last = realloc(r->cpu_last, n * sizeof(*last));
 			if (!last)
 				return 0;
 			r->cpu_last = last;
@@ -1001,10 +1027,11 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 			r->cpu_gen = gen;
 			r->ncpu = n;
 		}
-		uint64_t prev = r->cpu_gen[cpu] == r->gen ? r->cpu_last[cpu] : r->base_time;
-		s->time_ns = prev + (uint64_t)dt;
+		int64_t q = (r->cpu_gen[cpu] == r->gen ? r->cpu_last[cpu] : 0) + dt;
 		r->cpu_gen[cpu] = r->gen;
-		r->cpu_last[cpu] = s->time_ns;
+		r->cpu_last[cpu] = q;
+		s->time_ns = r->base_time + (uint64_t)q * r->time_unit;
+		stack = stack_flags >> 3;
 		if (thread >= r->nthreads || stack > r->nstacks) {
 			r->stats.unresolved++;
 			continue;
@@ -1013,7 +1040,7 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 		s->cpu = cpu;
 		s->pid = t->pid;
 		s->tid = t->tid;
-		s->flags = flags;
+		s->flags = (uint32_t)(flags << 3 | (stack_flags & 7));
 		s->comm = (const char *)r->strings.data + t->comm;
 		s->thread_id = thread;
 		if (stack) {

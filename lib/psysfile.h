@@ -20,6 +20,8 @@
  * the margin is for user stacks. */
 #define PSYSFILE_MAX_FRAMES 1024
 #define PSYSFILE_NO_STACK UINT32_MAX
+/* Sample times are stored in steps of this many ns by default. */
+#define PSYSFILE_TIME_UNIT 1000
 
 /* psysfile_sample.flags: the same bits as bpf/psys.h. */
 #define PSYSFILE_USER		0x1
@@ -54,6 +56,11 @@ int psysfile_create(int dirfd, const char *path, const json_t *header,
  * followed by fdatasync (default on: a power cut loses at most a record). */
 void psysfile_set_level(struct psysfile_writer *w, int level);
 void psysfile_set_sync(struct psysfile_writer *w, int on);
+
+/* Resolution of stored sample times (default PSYSFILE_TIME_UNIT ns; 1 to
+ * 1,000,000). Times are rounded to the nearest step; each data record
+ * names its own unit. */
+void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns);
 
 /* Queues one sample; S->thread_id/stack_id are ignored. Flushes by itself
  * when the queue is large. Returns 0 or a negative errno. */

@@ -48,9 +48,14 @@ static void make_samples(void)
 	}
 }
 
+/* Times are stored to the nearest microsecond by default. */
+static uint64_t time_tolerance = PSYSFILE_TIME_UNIT / 2;
+
 static int same(const struct psysfile_sample *a, const struct psysfile_sample *b)
 {
-	return a->time_ns == b->time_ns && a->cpu == b->cpu && a->pid == b->pid &&
+	uint64_t dt = a->time_ns > b->time_ns ? a->time_ns - b->time_ns : b->time_ns - a->time_ns;
+
+	return dt <= time_tolerance && a->cpu == b->cpu && a->pid == b->pid &&
 	       a->tid == b->tid && a->flags == b->flags &&
 	       strcmp(a->comm, b->comm) == 0 && a->nframes == b->nframes &&
 	       (a->nframes == 0 ||
@@ -166,6 +171,25 @@ int main(void)
 	CHECK(ksyms_count(eks) == 2, "only needed symbols embedded: %zu",
 	      ksyms_count(eks));
 	psysfile_reader_free(r);
+
+	/* With a 1 ns unit, times come back exact. */
+	snprintf(path, sizeof(path), "%s/exact.psys", dir);
+	CHECK(psysfile_create(AT_FDCWD, path, hdr, NULL, &w) == 0, "create exact");
+	psysfile_set_sync(w, 0);
+	psysfile_set_time_unit(w, 1);
+	for (int k = 0; k < 1000; k++)
+		psysfile_add(w, &want[k]);
+	CHECK(psysfile_finish(w, trl) == 0, "finish exact");
+	psysfile_writer_free(w);
+	CHECK(psysfile_open(path, &r) == 0, "open exact");
+	time_tolerance = 0;
+	for (i = 0, equal = 1; psysfile_next(r, &s) == 1; i++)
+		equal &= i < 1000 && same(&s, &want[i]);
+	CHECK(i == 1000 && equal, "exact times: %d samples, equal %d", i, equal);
+	time_tolerance = PSYSFILE_TIME_UNIT / 2;
+	psysfile_reader_free(r);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.psys", dir);
 
 	/* Not a .psys file. */
 	CHECK(psysfile_open_mem("hello world, not psys", 21, &r) == -EPROTO, "not psys");
