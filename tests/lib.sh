@@ -11,7 +11,12 @@ trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true; r
 PATH="$BUILD:$BUILD/tests:$PATH"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "skipped: $*"; exit 77; }
+# A skip says why. CI machines can run every test, so under CI a test that
+# would skip fails instead.
+skip() {
+	[ "${CI:-}" = true ] && fail "cannot run under CI: $*"
+	echo "skipped: $*"; exit 77
+}
 measure() { echo "measure: $*"; }
 
 # require_bpf: BPF sampling needs root (or CAP_BPF+CAP_PERFMON) and perf
@@ -23,6 +28,37 @@ require_bpf() {
 	[ -e /sys/kernel/btf/vmlinux ] || why="${why:+$why, }no BTF"
 	[ -x "$BUILD/psys-record" ] || why="${why:+$why, }psys-record not built"
 	[ -z "$why" ] && return 0
-	[ "${CI:-}" = true ] && fail "BPF test cannot run under CI: $why"
 	skip "$why"
+}
+
+# trigger CPU...: prints one trigger line for the CPUs, stamped now (the
+# same clocks psys-watch uses), as if its 1 s interval had just crossed.
+trigger() {
+	python3 - "$@" <<'PY'
+import json, sys, time
+m = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+w = time.time_ns()
+print(json.dumps({"type": "psys-trigger", "version": 1,
+    "time": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime(w // 10**9)),
+    "wall_ns": w, "mono_ns": m, "mono_start_ns": m - 10**9, "interval": 1.0,
+    "gate": 10.0, "irq": False,
+    "hot": [{"cpu": int(c), "sys": 50.0} for c in sys.argv[1:]]}), flush=True)
+PY
+}
+
+# folded_count FILE.psys COMM: samples of COMM in the capture, any mode.
+folded_count() {
+	psys-fold --user --idle "$1" | awk -v c="$2" 'index($0, c ";") == 1 { s += $NF } END { print s + 0 }'
+}
+
+# least_loaded_cpu: prints "CPU PCT", the CPU with the least sys time over
+# the next second, for tests that need a quiet CPU on a shared machine.
+least_loaded_cpu() {
+	cat /proc/stat > "$T/.stat0"; sleep 1; cat /proc/stat > "$T/.stat1"
+	awk '$1 ~ /^cpu[0-9]/ {
+		t = 0; for (i = 2; i <= 9; i++) t += $i
+		if (FILENAME == ARGV[1]) { s0[$1] = $4; t0[$1] = t; next }
+		if (!($1 in t0) || t == t0[$1]) next
+		printf "%s %.2f\n", substr($1, 4), 100 * ($4 - s0[$1]) / (t - t0[$1])
+	}' "$T/.stat0" "$T/.stat1" | sort -k2,2n | head -n 1
 }

@@ -16,7 +16,7 @@ pass=0 fail=0 skip=0 failed=""
 run_one() { # name, command...
 	name=$1; shift
 	start=$(date +%s)
-	"$@" >"$logs/out" 2>&1
+	"$@" </dev/null >"$logs/out" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then

@@ -1,6 +1,14 @@
-/* psys-record: samples kernel stacks on chosen CPUs with a BPF program on
- * CPU_CLOCK perf events and writes them, as they come, into a .psys file
- * (lib/psysfile.h) that folds anywhere without this machine. */
+/* psys-record: samples kernel stacks with a BPF program on CPU_CLOCK perf
+ * events and writes them, as they come, into .psys files (lib/psysfile.h)
+ * that fold anywhere without this machine.
+ *
+ * Two modes share one event loop. Given a terminal or /dev/null on stdin
+ * (or --now) it makes one capture at once. Given trigger lines on stdin (a
+ * pipe or a file, from psys-watch; or --triggers) it samples all the time
+ * into a bounded pre-trigger ring and, for each trigger, writes a capture
+ * of the hot CPUs that starts before the trigger - at the beginning of the
+ * interval that crossed the gate and the one before it - and goes on for
+ * -s seconds after it. Triggers that come while a capture runs extend it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,67 +21,67 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cpulist.h"
 #include "ksyms.h"
-#include "psysfile.h"
+#include "pring.h"
 #include "ptime.h"
 #include "sampler.h"
+#include "trigger.h"
 
 #define PROG "psys-record"
-#define NSEC 1000000000LL
-#define DRAIN_NS (100 * 1000000LL)	/* ring buffer drained this often */
-#define FLUSH_NS NSEC			/* a data record at least this often */
-
-struct recorder {
-	/* Options. */
-	struct cpulist cpus;
-	unsigned freq;
-	int64_t duration_ns;
-	const char *output;
-	int no_symbols, verbose;
-	size_t ring_bytes;
-
-	struct ksyms *ksyms;
-	struct sampler *sampler;
-
-	/* The capture being written. */
-	struct psysfile_writer *w;
-	char path[PATH_MAX];
-	int64_t start_mono, start_wall;
-	int write_err;
-	uint64_t received;
-};
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: " PROG " [-C CPUS] [-s SECONDS] [-f HZ] [-o PATH] [--no-symbols] [-v]\n"
-"Sample kernel stacks on CPUS with BPF and write one .psys capture file.\n"
+"usage: " PROG " [-C CPUS] [-s SECONDS] [-f HZ] [-o PATH] [options]\n"
+"       psys-watch | " PROG " -o DIR [options]\n"
+"Sample kernel stacks with BPF and write .psys capture files.\n"
+"\n"
+"With a terminal or /dev/null on standard input, make one capture now.\n"
+"With trigger lines on standard input (a pipe or a file, as psys-watch\n"
+"writes), wait for triggers and capture the hot CPUs of each one, starting\n"
+"before the trigger (see --pre); triggers during a capture extend it.\n"
 "\n"
 "  -C, --cpus LIST      CPUs to sample, e.g. 0-3,7 (default: all online)\n"
-"  -s, --seconds SECS   how long to sample; fractions allowed (default 3)\n"
+"  -s, --seconds SECS   capture length; after each trigger in triggered\n"
+"                       mode; fractions allowed (default 3)\n"
 "  -f, --freq HZ        samples per second on each CPU (default 200)\n"
-"  -o, --output PATH    a directory (the file is named after the local start\n"
-"                       time, YYYYMMDD_HHMMSS.psys) or a FILE.psys; never\n"
+"  -o, --output PATH    a directory (files named after the local time of the\n"
+"                       start or trigger, YYYYMMDD_HHMMSS.psys, _1 etc. when\n"
+"                       taken) or, for one capture, FILE.psys; never\n"
 "                       overwrites (default: the current directory)\n"
+"      --now            one capture now, whatever standard input is\n"
+"      --triggers       read trigger lines from standard input, whatever it is\n"
+"      --pre SECS       triggered: start each capture SECS before the trigger\n"
+"                       (default: twice the trigger's interval: the interval\n"
+"                       that crossed the gate and the one before; 0 starts at\n"
+"                       the trigger, as perfSys did)\n"
+"      --pre-memory SIZE  most memory for the pre-trigger ring (default 256M;\n"
+"                       it is sized for 20 s, or --pre, of samples)\n"
+"      --max-seconds SECS  a capture extended by triggers ends after this\n"
+"                       long all the same (default 60)\n"
+"      --max-files N    triggered: keep at most N captures in DIR, deleting\n"
+"                       the oldest (with their .svg) (default 100)\n"
+"      --max-bytes SIZE triggered: keep DIR's captures under SIZE (default 1G)\n"
 "      --no-symbols     do not embed kernel symbols (fold with --kallsyms)\n"
-"      --ring-size BYTES  BPF ring buffer size (default: about one second\n"
-"                       of samples, at least 1 MiB)\n"
-"  -v, --verbose        progress and libbpf's own messages on stderr\n"
+"      --ring-size SIZE BPF ring buffer size (default: ~1 s of samples, >= 1M)\n"
+"  -v, --verbose        progress and libbpf's messages on stderr; -vv adds\n"
+"                       libbpf's debug log\n"
 "  -h, --help           this text\n"
 "  -V, --version        the version\n"
 "\n"
-"Prints the path of the finished file on stdout and a summary on stderr.\n"
-"SIGINT or SIGTERM end the capture early; the file is finished properly.\n"
-"Needs root, or CAP_BPF and CAP_PERFMON.\n"
+"Prints the path of each finished file on standard output, flushed, and a\n"
+"summary on standard error. SIGINT or SIGTERM finish the current capture\n"
+"properly and exit. Needs root, or CAP_BPF and CAP_PERFMON.\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error.\n");
+"Exit status: 0 success, 1 failure (in triggered mode: a capture failed),\n"
+"2 usage error.\n");
 }
 
-static int parse_size(const char *s, size_t *out)
+static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -82,30 +90,23 @@ static int parse_size(const char *s, size_t *out)
 	v = strtoull(s, &end, 10);
 	if (end == s || errno || *s == '-')
 		return -EINVAL;
+	int shift = 0;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
 	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end || v == 0 || v > (1ull << 31))
+	if (shift && *end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
 		return -EINVAL;
-	*out = v;
+	*out = v << shift;
 	return 0;
 }
 
-/* ---- the file header ---- */
-
-static json_t *json_addr(uint64_t a)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a);
-	return json_string(buf);
-}
-
-/* Reads one line of a small /proc or /sys file, without the newline. */
 static void read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
@@ -118,289 +119,198 @@ static void read_line(const char *path, char *buf, size_t len)
 	}
 }
 
-/* jansson takes only valid UTF-8: replace what is not. */
-static json_t *json_text(const char *s)
+/* ---- the event loop ---- */
+
+struct loop {
+	struct recorder *r;
+	int epfd, sfd, in_fd, in_pollable, in_eof;
+	char *line;
+	size_t line_len, line_cap;
+	int line_too_long;
+	int stopping;
+};
+
+/* Splits what stdin gave into lines and hands each to the recorder. */
+static void feed_input(struct loop *l, const char *p, size_t n)
 {
-	json_t *j = json_string(s);
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
 
-	if (!j) {
-		char *copy = strdup(s);
-		for (char *p = copy; p && *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		j = json_string(copy ? copy : "");
-		free(copy);
-	}
-	return j;
-}
-
-static json_t *build_header(const struct recorder *r)
-{
-	struct utsname u;
-	char boot_id[64], cpus[4096], online[4096], when[64];
-	struct cpulist on = { 0 };
-	json_t *h = json_object(), *refs = json_array();
-
-	uname(&u);
-	read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
-	cpulist_format(&r->cpus, cpus, sizeof(cpus));
-	online[0] = '\0';
-	if (cpulist_online(NULL, &on) == 0)
-		cpulist_format(&on, online, sizeof(online));
-	ptime_iso(r->start_wall, when, sizeof(when));
-
-	json_object_set_new(h, "format", json_string("psys"));
-	json_object_set_new(h, "version", json_integer(PSYSFILE_VERSION_MAJOR));
-	json_object_set_new(h, "tool", json_string(PROG " " PSYS_VERSION));
-	json_object_set_new(h, "host", json_text(u.nodename));
-	json_object_set_new(h, "kernel", json_pack("{s:o, s:o, s:o}",
-		"release", json_text(u.release), "version", json_text(u.version),
-		"machine", json_text(u.machine)));
-	json_object_set_new(h, "boot_id", json_text(boot_id));
-	json_object_set_new(h, "ncpus", json_integer(sysconf(_SC_NPROCESSORS_CONF)));
-	json_object_set_new(h, "cpus_online", json_string(online));
-	json_object_set_new(h, "cpus", json_string(cpus));
-	json_object_set_new(h, "freq_hz", json_integer(r->freq));
-	json_object_set_new(h, "duration_s", json_real(r->duration_ns / 1e9));
-	json_object_set_new(h, "clock", json_string("CLOCK_MONOTONIC"));
-	json_object_set_new(h, "start", json_pack("{s:s, s:I, s:I}", "wall", when,
-		"wall_ns", (json_int_t)r->start_wall, "mono_ns", (json_int_t)r->start_mono));
-	json_object_set_new(h, "trigger", json_null());
-	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
-	json_object_set_new(h, "stack_max", json_integer(PSYS_MAX_FRAMES));
-
-	const struct ksym *ref[8];
-	size_t n = r->ksyms ? ksyms_pick_refs(r->ksyms, ref, 8) : 0;
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(refs, json_pack("{s:o, s:o}", "name",
-			json_text(ref[i]->name), "addr", json_addr(ref[i]->addr)));
-	json_object_set_new(h, "ref_symbols", refs);
-	cpulist_free(&on);
-	return h;
-}
-
-/* ---- the output file ---- */
-
-static int is_psys_name(const char *p)
-{
-	size_t n = strlen(p);
-
-	return n > 5 && strcmp(p + n - 5, ".psys") == 0;
-}
-
-/* Creates the capture file for a capture starting at WALL_NS: OUTPUT is
- * either FILE.psys or a directory (made if missing) where the file is
- * named after the local time, with _1, _2... when the name is taken. */
-static int open_capture(struct recorder *r, const json_t *header)
-{
-	char stamp[32], name[64];
-	int dirfd, err;
-
-	if (is_psys_name(r->output)) {
-		snprintf(r->path, sizeof(r->path), "%s", r->output);
-		return psysfile_create(AT_FDCWD, r->output, header,
-				       r->no_symbols ? NULL : r->ksyms, &r->w);
-	}
-	if (mkdir(r->output, 0700) && errno != EEXIST)
-		return -errno;
-	dirfd = open(r->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return -errno;
-	ptime_stamp(r->start_wall, stamp, sizeof(stamp));
-	err = -EEXIST;
-	for (int i = 0; i < 1000 && err == -EEXIST; i++) {
-		if (i)
-			snprintf(name, sizeof(name), "%s_%d.psys", stamp, i);
+		if (!l->line_too_long) {
+			if (l->line_len + k > TRIGGER_LINE_MAX) {
+				l->line_too_long = 1;
+			} else {
+				if (l->line_len + k + 1 > l->line_cap) {
+					size_t cap = (l->line_len + k + 1) * 2;
+					char *q = realloc(l->line, cap);
+					if (!q) {
+						l->line_too_long = 1;
+					} else {
+						l->line = q;
+						l->line_cap = cap;
+					}
+				}
+				if (!l->line_too_long) {
+					memcpy(l->line + l->line_len, p, k);
+					l->line_len += k;
+				}
+			}
+		}
+		if (!nl)
+			return;
+		if (l->line_too_long)
+			recorder_bad_line(l->r, "line too long");
 		else
-			snprintf(name, sizeof(name), "%s.psys", stamp);
-		err = psysfile_create(dirfd, name, header,
-				      r->no_symbols ? NULL : r->ksyms, &r->w);
+			recorder_line(l->r, l->line, l->line_len);
+		l->line_len = 0;
+		l->line_too_long = 0;
+		p = nl + 1;
+		n -= k + 1;
 	}
-	close(dirfd);
-	if (!err)
-		snprintf(r->path, sizeof(r->path), "%s%s%s", r->output,
-			 r->output[strlen(r->output) - 1] == '/' ? "" : "/", name);
-	else
-		snprintf(r->path, sizeof(r->path), "%s/%s", r->output, name);
-	return err;
 }
 
-/* ---- samples ---- */
-
-static int on_sample(void *ctx, const struct psys_sample *s)
+static void read_input(struct loop *l)
 {
-	struct recorder *r = ctx;
-	char comm[PSYS_COMM_LEN + 1];
-	struct psysfile_sample fs;
-	int err;
+	char buf[65536];
 
-	r->received++;
-	if (!r->w || r->write_err)
-		return 0;
-	memcpy(comm, s->comm, PSYS_COMM_LEN);
-	comm[PSYS_COMM_LEN] = '\0';
-	fs.time_ns = s->time_ns;
-	fs.cpu = s->cpu;
-	fs.pid = s->pid;
-	fs.tid = s->tid;
-	fs.flags = s->flags;
-	fs.comm = comm;
-	fs.nframes = s->nframes;
-	fs.frames = (const uint64_t *)s->frames;
-	if ((err = psysfile_add(r->w, &fs)))
-		r->write_err = err;
-	return 0;
+	for (;;) {
+		ssize_t n = read(l->in_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				l->in_eof = 1;
+			return;
+		}
+		if (n == 0) {
+			/* A last line without a newline still counts. */
+			if (l->line_len && !l->line_too_long)
+				recorder_line(l->r, l->line, l->line_len);
+			l->line_len = 0;
+			l->in_eof = 1;
+			return;
+		}
+		feed_input(l, buf, n);
+		if (!l->in_pollable && (size_t)n < sizeof(buf))
+			continue;
+	}
 }
 
-/* ---- one capture ---- */
-
-static int capture(struct recorder *r)
+static int run(struct recorder *r, int triggered)
 {
-	int64_t now, deadline, next_flush;
-	int epfd = -1, sfd = -1, err = 0, stopped_by = 0;
+	struct loop l = { .r = r, .epfd = -1, .sfd = -1, .in_fd = -1 };
 	sigset_t mask;
-	json_t *header = NULL, *trailer = NULL;
-	struct sampler_counts c;
-	char errbuf[256];
-	struct sampler_opts so = { &r->cpus, r->freq, r->ring_bytes, r->verbose };
+	int err = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || epfd < 0) {
-		fprintf(stderr, PROG ": cannot set up event loop: %s\n", strerror(errno));
+	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l.sfd < 0 || l.epfd < 0) {
+		fprintf(stderr, PROG ": cannot set up the event loop: %s\n", strerror(errno));
 		err = -errno;
 		goto cleanup;
 	}
-
-	r->start_wall = ptime_now(CLOCK_REALTIME);
-	r->start_mono = ptime_now(CLOCK_MONOTONIC);
-	header = build_header(r);
-	if ((err = open_capture(r, header))) {
-		fprintf(stderr, PROG ": cannot create '%s': %s\n", r->path, strerror(-err));
-		goto cleanup;
-	}
-	/* Sampling starts as the events are attached: after the file exists,
-	 * so no sample arrives with nowhere to go. */
-	if ((err = sampler_open(&so, on_sample, r, &r->sampler, errbuf, sizeof(errbuf)))) {
-		fprintf(stderr, PROG ": %s\n", errbuf);
-		goto cleanup;
-	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sampler_fd(r->sampler), &ev);
+	epoll_ctl(l.epfd, EPOLL_CTL_ADD, sampler_fd(r->sampler), &ev);
 	ev.data.u32 = 2;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	if (r->verbose)
-		fprintf(stderr, PROG ": sampling cpu %s at %u Hz for %.3f s into %s (ring %zu KiB)\n",
-			json_string_value(json_object_get(header, "cpus")), r->freq,
-			r->duration_ns / 1e9, r->path, sampler_ring_bytes(r->sampler) >> 10);
+	epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.sfd, &ev);
+	if (triggered) {
+		l.in_fd = 0;
+		fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+		ev.data.u32 = 3;
+		/* A regular file cannot be polled: it is always readable. */
+		l.in_pollable = epoll_ctl(l.epfd, EPOLL_CTL_ADD, 0, &ev) == 0;
+	} else if ((err = recorder_start_now(r))) {
+		goto cleanup;
+	}
 
-	deadline = r->start_mono + r->duration_ns;
-	next_flush = r->start_mono + FLUSH_NS;
 	for (;;) {
-		struct epoll_event evs[2];
-		int64_t wake;
+		struct epoll_event evs[3];
+		int64_t now = ptime_now(CLOCK_MONOTONIC);
+		int64_t wake = recorder_next_wake(r, now);
+		int n = epoll_wait(l.epfd, evs, 3,
+				   l.in_fd >= 0 && !l.in_pollable && !l.in_eof ? 0 :
+				   (int)((wake - now + 999999) / 1000000));
 
-		now = ptime_now(CLOCK_MONOTONIC);
-		if (now >= deadline || stopped_by || r->write_err)
-			break;
-		wake = now + DRAIN_NS;
-		if (wake > deadline)
-			wake = deadline;
-		int n = epoll_wait(epfd, evs, 2, (int)((wake - now + 999999) / 1000000));
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 2) {
 				struct signalfd_siginfo si;
-				if (read(sfd, &si, sizeof(si)) == sizeof(si))
-					stopped_by = si.ssi_signo;
+				while (read(l.sfd, &si, sizeof(si)) == sizeof(si))
+					l.stopping = si.ssi_signo;
 			}
-		if (sampler_drain(r->sampler) < 0 && !r->write_err)
-			r->write_err = -EBADMSG;
-		if (ptime_now(CLOCK_MONOTONIC) >= next_flush && !r->write_err) {
-			r->write_err = psysfile_flush(r->w);
-			next_flush += FLUSH_NS;
+			if (evs[i].data.u32 == 3 && !l.in_eof)
+				read_input(&l);
 		}
+		if (l.in_fd >= 0 && !l.in_pollable && !l.in_eof)
+			read_input(&l);
+		if (l.in_eof && l.in_pollable) {
+			epoll_ctl(l.epfd, EPOLL_CTL_DEL, 0, NULL);
+			l.in_pollable = 0;
+		}
+		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), l.stopping);
+		if (l.stopping || (!triggered && !recorder_capturing(r)) ||
+		    (triggered && l.in_eof && !recorder_capturing(r)))
+			break;
 	}
-	sampler_stop(r->sampler);
-	int64_t end_mono = ptime_now(CLOCK_MONOTONIC);
-	int64_t end_wall = ptime_now(CLOCK_REALTIME);
-	sampler_drain(r->sampler);
-	sampler_counts(r->sampler, &c);
-
-	char when[64];
-	ptime_iso(end_wall, when, sizeof(when));
-	uint64_t written = psysfile_samples(r->w);
-	trailer = json_pack("{s:{s:s, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
-		"end", "wall", when, "wall_ns", (json_int_t)end_wall,
-		"mono_ns", (json_int_t)end_mono,
-		"samples", (json_int_t)written,
-		"lost", (json_int_t)c.lost,
-		"stack_errors", (json_int_t)c.stack_err,
-		"bpf_misses", (json_int_t)c.bpf_misses,
-		/* Sent by BPF but never reached the file (should be 0). */
-		"unread", (json_int_t)(c.sent > written ? c.sent - written : 0),
-		"stacks", (json_int_t)psysfile_stacks(r->w),
-		"symbols", (json_int_t)psysfile_symbols(r->w),
-		"end_reason", r->write_err ? "write error" :
-			      stopped_by == SIGINT ? "SIGINT" :
-			      stopped_by == SIGTERM ? "SIGTERM" : "duration");
-	if (r->write_err) {
-		fprintf(stderr, PROG ": cannot write '%s': %s; the file holds what was "
-			"written before the error\n", r->path, strerror(-r->write_err));
-		err = r->write_err;
-		/* Try to close it properly all the same (it may fit). */
-		psysfile_finish(r->w, trailer);
-		goto cleanup;
-	}
-	if ((err = psysfile_finish(r->w, trailer))) {
-		fprintf(stderr, PROG ": cannot finish '%s': %s\n", r->path, strerror(-err));
-		goto cleanup;
-	}
-	uint64_t bytes = psysfile_bytes(r->w);
-	fprintf(stderr, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
-		"in %.3f s, %llu bytes (%.2f B/sample)\n", r->path,
-		(unsigned long long)written, (unsigned long long)c.lost,
-		(unsigned long long)c.stack_err,
-		json_string_value(json_object_get(header, "cpus")),
-		(end_mono - r->start_mono) / 1e9, (unsigned long long)bytes,
-		written ? (double)bytes / written : 0.0);
-	if (printf("%s\n", r->path) < 0 || fflush(stdout))
-		fprintf(stderr, PROG ": cannot write the path to stdout: %s\n", strerror(errno));
+	recorder_finish(r, l.stopping);
+	err = recorder_failed(r) ? -EIO : 0;
 cleanup:
-	sampler_close(r->sampler);
-	r->sampler = NULL;
-	psysfile_writer_free(r->w);
-	r->w = NULL;
-	json_decref(header);
-	json_decref(trailer);
-	if (epfd >= 0)
-		close(epfd);
-	if (sfd >= 0)
-		close(sfd);
+	free(l.line);
+	if (l.epfd >= 0)
+		close(l.epfd);
+	if (l.sfd >= 0)
+		close(l.sfd);
 	return err;
+}
+
+/* Triggered mode when standard input carries data (a pipe, a socket or a
+ * file); a terminal, /dev/null or a closed stdin mean "capture now". */
+static int stdin_has_triggers(void)
+{
+	struct stat st;
+
+	if (fstat(0, &st))
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode);
 }
 
 int main(int argc, char **argv)
 {
+	enum { O_NOW = 256, O_TRIGGERS, O_PRE, O_PRE_MEM, O_MAX_SECS, O_MAX_FILES,
+	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "freq", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "no-symbols", no_argument, NULL, 'N' },
-		{ "ring-size", required_argument, NULL, 'R' },
+		{ "now", no_argument, NULL, O_NOW },
+		{ "triggers", no_argument, NULL, O_TRIGGERS },
+		{ "pre", required_argument, NULL, O_PRE },
+		{ "pre-memory", required_argument, NULL, O_PRE_MEM },
+		{ "max-seconds", required_argument, NULL, O_MAX_SECS },
+		{ "max-files", required_argument, NULL, O_MAX_FILES },
+		{ "max-bytes", required_argument, NULL, O_MAX_BYTES },
+		{ "no-symbols", no_argument, NULL, O_NO_SYMBOLS },
+		{ "ring-size", required_argument, NULL, O_RING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	struct recorder r = { .freq = 200, .duration_ns = 3 * NSEC, .output = "." };
+	struct recorder r = {
+		.freq = 200, .duration_ns = 3 * NSEC, .output = ".", .pre_ns = -1,
+		.pre_memory = 256ull << 20, .max_ns = 60 * NSEC,
+		.max_files = 100, .max_bytes = 1ull << 30,
+	};
 	const char *cpus_arg = NULL;
+	int opt, err, mode = 0;	/* 0: from stdin, 1: now, 2: triggers */
+	uint64_t size;
 	char why[160];
-	int opt, err;
 
 	while ((opt = getopt_long(argc, argv, "C:s:f:o:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -423,16 +333,48 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'o': r.output = optarg; break;
-		case 'N': r.no_symbols = 1; break;
-		case 'R':
-			if (parse_size(optarg, &r.ring_bytes)) {
-				fprintf(stderr, PROG ": invalid --ring-size '%s'\n", optarg);
+		case O_NOW: mode = 1; break;
+		case O_TRIGGERS: mode = 2; break;
+		case O_PRE:
+			if (ptime_parse_seconds(optarg, 3600 * NSEC, &r.pre_ns)) {
+				fprintf(stderr, PROG ": invalid --pre '%s': want seconds (0-3600)\n", optarg);
 				return 2;
 			}
 			break;
-		case 'v': r.verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf(PROG " %s\n", PSYS_VERSION); return 0;
+		case O_MAX_SECS:
+			if (ptime_parse_seconds(optarg, 366 * 86400 * NSEC, &r.max_ns) || !r.max_ns) {
+				fprintf(stderr, PROG ": invalid --max-seconds '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case O_PRE_MEM:
+		case O_MAX_BYTES:
+		case O_RING:
+			if (parse_size(optarg, &size) || (opt != O_MAX_BYTES && size > (1ull << 34))) {
+				fprintf(stderr, PROG ": invalid size '%s' (e.g. 64M, 1G)\n", optarg);
+				return 2;
+			}
+			if (opt == O_PRE_MEM)
+				r.pre_memory = size;
+			else if (opt == O_MAX_BYTES)
+				r.max_bytes = size;
+			else
+				r.ring_bytes = size;
+			break;
+		case O_MAX_FILES: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || v == 0 || v > 1000000 || *optarg == '-') {
+				fprintf(stderr, PROG ": invalid --max-files '%s'\n", optarg);
+				return 2;
+			}
+			r.max_files = v;
+			break;
+		}
+		case O_NO_SYMBOLS: r.no_symbols = 1; break;
+		case 'v': r.verbose++; break;
+		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
+		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -443,6 +385,12 @@ int main(int argc, char **argv)
 	}
 	if (!*r.output) {
 		fprintf(stderr, PROG ": invalid -o '': empty path\n");
+		return 2;
+	}
+	int triggered = mode == 2 || (mode == 0 && stdin_has_triggers());
+	if (triggered && capture_is_file_name(r.output)) {
+		fprintf(stderr, PROG ": -o '%s': triggered mode writes many captures: "
+			"give a directory\n", r.output);
 		return 2;
 	}
 	if (cpus_arg) {
@@ -468,20 +416,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Symbols are read before sampling starts: reading kallsyms takes
-	 * time, and the file embeds them as stacks appear. */
+	 * time, and files embed them as stacks appear. */
 	r.ksyms = ksyms_load("/proc/kallsyms");
 	if (!r.ksyms) {
 		fprintf(stderr, PROG ": cannot read '/proc/kallsyms': %s\n",
 			errno == ENODATA ? "addresses hidden (kernel.kptr_restrict)" : strerror(errno));
 		return 1;
 	}
-	/* A closed stdout must not kill us before the file is finished. */
+	/* A closed stdout must not kill us before a file is finished. */
 	signal(SIGPIPE, SIG_IGN);
 
-	err = capture(&r);
+	err = recorder_open(&r, triggered);
+	if (!err)
+		err = run(&r, triggered);
+	recorder_close(&r);
 	ksyms_free(r.ksyms);
 	cpulist_free(&r.cpus);
-	if (fclose(stdout) && !err) {
+	if (fclose(stdout) && !err && !r.stdout_broken) {
 		fprintf(stderr, PROG ": cannot write to stdout: %s\n", strerror(errno));
 		return 1;
 	}

@@ -31,8 +31,9 @@ static int verbose;
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	/* Silent by default: failures are reported by us, in one line. */
-	if (!verbose)
+	/* Silent by default: failures are reported by us, in one line.
+	 * -v shows libbpf's warnings and notes, -vv its debug log too. */
+	if (verbose < 1 || (level == LIBBPF_DEBUG && verbose < 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -189,7 +190,8 @@ void sampler_stop(struct sampler *s)
 			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 }
 
-int sampler_counts(const struct sampler *s, struct sampler_counts *c)
+int sampler_counts(const struct sampler *s, const struct cpulist *only,
+		   struct sampler_counts *c)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct psys_counters *v;
@@ -209,6 +211,8 @@ int sampler_counts(const struct sampler *s, struct sampler_counts *c)
 		return err;
 	}
 	for (int i = 0; i < ncpu; i++) {
+		if (only && !cpulist_has(only, i))
+			continue;
 		c->sent += v[i].sent;
 		c->lost += v[i].lost;
 		c->stack_err += v[i].stack_err;

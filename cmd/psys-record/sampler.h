@@ -41,8 +41,10 @@ void sampler_stop(struct sampler *s);
 struct sampler_counts {
 	uint64_t sent, lost, stack_err, bpf_misses;
 };
-/* Sums the in-kernel counters over all CPUs. */
-int sampler_counts(const struct sampler *s, struct sampler_counts *c);
+/* Sums the in-kernel counters over the CPUs in ONLY (NULL: all CPUs).
+ * bpf_misses is per program, so always for all CPUs. */
+int sampler_counts(const struct sampler *s, const struct cpulist *only,
+		   struct sampler_counts *c);
 
 size_t sampler_ring_bytes(const struct sampler *s);
 

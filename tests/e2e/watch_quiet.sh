@@ -4,18 +4,7 @@
 # least sys time right now.
 . "$TOP/tests/lib.sh"
 
-# sys % of every CPU between two /proc/stat copies: "cpu pct" lines.
-sys_pct() {
-	awk '$1 ~ /^cpu[0-9]/ {
-		t = 0; for (i = 2; i <= 9; i++) t += $i
-		if (FILENAME == ARGV[1]) { s0[$1] = $4; t0[$1] = t; next }
-		if (!($1 in t0) || t == t0[$1]) next
-		printf "%s %.2f\n", substr($1, 4), 100 * ($4 - s0[$1]) / (t - t0[$1])
-	}' "$1" "$2"
-}
-
-cat /proc/stat > "$T/a"; sleep 1; cat /proc/stat > "$T/b"
-set -- $(sys_pct "$T/a" "$T/b" | sort -k2,2n | head -n 1)
+set -- $(least_loaded_cpu)
 cpu=$1 pct=$2
 echo "least-loaded cpu $cpu at $pct% sys"
 awk -v p="$pct" 'BEGIN { exit !(p < 15) }' ||

@@ -1,0 +1,632 @@
+/* The recorder and its captures; see capture.h. */
+#include "capture.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "psys.h"
+#include "psysfile.h"
+#include "ptime.h"
+#include "trigger.h"
+
+#define PROG "psys-record"
+#define FLUSH_NS NSEC			/* a data record at least this often */
+#define DRAIN_BUSY_NS (100 * 1000000LL)	/* capturing: drain this often */
+#define DRAIN_IDLE_NS (250 * 1000000LL)	/* waiting: the rings have room */
+#define RETAIN_DEFAULT_NS (20 * NSEC)	/* pre-trigger ring: -i up to 10 s */
+#define SAMPLE_ESTIMATE 512		/* bytes a sample takes in the ring */
+
+struct capture {
+	struct psysfile_writer *w;
+	char path[PATH_MAX];
+	struct cpulist cpus;		/* hot CPUs captured */
+	int64_t start_mono, start_wall;	/* the window starts here... */
+	int64_t end_mono, limit_mono;	/* ...ends here, at the latest there */
+	int64_t want_start_mono;	/* where the pre-window should start */
+	int64_t next_flush;
+	json_t *triggers;		/* every trigger line, as JSON */
+	struct sampler_counts at_start;
+	int err;
+};
+
+int capture_is_file_name(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n > 5 && strcmp(p + n - 5, ".psys") == 0;
+}
+
+/* jansson takes only valid UTF-8: replace what is not. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (!j) {
+		char *copy = strdup(s);
+		for (char *p = copy; p && *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy ? copy : "");
+		free(copy);
+	}
+	return j;
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static json_t *build_header(const struct recorder *r, const struct capture *c)
+{
+	struct utsname u;
+	char boot_id[64], cpus[4096], hot[4096], online[4096], when[64], addr[24];
+	struct cpulist on = { 0 };
+	json_t *h = json_object(), *refs = json_array();
+
+	uname(&u);
+	read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	cpulist_format(&r->cpus, cpus, sizeof(cpus));
+	cpulist_format(&c->cpus, hot, sizeof(hot));
+	online[0] = '\0';
+	if (cpulist_online(NULL, &on) == 0)
+		cpulist_format(&on, online, sizeof(online));
+	cpulist_free(&on);
+	ptime_iso(c->start_wall, when, sizeof(when));
+
+	json_object_set_new(h, "format", json_string("psys"));
+	json_object_set_new(h, "version", json_integer(PSYSFILE_VERSION_MAJOR));
+	json_object_set_new(h, "tool", json_string(PROG " " PSYS_VERSION));
+	json_object_set_new(h, "host", json_text(u.nodename));
+	json_object_set_new(h, "kernel", json_pack("{s:o, s:o, s:o}",
+		"release", json_text(u.release), "version", json_text(u.version),
+		"machine", json_text(u.machine)));
+	json_object_set_new(h, "boot_id", json_text(boot_id));
+	json_object_set_new(h, "ncpus", json_integer(sysconf(_SC_NPROCESSORS_CONF)));
+	json_object_set_new(h, "cpus_online", json_string(online));
+	/* cpus: what the file holds samples of; sampled: what was sampled. */
+	json_object_set_new(h, "cpus", json_string(hot));
+	json_object_set_new(h, "sampled_cpus", json_string(cpus));
+	json_object_set_new(h, "freq_hz", json_integer(r->freq));
+	json_object_set_new(h, "duration_s", json_real(r->duration_ns / 1e9));
+	json_object_set_new(h, "clock", json_string("CLOCK_MONOTONIC"));
+	json_object_set_new(h, "start", json_pack("{s:s, s:I, s:I}", "wall", when,
+		"wall_ns", (json_int_t)c->start_wall, "mono_ns", (json_int_t)c->start_mono));
+	json_object_set_new(h, "mode", json_string(r->triggered ? "triggered" : "now"));
+	if (r->triggered) {
+		json_object_set_new(h, "hot_cpus", json_string(hot));
+		json_object_set(h, "trigger", json_array_get(c->triggers, 0));
+		json_object_set_new(h, "pre_s", json_real((c->end_mono - c->start_mono -
+			r->duration_ns) / 1e9));
+	}
+	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
+	json_object_set_new(h, "stack_max", json_integer(PSYS_MAX_FRAMES));
+
+	const struct ksym *ref[8];
+	size_t n = r->ksyms ? ksyms_pick_refs(r->ksyms, ref, 8) : 0;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ref[i]->addr);
+		json_array_append_new(refs, json_pack("{s:o, s:s}", "name",
+			json_text(ref[i]->name), "addr", addr));
+	}
+	json_object_set_new(h, "ref_symbols", refs);
+	return h;
+}
+
+/* Creates the file for capture C: r->output is FILE.psys, or a directory
+ * (made 0700 if missing) where the name is the local time of NAME_NS with
+ * _1, _2... when taken. */
+static int open_file(struct recorder *r, struct capture *c, const json_t *header,
+		     int64_t name_ns)
+{
+	char stamp[32], name[64];
+	int dirfd, err;
+	const struct ksyms *ks = r->no_symbols ? NULL : r->ksyms;
+
+	if (capture_is_file_name(r->output)) {
+		snprintf(c->path, sizeof(c->path), "%s", r->output);
+		return psysfile_create(AT_FDCWD, r->output, header, ks, &c->w);
+	}
+	snprintf(c->path, sizeof(c->path), "%s", r->output);
+	if (mkdir(r->output, 0700) && errno != EEXIST)
+		return -errno;
+	dirfd = open(r->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	ptime_stamp(name_ns, stamp, sizeof(stamp));
+	err = -EEXIST;
+	for (int i = 0; i < 1000 && err == -EEXIST; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s_%d.psys", stamp, i);
+		else
+			snprintf(name, sizeof(name), "%s.psys", stamp);
+		err = psysfile_create(dirfd, name, header, ks, &c->w);
+	}
+	close(dirfd);
+	snprintf(c->path, sizeof(c->path), "%s%s%s", r->output,
+		 r->output[strlen(r->output) - 1] == '/' ? "" : "/", name);
+	return err;
+}
+
+static void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	psysfile_writer_free(c->w);
+	cpulist_free(&c->cpus);
+	json_decref(c->triggers);
+	free(c);
+}
+
+/* ---- samples ---- */
+
+static void capture_add(struct capture *c, const struct psys_sample *s)
+{
+	char comm[PSYS_COMM_LEN + 1];
+	struct psysfile_sample fs;
+
+	memcpy(comm, s->comm, PSYS_COMM_LEN);
+	comm[PSYS_COMM_LEN] = '\0';
+	fs.time_ns = s->time_ns;
+	fs.cpu = s->cpu;
+	fs.pid = s->pid;
+	fs.tid = s->tid;
+	fs.flags = s->flags;
+	fs.comm = comm;
+	fs.nframes = s->nframes;
+	fs.frames = (const uint64_t *)s->frames;
+	c->err = psysfile_add(c->w, &fs);
+}
+
+static int wanted(const struct capture *c, const struct psys_sample *s)
+{
+	return !c->err && (int64_t)s->time_ns >= c->start_mono &&
+	       (int64_t)s->time_ns < c->end_mono && cpulist_has(&c->cpus, s->cpu);
+}
+
+static int on_sample(void *ctx, const struct psys_sample *s)
+{
+	struct recorder *r = ctx;
+
+	if (r->ring)
+		pring_push(r->ring, s->time_ns, s,
+			   PSYS_SAMPLE_HDR_SIZE + s->nframes * sizeof(__u64));
+	if (r->cur && wanted(r->cur, s))
+		capture_add(r->cur, s);
+	return 0;
+}
+
+struct backfill {
+	struct capture *c;
+	int cpu;		/* -1: every CPU of the capture */
+	uint64_t n;
+};
+
+static int backfill_one(void *ctx, uint64_t time, const void *p, size_t n)
+{
+	struct backfill *b = ctx;
+	const struct psys_sample *s = p;
+
+	(void)time;
+	(void)n;
+	if ((b->cpu < 0 || (int)s->cpu == b->cpu) && wanted(b->c, s)) {
+		capture_add(b->c, s);
+		b->n++;
+	}
+	return b->c->err;
+}
+
+/* ---- retention ---- */
+
+struct kept {
+	char name[256];
+	off_t size;
+	struct timespec mtime;
+};
+
+static int is_capture_name(const char *n)
+{
+	/* YYYYMMDD_HHMMSS.psys or YYYYMMDD_HHMMSS_N.psys */
+	for (int i = 0; i < 15; i++)
+		if (i == 8 ? n[i] != '_' : (n[i] < '0' || n[i] > '9'))
+			return 0;
+	n += 15;
+	if (*n == '_') {
+		n++;
+		if (*n < '0' || *n > '9')
+			return 0;
+		while (*n >= '0' && *n <= '9')
+			n++;
+	}
+	return strcmp(n, ".psys") == 0;
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Deletes the oldest captures in the output directory (and the .svg made
+ * from each) until at most max_files remain and they fit in max_bytes.
+ * Only files named as psys-record names them are touched; the newest is
+ * always kept. */
+static void enforce_retention(struct recorder *r)
+{
+	DIR *d = opendir(r->output);
+	struct dirent *e;
+	struct kept *k = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!is_capture_name(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			struct kept *p = realloc(k, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+			if (!p)
+				break;
+			k = p;
+		}
+		snprintf(k[n].name, sizeof(k[n].name), "%s", e->d_name);
+		k[n].size = st.st_size;
+		k[n].mtime = st.st_mtim;
+		total += st.st_size;
+		n++;
+	}
+	qsort(k, n, sizeof(*k), cmp_kept);
+	for (size_t i = 0; i + 1 < n && (n - i > r->max_files || total > r->max_bytes); i++) {
+		char svg[270];
+
+		if (unlinkat(dirfd(d), k[i].name, 0) == 0) {
+			total -= k[i].size;
+			snprintf(svg, sizeof(svg), "%.*s.svg", (int)(strlen(k[i].name) - 5), k[i].name);
+			unlinkat(dirfd(d), svg, 0);
+			if (r->verbose)
+				fprintf(stderr, PROG ": retention: deleted %s/%s\n", r->output, k[i].name);
+		} else {
+			fprintf(stderr, PROG ": cannot delete '%s/%s': %s\n", r->output,
+				k[i].name, strerror(errno));
+		}
+	}
+	free(k);
+	closedir(d);
+}
+
+/* ---- capture lifecycle ---- */
+
+static void drain(struct recorder *r)
+{
+	if (sampler_drain(r->sampler) < 0 && r->cur && !r->cur->err)
+		r->cur->err = -EBADMSG;
+}
+
+/* Starts a capture of CPUS over [START, END); TRIG is the trigger line as
+ * JSON (NULL in standalone mode); NAME_NS names the file. */
+static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_start,
+			 int64_t end, json_t *trig, int64_t name_ns)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	json_t *header = NULL;
+	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int err = -ENOMEM;
+
+	if (!c)
+		goto fail;
+	c->triggers = json_array();
+	for (int i = 0; i < cpus->n; i++)
+		if (cpulist_add(&c->cpus, cpus->cpus[i]))
+			goto fail;
+	if (trig)
+		json_array_append(c->triggers, trig);
+	c->want_start_mono = want_start;
+	/* Never twice the same samples: a new capture starts where the
+	 * previous one ended at the earliest. */
+	c->start_mono = want_start > r->last_end_mono ? want_start : r->last_end_mono;
+	c->start_wall = ptime_now(CLOCK_REALTIME) - (now - c->start_mono);
+	c->end_mono = end;
+	c->limit_mono = c->start_mono + (r->triggered ? r->max_ns : end - c->start_mono);
+	if (c->end_mono > c->limit_mono)
+		c->end_mono = c->limit_mono;
+	c->next_flush = now + FLUSH_NS;
+	header = build_header(r, c);
+	if (!header)
+		goto fail;
+	if ((err = open_file(r, c, header, name_ns ? name_ns : c->start_wall))) {
+		fprintf(stderr, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
+		goto fail;
+	}
+	sampler_counts(r->sampler, NULL, &c->at_start);
+	r->cur = c;
+	if (r->ring) {
+		struct backfill b = { c, -1, 0 };
+		pring_each(r->ring, c->start_mono, backfill_one, &b);
+		if (r->verbose)
+			fprintf(stderr, PROG ": capture %s: cpu %s, %llu samples from before the "
+				"trigger\n", c->path, json_string_value(json_object_get(header, "cpus")),
+				(unsigned long long)b.n);
+	}
+	json_decref(header);
+	return 0;
+fail:
+	json_decref(header);
+	capture_free(c);
+	r->failures++;
+	return err;
+}
+
+static void capture_end(struct recorder *r, const char *reason)
+{
+	struct capture *c = r->cur;
+	struct sampler_counts now;
+	json_t *trailer;
+	char when[64], cpus[4096];
+	int64_t end_mono = ptime_now(CLOCK_MONOTONIC), end_wall = ptime_now(CLOCK_REALTIME);
+
+	if (end_mono > c->end_mono) {
+		end_wall -= end_mono - c->end_mono;
+		end_mono = c->end_mono;
+	}
+	sampler_counts(r->sampler, NULL, &now);
+	ptime_iso(end_wall, when, sizeof(when));
+	cpulist_format(&c->cpus, cpus, sizeof(cpus));
+	uint64_t written = psysfile_samples(c->w);
+	/* How much of the window asked for the pre-trigger ring no longer
+	 * had (it started recently, or memory ran short). */
+	struct pring_stats ps = { 0 };
+	if (r->ring)
+		pring_stats(r->ring, &ps);
+	trailer = json_pack("{s:{s:s, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:O}",
+		"end", "wall", when, "wall_ns", (json_int_t)end_wall,
+		"mono_ns", (json_int_t)end_mono,
+		"samples", (json_int_t)written,
+		/* Counted on every sampled CPU while the capture ran. */
+		"lost", (json_int_t)(now.lost - c->at_start.lost),
+		"stack_errors", (json_int_t)(now.stack_err - c->at_start.stack_err),
+		"bpf_misses", (json_int_t)(now.bpf_misses - c->at_start.bpf_misses),
+		"stacks", (json_int_t)psysfile_stacks(c->w),
+		"symbols", (json_int_t)psysfile_symbols(c->w),
+		"hot_cpus", cpus,
+		"end_reason", c->err ? "write error" : reason,
+		"triggers", c->triggers);
+	if (trailer && r->ring)
+		json_object_set_new(trailer, "pre_ring_evicted_full", json_integer(ps.evicted_full));
+	if (c->err) {
+		fprintf(stderr, PROG ": cannot write '%s': %s; the file holds what was "
+			"written before the error\n", c->path, strerror(-c->err));
+		psysfile_finish(c->w, trailer);	/* it may still fit */
+		r->failures++;
+	} else if ((c->err = psysfile_finish(c->w, trailer))) {
+		fprintf(stderr, PROG ": cannot finish '%s': %s\n", c->path, strerror(-c->err));
+		r->failures++;
+	} else {
+		uint64_t bytes = psysfile_bytes(c->w);
+		fprintf(stderr, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
+			"over %.3f s, %llu bytes (%.2f B/sample)\n", c->path,
+			(unsigned long long)written,
+			(unsigned long long)(now.lost - c->at_start.lost),
+			(unsigned long long)(now.stack_err - c->at_start.stack_err), cpus,
+			(end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
+			written ? (double)bytes / written : 0.0);
+		if (printf("%s\n", c->path) < 0 || fflush(stdout)) {
+			if (!r->stdout_broken)
+				fprintf(stderr, PROG ": cannot write the path to stdout: %s; "
+					"recording goes on\n", strerror(errno));
+			r->stdout_broken = 1;
+			clearerr(stdout);
+		}
+		r->captures++;
+	}
+	json_decref(trailer);
+	r->last_end_mono = end_mono;
+	r->cur = NULL;
+	capture_free(c);
+	if (r->triggered && !capture_is_file_name(r->output))
+		enforce_retention(r);
+}
+
+/* ---- the recorder ---- */
+
+int recorder_open(struct recorder *r, int triggered)
+{
+	struct sampler_opts so = { &r->cpus, r->freq, r->ring_bytes, r->verbose };
+	char err[256];
+	int ret;
+
+	r->triggered = triggered;
+	if (triggered) {
+		/* Sized for the time it must cover, within --pre-memory. */
+		r->retain_ns = r->pre_ns >= 0 ? r->pre_ns + NSEC : RETAIN_DEFAULT_NS;
+		uint64_t want = (uint64_t)(r->retain_ns / 1e9 * r->freq * r->cpus.n *
+					   SAMPLE_ESTIMATE) + (1 << 20);
+		if (want > r->pre_memory)
+			want = r->pre_memory;
+		r->ring = pring_new(want);
+		if (!r->ring) {
+			fprintf(stderr, PROG ": cannot allocate the pre-trigger ring (%llu bytes): %s\n",
+				(unsigned long long)want, strerror(errno));
+			return -ENOMEM;
+		}
+		if (r->verbose) {
+			char cpus[4096];
+			cpulist_format(&r->cpus, cpus, sizeof(cpus));
+			fprintf(stderr, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
+				"pre-trigger ring %.1f MiB for %.1f s\n", cpus, r->freq,
+				want / 1048576.0, r->retain_ns / 1e9);
+		}
+	}
+	if ((ret = sampler_open(&so, on_sample, r, &r->sampler, err, sizeof(err)))) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return ret;
+	}
+	r->next_drain = ptime_now(CLOCK_MONOTONIC);
+	return 0;
+}
+
+int recorder_start_now(struct recorder *r)
+{
+	int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+	return capture_start(r, &r->cpus, now, now + r->duration_ns, NULL, 0);
+}
+
+void recorder_bad_line(struct recorder *r, const char *why)
+{
+	if (r->bad_lines++ == 0 || r->verbose)
+		fprintf(stderr, PROG ": skipping an input line that is not a trigger (%s)%s\n",
+			why, r->verbose ? "" : "; further ones are skipped silently");
+}
+
+void recorder_line(struct recorder *r, const char *line, size_t len)
+{
+	struct trigger t = { 0 };
+	struct cpulist hot = { 0 };
+	char why[160];
+	json_t *js = NULL;
+	int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+	if (len == 0)
+		return;
+	if (trigger_parse(line, len, &t, why, sizeof(why))) {
+		recorder_bad_line(r, why);
+		return;
+	}
+	js = json_loadb(line, len, 0, NULL);
+	for (int i = 0; i < t.nhot; i++)
+		if (cpulist_has(&r->cpus, t.hot[i].cpu))
+			cpulist_add(&hot, t.hot[i].cpu);
+	if (hot.n == 0) {
+		if (r->verbose)
+			fprintf(stderr, PROG ": trigger for CPUs not sampled here (-C): ignored\n");
+		goto out;
+	}
+	/* The trigger's own clock reading anchors the window; a line from the
+	 * future, or one older than the ring reaches, is anchored now. */
+	int64_t anchor = t.mono_ns;
+	if (anchor > now || anchor < now - r->retain_ns)
+		anchor = now;
+	int64_t pre = r->pre_ns >= 0 ? r->pre_ns : (int64_t)(2 * t.interval * 1e9);
+	/* The kernel counts CPU time in 10 ms ticks: reach one tick further. */
+	if (pre > 0)
+		pre += 10 * 1000000LL;
+	int64_t end = anchor + r->duration_ns;
+
+	/* Samples taken so far must be in the ring before it is read. */
+	drain(r);
+	struct capture *c = r->cur;
+	if (c) {
+		if (end > c->end_mono)
+			c->end_mono = end < c->limit_mono ? end : c->limit_mono;
+		for (int i = 0; i < hot.n; i++) {
+			if (cpulist_has(&c->cpus, hot.cpus[i]))
+				continue;
+			cpulist_add(&c->cpus, hot.cpus[i]);
+			struct backfill b = { c, hot.cpus[i], 0 };
+			if (r->ring)
+				pring_each(r->ring, c->start_mono, backfill_one, &b);
+		}
+		if (js)
+			json_array_append(c->triggers, js);
+		if (r->verbose)
+			fprintf(stderr, PROG ": trigger extends %s to +%.3f s\n", c->path,
+				(c->end_mono - c->start_mono) / 1e9);
+	} else {
+		capture_start(r, &hot, anchor - pre, end, js, t.wall_ns);
+	}
+out:
+	json_decref(js);
+	cpulist_free(&hot);
+	trigger_free(&t);
+}
+
+void recorder_tick(struct recorder *r, int64_t now, int stopping)
+{
+	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
+		drain(r);
+		r->next_drain = now + (r->cur ? DRAIN_BUSY_NS : DRAIN_IDLE_NS);
+		if (r->ring)
+			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
+	}
+	struct capture *c = r->cur;
+	if (!c)
+		return;
+	if (stopping && now < c->end_mono)
+		c->end_mono = now;
+	if (now >= c->end_mono || c->err) {
+		/* Everything up to the end must be in before the trailer. */
+		sampler_drain(r->sampler);
+		capture_end(r, stopping == SIGINT ? "SIGINT" : stopping == SIGTERM ? "SIGTERM" :
+			       c->end_mono >= c->limit_mono && r->triggered ? "max-seconds" : "duration");
+		return;
+	}
+	if (now >= c->next_flush) {
+		c->err = psysfile_flush(c->w);
+		c->next_flush += FLUSH_NS;
+	}
+}
+
+int64_t recorder_next_wake(const struct recorder *r, int64_t now)
+{
+	int64_t t = r->next_drain;
+
+	if (r->cur) {
+		if (r->cur->next_flush < t)
+			t = r->cur->next_flush;
+		if (r->cur->end_mono < t)
+			t = r->cur->end_mono;
+	}
+	return t > now ? t : now;
+}
+
+int recorder_capturing(const struct recorder *r)
+{
+	return r->cur != NULL;
+}
+
+void recorder_finish(struct recorder *r, int stopping)
+{
+	if (r->cur)
+		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), stopping ? stopping : SIGTERM);
+}
+
+int recorder_failed(const struct recorder *r)
+{
+	return r->failures != 0;
+}
+
+void recorder_close(struct recorder *r)
+{
+	if (r->cur)
+		capture_free(r->cur);
+	r->cur = NULL;
+	sampler_close(r->sampler);
+	r->sampler = NULL;
+	pring_free(r->ring);
+	r->ring = NULL;
+}

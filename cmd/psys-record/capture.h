@@ -1,0 +1,76 @@
+/* The recorder: the sampler feeding the pre-trigger ring and at most one
+ * capture file at a time, driven by psys-record's event loop. */
+#ifndef PSYS_CAPTURE_H
+#define PSYS_CAPTURE_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "cpulist.h"
+#include "ksyms.h"
+#include "pring.h"
+#include "sampler.h"
+
+#define NSEC 1000000000LL
+
+struct capture;
+
+struct recorder {
+	/* Options, set by main. */
+	struct cpulist cpus;		/* sampled */
+	unsigned freq;
+	int64_t duration_ns;		/* -s */
+	const char *output;
+	int no_symbols, verbose;
+	uint64_t ring_bytes, pre_memory, max_bytes;
+	int64_t pre_ns;			/* -1: twice the trigger's interval */
+	int64_t max_ns;
+	unsigned long max_files;
+	struct ksyms *ksyms;
+
+	/* State. */
+	int triggered;
+	struct sampler *sampler;
+	struct pring *ring;		/* the pre-trigger buffer */
+	int64_t retain_ns;		/* how far back the ring reaches */
+	struct capture *cur;
+	int64_t last_end_mono;		/* where the previous capture ended */
+	int64_t next_drain;
+	uint64_t bad_lines, captures, failures;
+	int stdout_broken;
+	char last_error[256];
+};
+
+/* Loads the sampler on r->cpus and, when TRIGGERED, the pre-trigger ring.
+ * Prints its own one-line error. Returns 0 or a negative errno. */
+int recorder_open(struct recorder *r, int triggered);
+
+/* Starts the one capture of standalone mode: now, for -s seconds. */
+int recorder_start_now(struct recorder *r);
+
+/* Hands over one line of standard input (without its newline). */
+void recorder_line(struct recorder *r, const char *line, size_t len);
+/* Counts a line that could not be taken (warns about the first one). */
+void recorder_bad_line(struct recorder *r, const char *why);
+
+/* Drains the sampler, writes what is due, ends the capture when its time
+ * is up (or at once when STOPPING). */
+void recorder_tick(struct recorder *r, int64_t now, int stopping);
+
+/* When the loop must wake up next (CLOCK_MONOTONIC ns). */
+int64_t recorder_next_wake(const struct recorder *r, int64_t now);
+
+int recorder_capturing(const struct recorder *r);
+
+/* Ends any capture (draining first), as at exit. */
+void recorder_finish(struct recorder *r, int stopping);
+
+/* Non-zero if any capture failed. */
+int recorder_failed(const struct recorder *r);
+
+void recorder_close(struct recorder *r);
+
+/* Non-zero if PATH names a file (FILE.psys) rather than a directory. */
+int capture_is_file_name(const char *path);
+
+#endif

@@ -1,0 +1,39 @@
+# The reference validation, end to end with short settings: no load, no
+# file over three intervals; load on CPU N: a capture whose flame graph is
+# titled "sysHigh for cpu N" and shows the load's syscall path.
+. "$TOP/tests/lib.sh"
+require_bpf
+command -v psys-svg > /dev/null || fail "psys-svg not built"
+
+# Other jobs may load a CPU: watch the quietest one.
+set -- $(least_loaded_cpu)
+cpu=$1
+awk -v p="$2" 'BEGIN { exit !(p < 15) }' ||
+	skip "every CPU has >= 15% sys from something else (least: cpu $cpu at $2%)"
+out="$T/out"
+psys-watch -i 1 -g 50 -C $cpu | psys-record -C $cpu -s 1 -o "$out" > "$T/paths" 2> "$T/err" &
+sleep 3.5
+n=$(ls "$out" 2>/dev/null | wc -l)
+[ "$n" -eq 0 ] || fail "a capture appeared without load: $(ls "$out")"
+
+loadgen -c $cpu -t 2.5 -n psys-validate > /dev/null
+sleep 2
+pkill -INT -f "psys-watch -i 1 -g 50 -C $cpu" || true
+wait
+[ -s "$T/paths" ] || fail "no capture under load: $(cat "$T/err")"
+f=$(head -n 1 "$T/paths")
+echo "$f" | grep -Eq "/out/[0-9]{8}_[0-9]{6}\.psys$" || fail "file name: $f"
+[ -f "$f" ] || fail "printed path does not exist: $f"
+psys-fold "$f" | psys-svg > "$T/g.svg" || fail "fold | svg failed"
+grep -q "sysHigh for cpu $cpu<" "$T/g.svg" || fail "svg title is not 'sysHigh for cpu $cpu'"
+grep -q "psys-validate" "$T/g.svg" || fail "svg lacks the load's comm"
+grep -Eq "ksys_read|vfs_read" "$T/g.svg" || fail "svg lacks the read(2) path"
+# The header names the trigger that caused the capture.
+psys-fold --info "$f" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+t = i["header"]["trigger"]
+assert t["type"] == "psys-trigger" and t["hot"][0]["cpu"] == '$cpu', t
+assert i["header"]["hot_cpus"] == "'$cpu'"
+assert len(i["trailer"]["triggers"]) >= 1
+' || fail "header does not record the trigger"
