@@ -4,6 +4,7 @@
 #   make tools      only the workstation programs (psys-fold, psys-svg,
 #                   psys-watch): no clang, bpftool, libbpf or BTF needed
 #   make test       build, then run every unit and end-to-end test
+#   make run        the main job: watch, capture bursts, render SVGs
 #   make bench      the side-by-side benchmark (never part of `make test`)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -124,6 +125,10 @@ test: all
 
 bench: all
 	$(Q)bench/run.sh $(BUILD)
+
+# The main job: psys-watch | psys-record, each capture rendered to SVG.
+run: all
+	$(Q)scripts/psys-run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
