@@ -1,0 +1,151 @@
+# Sourced by bench/run.sh at the end: turns the raw figures in $RAW into
+# the one table (markdown) with the machine it came from, on stdout and
+# in $RESULTS. Cells are "median (min–max)" over rounds; the ratio column
+# is the median (min–max) of per-round ratios.
+
+# verdict VALUE OP LIMIT: "met" or "missed" for VALUE OP LIMIT (le, ge, lt).
+verdict() {
+	[ -n "$1" ] || { echo "no figure"; return; }
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		ok = op == "le" ? v <= l : op == "ge" ? v >= l : v < l
+		print ok ? "**met**" : "**missed**" }'
+}
+
+# row CELLS...: one table row; a "|" inside a cell is escaped.
+row() {
+	for cell in "$@"; do printf '| %s ' "$(printf '%s\n' "$cell" | sed 's/|/\\|/g')"; done
+	echo '|'
+}
+
+machine() {
+	model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	virt=$(systemd-detect-virt 2>/dev/null || true)
+	[ -z "$virt" ] && grep -q hypervisor /proc/cpuinfo && virt="virtual machine"
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); bench took $((ELAPSED / 60)) min $((ELAPSED % 60)) s"
+	echo "- Machine: $model, $NCPU CPUs online (nproc $(nproc)), $mem RAM${virt:+, $virt}"
+	echo "- Kernel: $(uname -r) ($(uname -v)); perf $(perf --version | sed 's/perf version //')"
+	echo "- psys: $(cd "$TOP" && git describe --always --dirty 2>/dev/null || echo unknown) \
+(\`git describe --dirty\`), built in $B"
+	echo "- Settings: BENCH_PAIRS=$PAIRS BENCH_SECONDS=$SECS BENCH_WARMUP=$WARM \
+BENCH_FREQS=\"$FREQS\" BENCH_WORKLOADS=\"$WORKS\" BENCH_KREPS=$KREPS"
+	echo "- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); rounds that waited for"
+	echo "  the machine to be quiet (< 10% busy): $(cat "$T/waited" 2>/dev/null | wc -l)\
+ (waits $(cat "$T/waited" 2>/dev/null | summ %.0f) s), rounds started busy anyway: \
+$(cat "$T/busy" 2>/dev/null | wc -l)"
+}
+
+table() {
+	echo "## psys vs perf: one table"
+	echo
+	machine
+	echo
+	row "#" "figure" "psys" "perf record -g" "perf record -g -z" \
+	    "psys vs perf (per-round ratio)" "target"
+	row "-" "-" "-" "-" "-" "-" "-"
+	for w in $WORKS; do
+		for f in $FREQS; do
+			k=$w.psys.$f p=$w.perf.$f z=$w.perfz.$f
+			sr=$(pairs sratio "rate.$k" "rate.$p" "rate.$w.none" | med)
+			row 1 "$w, $f Hz: workload slowdown vs none, %" \
+			    "$(fig %.2f slow "rate.$k" "rate.$w.none")" \
+			    "$(fig %.2f slow "rate.$p" "rate.$w.none")" \
+			    "$(fig %.2f slow "rate.$z" "rate.$w.none")" \
+			    "slowdown ratio $(fig %.2f sratio "rate.$k" "rate.$p" "rate.$w.none")" \
+			    "ratio ≤ 1.0: $(verdict "$sr" le 1.0)"
+			row 1 "$w, $f Hz: workload throughput psys/perf" "" "" "" \
+			    "$(fig %.3f div "rate.$k" "rate.$p")" \
+			    "≥ 1.0 is the same claim, less noisy"
+			cr=$(pairs div "cpu.$k" "cpu.$p" | med)
+			row 1 "$w, $f Hz: recorder process CPU, s per run" \
+			    "$(fig %.3f id "cpu.$k")" "$(fig %.3f id "cpu.$p")" \
+			    "$(fig %.3f id "cpu.$z")" "$(fig %.2f div "cpu.$k" "cpu.$p")" \
+			    "≤ 0.33: $(verdict "$cr" le 0.3334)"
+			row 1 "$w, $f Hz: workload time lost per sample, µs (slowdown/Hz)" \
+			    "$(fig %.1f usps "rate.$k" "rate.$w.none" "$f")" \
+			    "$(fig %.1f usps "rate.$p" "rate.$w.none" "$f")" \
+			    "$(fig %.1f usps "rate.$z" "rate.$w.none" "$f")" "" ""
+			row 1 "$w, $f Hz: in-kernel cost per sample, ns (bpf_stats)" \
+			    "$(fig %.0f id "kns.$w.$f")" "n/a (no BPF program)" "n/a" "" ""
+			row 1 "$w, $f Hz: samples captured, % of expected; lost" \
+			    "$(fig %.1f pct "samples.$k" "expected.$k"); lost $(fig %.0f id "lost.$k")" \
+			    "$(fig %.1f pct "samples.$p" "expected.$p"); lost $(fig %.0f id "lost.$p")" \
+			    "$(fig %.1f pct "samples.$z" "expected.$z"); lost $(fig %.0f id "lost.$z")" \
+			    "" ""
+			br=$(pairs div "bytes.$k" "samples.$k" | med)
+			row 2 "$w, $f Hz: bytes per sample" \
+			    "$(pairs div "bytes.$k" "samples.$k" | summ %.2f)" \
+			    "$(pairs div "bytes.$p" "samples.$p" | summ %.1f)" \
+			    "$(pairs div "bytes.$z" "samples.$z" | summ %.2f)" "" \
+			    "$([ "$f" = "$FMAX" ] && echo "≤ 2.5 at 4999 Hz: $(verdict "$br" le 2.5)")"
+		done
+	done
+	for w in $FOLD_WORKS; do
+		set -- $(awk -v w="$w" '$1 == w { print $2, $3 }' "$T/fold.n")
+		fr=$(pairs div "tps.$w.collapse" "tps.$w.psys" | med)
+		row 3 "$w, $FMAX Hz capture ($1 / $2 samples): fold speed, samples/s; \
+perf columns: stackcollapse report, plain perf script" \
+		    "$(fig %.0f inv "tps.$w.psys" "" 1)" \
+		    "$(fig %.0f inv "tps.$w.collapse" "" 1)" \
+		    "$(fig %.0f inv "tps.$w.script" "" 1)" \
+		    "vs stackcollapse $(fig %.0f div "tps.$w.collapse" "tps.$w.psys")×; \
+vs perf script $(fig %.0f div "tps.$w.script" "tps.$w.psys")×" \
+		    "≥ 100×: $(verdict "$fr" ge 100)"
+		zr=$(pairs div "fold.$w.psys" "fold.$w.zstd" | med)
+		row 3 "$w: psys-fold wall ms vs \`zstd -d\` of the file's own payloads (floor)" \
+		    "$(pairs id "fold.$w.psys" | awk '{ print $1 * 1000 }' | summ %.1f)" \
+		    "zstd -d: $(pairs id "fold.$w.zstd" | awk '{ print $1 * 1000 }' | summ %.1f)" "" \
+		    "$(fig %.2f div "fold.$w.psys" "fold.$w.zstd")×" \
+		    "≤ 3×: $(verdict "$zr" le 3)"
+		if [ "$CALLGRIND" = 1 ]; then
+			ir=$(pairs div "ir.fold.$w" "ir.zstd.$w" | med)
+			row 3 "$w: instructions (callgrind), psys-fold vs zstd -d" \
+			    "$(fig %.0f id "ir.fold.$w")" "zstd -d: $(fig %.0f id "ir.zstd.$w")" "" \
+			    "$(fig %.2f div "ir.fold.$w" "ir.zstd.$w")×" \
+			    "same 3× target, noise-free: $(verdict "$ir" le 3)"
+		fi
+	done
+	sv=$(pairs id svg.svg | med)
+	ss=$(pairs id svg.rss | med)
+	row 4 "generated input, 100,000 stacks / 1,000,000 samples ($SVG_IN_BYTES bytes): wall s; \
+perf columns: floors \`wc -l\`, \`sort\`" \
+	    "$(fig %.3f id svg.svg)" "wc -l: $(fig %.3f id svg.wc)" "sort: $(fig %.3f id svg.sort)" \
+	    "psys-svg / sort $(fig %.2f div svg.svg svg.sort)×" \
+	    "< 0.15 s: $(verdict "$sv" lt 0.15)"
+	row 4 "psys-svg peak RSS, MB; output bytes" \
+	    "$(fig %.1f id svg.rss); $(fig %.0f id svg.bytes) B" "" "" "" \
+	    "< 100 MB: $(verdict "$ss" lt 100)"
+	[ "$CALLGRIND" = 1 ] && row 4 "psys-svg instructions (callgrind)" \
+	    "$(fig %.0f id ir.svg)" "" "" "" ""
+	for w in $WORKS; do
+		if [ -n "$PRE_STATUS" ]; then
+			row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
+idle-waiting, %" "pending: $PRE_STATUS" "" "" "" "< 1%: pending"
+			continue
+		fi
+		pr=$(pairs slow "rate.$w.pre" "rate.$w.prenone" | med)
+		row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
+idle-waiting, %" "$(fig %.2f slow "rate.$w.pre" "rate.$w.prenone")" "" "" "" \
+		    "< 1%: $(verdict "$pr" lt 1)"
+		row 5 "$w: CPU of that pipeline, s per hour" "$(fig %.1f id "precpu.$w")" "" "" "" ""
+	done
+	row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
+	    "$(fig %.2f id watch.cph)" "" "" "" ""
+	if [ -n "$SVG_EXT" ]; then
+		echo
+		echo "bench/svg.sh (psys-svg's own measurement):"
+		echo
+		sed 's/^/    /' "$SVG_EXT"
+	fi
+	if [ -n "$FOLD_EXT" ]; then
+		echo
+		echo "bench/fold.sh (fold throughput vs perf script):"
+		echo
+		sed 's/^/    /' "$FOLD_EXT"
+	fi
+}
+
+table > "$T/table.md"
+cp "$T/table.md" "$RESULTS"
+cat "$T/table.md"
+say "raw figures: $RAW; table: $RESULTS"
