@@ -25,6 +25,8 @@ struct ksyms {
 	size_t norder;
 	struct block *blocks;
 	size_t bad_lines;
+	uint64_t etext;		/* core _etext, 0 if unknown */
+	uint64_t module_lo;	/* lowest module symbol address, 0 if none */
 	int finished;
 };
 
@@ -221,6 +223,16 @@ int ksyms_finish(struct ksyms *ks)
 			if (!ks->syms[j].end)
 				ks->syms[j].end = next < cap ? next : cap;
 	}
+	ks->etext = 0;
+	ks->module_lo = 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		const struct ksym *s = &ks->syms[i];
+
+		if (s->module && s->addr && !ks->module_lo)
+			ks->module_lo = s->addr;	/* sorted: the first is lowest */
+		if (!s->module && !ks->etext && strcmp(s->name, "_etext") == 0)
+			ks->etext = s->addr;
+	}
 	ks->finished = 1;
 	return 0;
 }
@@ -319,6 +331,52 @@ size_t ksyms_pick_refs(const struct ksyms *ks, const struct ksym **out, size_t n
 		}
 	}
 	return got;
+}
+
+enum ksyms_match ksyms_match_refs(const struct ksyms *ks,
+				  const struct ksyms_ref *refs, size_t n,
+				  int64_t *delta, size_t *bad)
+{
+	int64_t d = 0;
+
+	*delta = 0;
+	if (bad)
+		*bad = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ksym *s = NULL;
+
+		/* The first core-kernel symbol of that name: references are
+		 * chosen among core symbols with unique names. */
+		for (size_t j = 0; j < ks->n && !s; j++)
+			if (!ks->syms[j].module && strcmp(ks->syms[j].name, refs[i].name) == 0)
+				s = &ks->syms[j];
+		int64_t di = s ? (int64_t)(s->addr - refs[i].addr) : 0;
+
+		if (!s || (i > 0 && di != d)) {
+			if (bad)
+				*bad = i;
+			return KSYMS_DIFFERENT;
+		}
+		d = di;
+	}
+	if (n < 2)
+		return KSYMS_UNCHECKED;
+	*delta = d;
+	return d ? KSYMS_SHIFTED : KSYMS_SAME;
+}
+
+uint64_t ksyms_etext(const struct ksyms *ks)
+{
+	return ks->etext;
+}
+
+int ksyms_past_etext(const struct ksyms *ks, uint64_t etext, uint64_t addr)
+{
+	if (!etext)
+		etext = ks->etext;
+	if (!etext || addr < etext || addr - etext >= (1ull << 30))
+		return 0;
+	return ks->module_lo <= etext || addr < ks->module_lo;
 }
 
 void ksyms_free(struct ksyms *ks)

@@ -70,6 +70,38 @@ size_t ksyms_bad_lines(const struct ksyms *ks);
  * OUT and returns how many. */
 size_t ksyms_pick_refs(const struct ksyms *ks, const struct ksym **out, size_t n);
 
+/* A reference symbol as a capture's header records it. */
+struct ksyms_ref {
+	const char *name;
+	uint64_t addr;
+};
+
+/* How a symbol table relates to the kernel a capture came from. */
+enum ksyms_match {
+	KSYMS_UNCHECKED,	/* fewer than two references to compare */
+	KSYMS_SAME,		/* every reference at its recorded address */
+	KSYMS_SHIFTED,		/* all moved by one offset: same build, KASLR */
+	KSYMS_DIFFERENT,	/* missing or moved by different offsets */
+};
+
+/* Compares KS with the N references REFS of a capture. *DELTA gets the
+ * offset to add to a capture address to find it in KS (0 unless
+ * KSYMS_SHIFTED); *BAD (if not NULL) the index of the first reference that
+ * is missing or disagrees (N when none does). A capture address may be 0
+ * only for a reference KS also has at 0. */
+enum ksyms_match ksyms_match_refs(const struct ksyms *ks,
+				  const struct ksyms_ref *refs, size_t n,
+				  int64_t *delta, size_t *bad);
+
+/* Non-zero if ADDR lies past the end of the core kernel's text, ETEXT (0:
+ * the table's own _etext), but below the table's first module symbol and
+ * within 1 GiB of ETEXT (the kernel image mapping): an address in the
+ * kernel image that no text symbol covers. 0 when no _etext is known. */
+int ksyms_past_etext(const struct ksyms *ks, uint64_t etext, uint64_t addr);
+
+/* The core kernel's _etext, or 0. */
+uint64_t ksyms_etext(const struct ksyms *ks);
+
 void ksyms_free(struct ksyms *ks);
 
 /* Non-zero for kallsyms type letters of code (t, T, w, W). */
