@@ -1,0 +1,81 @@
+/* Slicing a capture: which samples psys-fold keeps, by CPU, process,
+ * thread, process name (POSIX extended regex) and time window. Times are
+ * given as seconds from the capture start or as wall-clock times and
+ * resolved against each capture's own start. */
+#ifndef PSYS_SLICE_H
+#define PSYS_SLICE_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A point in time as the user wrote it. */
+enum slice_time_kind {
+	SLICE_TIME_NONE,	/* not given */
+	SLICE_TIME_REL,		/* NS after the capture start */
+	SLICE_TIME_WALL,	/* NS since the epoch (a date was given) */
+	SLICE_TIME_TOD,		/* NS after local midnight (time of day only) */
+};
+
+struct slice_time {
+	enum slice_time_kind kind;
+	int64_t ns;
+};
+
+/* A set of numbers (CPUs, pids, tids): sorted ranges. */
+struct slice_ids {
+	uint32_t (*r)[2];	/* inclusive [lo, hi], sorted, disjoint; owned */
+	size_t n;
+};
+
+struct slice {
+	struct slice_ids cpus, pids, tids;	/* n == 0: any */
+	regex_t comm;
+	int has_comm;
+	struct slice_time from, to;
+};
+
+/* Parses "1,5-7, 12" into OUT (zeroed or freed before). Numbers up to
+ * UINT32_MAX - 1; ranges may overlap. Returns 0, -EINVAL (bad syntax,
+ * empty list, lo > hi), -ERANGE or -ENOMEM; OUT untouched on error. */
+int slice_parse_ids(const char *s, struct slice_ids *out);
+
+/* Non-zero if V is in IDS, or IDS is empty. */
+int slice_ids_has(const struct slice_ids *ids, uint32_t v);
+
+void slice_ids_free(struct slice_ids *ids);
+
+/* Parses a time: "12", "1.5", "+3" (seconds from the capture start);
+ * "10:15", "10:15:04", "10:15:04.250" (local time of day); an ISO 8601
+ * date and time "2026-11-26T10:15:04[.fff]" (or a space for the T) in
+ * local time, or with "Z" or an offset "+01:00"/"-0530". Returns 0 or
+ * -EINVAL. */
+int slice_parse_time(const char *s, struct slice_time *out);
+
+/* Turns T into CLOCK_MONOTONIC ns of a capture that started at WALL0_NS
+ * (epoch) and MONO0_NS. A time of day means the first such local time at
+ * or after 12 hours before the start (so a capture across midnight works).
+ * Returns 0 (T given), 1 (T is SLICE_TIME_NONE: *MONO untouched) or
+ * -EINVAL (no start known, or out of range). */
+int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
+		    int64_t mono0_ns, int64_t *mono);
+
+/* Compiles RE as the process-name filter. Returns 0, -EINVAL (with the
+ * regerror text in ERR, LEN bytes) or -ENOMEM. */
+int slice_set_comm(struct slice *s, const char *re, char *err, size_t len);
+
+/* Non-zero if COMM matches the filter (or there is none). */
+int slice_comm_ok(const struct slice *s, const char *comm);
+
+/* Non-zero if the ids pass the CPU, pid and tid filters. */
+static inline int slice_ids_ok(const struct slice *s, uint32_t cpu,
+			       uint32_t pid, uint32_t tid)
+{
+	return slice_ids_has(&s->cpus, cpu) && slice_ids_has(&s->pids, pid) &&
+	       slice_ids_has(&s->tids, tid);
+}
+
+/* Frees what S owns; S may be NULL. */
+void slice_free(struct slice *s);
+
+#endif
