@@ -12,13 +12,15 @@
 #define KEY_USER	0xfffffffeu
 #define KEY_STACK_ERR	0xfffffffdu
 
+/* Samples of one capture counted by what makes their line distinct. */
 struct entry {
-	uint64_t key;		/* thread id << 32 | stack id (or KEY_*) */
+	uint32_t thread, stack, cpu, pid;
 	uint64_t count;
 };
 
 struct line {
-	size_t off;		/* in lines_text */
+	size_t off;		/* in text */
+	size_t len;
 	uint64_t count;
 };
 
@@ -27,8 +29,9 @@ struct fold {
 	struct fold_counts c;
 	struct buf text;	/* every distinct line, NUL-terminated */
 	struct line *lines;
-	uint32_t nlines, lines_cap;
+	size_t nlines, lines_cap;
 	struct hmap line_map;
+	int sorted;
 };
 
 struct fold *fold_new(const struct fold_opts *o)
@@ -60,19 +63,21 @@ char *fold_clean(const char *s, char *out, size_t len)
 struct line_key {
 	const struct fold *f;
 	const char *s;
+	size_t n;
 };
 
 static int line_eq(const void *ctx, uint32_t id)
 {
 	const struct line_key *k = ctx;
+	const struct line *l = &k->f->lines[id];
 
-	return strcmp((const char *)k->f->text.data + k->f->lines[id].off, k->s) == 0;
+	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
 }
 
-/* Adds COUNT to the line S (NUL-terminated). */
+/* Adds COUNT to the line S (N bytes). */
 static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 {
-	struct line_key k = { f, s };
+	struct line_key k = { f, s, n };
 	uint64_t h = hash_bytes(s, n, 0);
 	uint32_t id = hmap_get(&f->line_map, h, line_eq, &k);
 
@@ -80,8 +85,10 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 		f->lines[id].count += count;
 		return 0;
 	}
+	if (f->nlines >= HMAP_NONE - 1)
+		return -ENOMEM;
 	if (f->nlines == f->lines_cap) {
-		uint32_t cap = f->lines_cap ? f->lines_cap * 2 : 1024;
+		size_t cap = f->lines_cap ? f->lines_cap * 2 : 1024;
 		struct line *l = realloc(f->lines, cap * sizeof(*l));
 
 		if (!l)
@@ -90,12 +97,20 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 		f->lines_cap = cap;
 	}
 	f->lines[f->nlines].off = f->text.len;
+	f->lines[f->nlines].len = n;
 	f->lines[f->nlines].count = count;
-	buf_put(&f->text, s, n + 1);
-	if (f->text.err || hmap_put(&f->line_map, h, f->nlines))
+	buf_put(&f->text, s, n);
+	buf_put_u8(&f->text, 0);
+	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
 		return -ENOMEM;
 	f->nlines++;
+	f->sorted = 0;
 	return 0;
+}
+
+int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
+{
+	return add_line(f, stack, len, count);
 }
 
 /* Names of the addresses met in one file, each worked out once. */
@@ -104,34 +119,70 @@ struct names {
 	struct buf text;
 };
 
+/* The symbol for capture address ADDR: shifted into KS's address space
+ * for the core kernel when rebasing, as it is for modules. *PAST is set
+ * when there is none but the address lies past the end of core text. */
+static const struct ksym *lookup(const struct fold_input *in,
+				 const struct ksyms *ks, uint64_t addr, int *past)
+{
+	const struct ksym *k;
+
+	*past = 0;
+	if (!ks)
+		return NULL;
+	if (!in->rebase) {
+		k = ksyms_lookup(ks, addr);
+		if (!k)
+			*past = ksyms_past_etext(ks, in->etext, addr);
+		return k;
+	}
+	/* A module is loaded wherever there was room on each boot: only a
+	 * module symbol at the very address may name it. */
+	k = ksyms_lookup(ks, addr + (uint64_t)in->delta);
+	if (k && !k->module)
+		return k;
+	k = ksyms_lookup(ks, addr);
+	if (k && k->module)
+		return k;
+	*past = ksyms_past_etext(ks, 0, addr + (uint64_t)in->delta);
+	return NULL;
+}
+
 /* The name of frame ADDR; CALLER is set for every frame but the sampled
  * one: those hold return addresses, which point after the call and, for a
  * call that never returns, past the end of the calling function. So they
  * are looked up one byte back, inside the call instruction. */
-static const char *name_of(struct fold *f, struct names *names, const struct ksyms *ks,
+static const char *name_of(struct fold *f, struct names *names,
+			   const struct fold_input *in, const struct ksyms *ks,
 			   uint64_t addr, int caller)
 {
 	struct names *nm = &names[caller];
 	uint32_t off = hmap_get(&nm->map, addr, NULL, NULL);
 	char tmp[64], clean[1024];
 	const struct ksym *k;
+	int past;
 
 	if (off != HMAP_NONE)
 		return (const char *)nm->text.data + off;
-	off = nm->text.len;
-	k = ks ? ksyms_lookup(ks, addr - caller) : NULL;
+	off = (uint32_t)nm->text.len;
+	k = lookup(in, ks, addr - caller, &past);
 	if (!k) {
+		const char *what = past ? FOLD_PAST_ETEXT : "[unknown]";
+
 		f->c.unknown_frames++;
 		if (f->o.addrs)
-			snprintf(tmp, sizeof(tmp), "[unknown 0x%llx]", (unsigned long long)addr);
+			snprintf(tmp, sizeof(tmp), "%.*s 0x%llx]", (int)strlen(what) - 1,
+				 what, (unsigned long long)addr);
 		else
-			snprintf(tmp, sizeof(tmp), "[unknown]");
+			snprintf(tmp, sizeof(tmp), "%s", what);
 		buf_put(&nm->text, tmp, strlen(tmp));
 	} else {
 		fold_clean(k->name, clean, sizeof(clean));
 		buf_put(&nm->text, clean, strlen(clean));
 		if (f->o.addrs) {
-			snprintf(tmp, sizeof(tmp), "+0x%llx", (unsigned long long)(addr - k->addr));
+			/* The offset in the symbol as the capture saw it. */
+			uint64_t a = in->rebase && !k->module ? addr + (uint64_t)in->delta : addr;
+			snprintf(tmp, sizeof(tmp), "+0x%llx", (unsigned long long)(a - k->addr));
 			buf_put(&nm->text, tmp, strlen(tmp));
 		}
 		if (k->module) {
@@ -142,30 +193,91 @@ static const char *name_of(struct fold *f, struct names *names, const struct ksy
 		}
 	}
 	buf_put_u8(&nm->text, 0);
-	if (nm->text.err || off > UINT32_MAX - 1 || hmap_put(&nm->map, addr, off))
+	if (nm->text.err || nm->text.len > UINT32_MAX - 1 || hmap_put(&nm->map, addr, off))
 		return NULL;
 	return (const char *)nm->text.data + off;
 }
 
-int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks)
+static void put_frame(struct buf *line, const char *s, size_t n)
 {
+	if (line->len)
+		buf_put_u8(line, ';');
+	buf_put(line, s, n);
+}
+
+struct entry_key {
+	const struct entry *e;
+	uint32_t thread, stack, cpu;
+};
+
+static int entry_eq(const void *ctx, uint32_t i)
+{
+	const struct entry_key *k = ctx;
+	const struct entry *e = &k->e[i];
+
+	return e->thread == k->thread && e->stack == k->stack && e->cpu == k->cpu;
+}
+
+/* Per thread id: 0 not decided yet, 1 its comm passes the filter, 2 not. */
+static int comm_passes(const struct slice *sl, struct psysfile_reader *r,
+		       uint8_t **cache, size_t *cap, uint32_t id)
+{
+	if (id >= *cap) {
+		size_t n = *cap ? *cap : 256;
+		while (n <= id)
+			n *= 2;
+		uint8_t *p = realloc(*cache, n);
+		if (!p)
+			return -ENOMEM;
+		memset(p + *cap, 0, n - *cap);
+		*cache = p;
+		*cap = n;
+	}
+	if (!(*cache)[id])
+		(*cache)[id] = slice_comm_ok(sl, psysfile_thread_comm(r, id)) ? 1 : 2;
+	return (*cache)[id] == 1;
+}
+
+int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input *input)
+{
+	static const struct fold_input none = { .to_ns = UINT64_MAX };
+	const struct fold_input *in = input ? input : &none;
+	const struct slice *sl = f->o.slice;
 	struct hmap idx = { 0 };	/* key -> entry */
 	struct entry *e = NULL;
 	uint32_t ne = 0, cap = 0;
 	struct psysfile_sample s;
 	struct names nm[2] = { 0 };	/* sampled frames, callers */
 	struct buf line = { 0 };
+	uint8_t *comm_cache = NULL;
+	size_t comm_cap = 0;
+	const struct ksyms *ks;
 	int err = -ENOMEM;
 
 	f->c.first_ns = f->c.last_ns = 0;
 	while (psysfile_next(r, &s) == 1) {
-		uint32_t sk;
+		uint32_t sk, cpu;
+		int ok;
 
 		f->c.samples++;
 		if (!f->c.first_ns || s.time_ns < f->c.first_ns)
 			f->c.first_ns = s.time_ns;
 		if (s.time_ns > f->c.last_ns)
 			f->c.last_ns = s.time_ns;
+		if (s.time_ns < in->from_ns || s.time_ns >= in->to_ns) {
+			f->c.filtered++;
+			continue;
+		}
+		if (sl) {
+			ok = slice_ids_ok(sl, s.cpu, s.pid, s.tid);
+			if (ok && sl->has_comm &&
+			    (ok = comm_passes(sl, r, &comm_cache, &comm_cap, s.thread_id)) < 0)
+				goto cleanup;
+			if (!ok) {
+				f->c.filtered++;
+				continue;
+			}
+		}
 		if (s.pid == 0 && !f->o.idle) {
 			f->c.idle++;
 			continue;
@@ -182,8 +294,17 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks)
 		} else {
 			sk = s.stack_id;
 		}
+		cpu = f->o.per_cpu ? s.cpu : 0;
 		uint64_t key = (uint64_t)s.thread_id << 32 | sk;
-		uint32_t i = hmap_get(&idx, key, NULL, NULL);
+		struct entry_key ek = { e, s.thread_id, sk, cpu };
+		uint32_t i;
+		/* Without --per-cpu the key is the identity: no compare. */
+		if (f->o.per_cpu) {
+			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull;
+			i = hmap_get(&idx, key, entry_eq, &ek);
+		} else {
+			i = hmap_get(&idx, key, NULL, NULL);
+		}
 		if (i == HMAP_NONE) {
 			if (ne == cap) {
 				cap = cap ? cap * 2 : 1024;
@@ -192,8 +313,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks)
 					goto cleanup;
 				e = p;
 			}
-			e[ne].key = key;
-			e[ne].count = 0;
+			e[ne] = (struct entry){ s.thread_id, sk, cpu, s.pid, 0 };
 			if (hmap_put(&idx, key, ne))
 				goto cleanup;
 			i = ne++;
@@ -202,42 +322,54 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks)
 		f->c.folded++;
 	}
 
-	if (!ks)
-		ks = psysfile_ksyms(r);
+	ks = in->ks ? in->ks : psysfile_ksyms(r);
 	for (uint32_t i = 0; i < ne; i++) {
-		uint32_t tid = e[i].key >> 32, sk = (uint32_t)e[i].key, n = 0;
-		char comm[64];
+		uint32_t sk = e[i].stack, n = 0;
 		const uint64_t *frames = NULL;
+		char tmp[1024];
 
+		/* Root frames first: host, cpu, pid, comm; then (when the
+		 * format carries them) user frames; then the kernel stack. */
 		buf_reset(&line);
+		if (in->host) {
+			fold_clean(in->host, tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[no host]",
+				  strlen(tmp[0] ? tmp : "[no host]"));
+		}
+		if (f->o.per_cpu) {
+			snprintf(tmp, sizeof(tmp), "cpu %u", e[i].cpu);
+			put_frame(&line, tmp, strlen(tmp));
+		}
+		if (f->o.per_pid) {
+			snprintf(tmp, sizeof(tmp), "pid %u", e[i].pid);
+			put_frame(&line, tmp, strlen(tmp));
+		}
 		if (!f->o.no_comm) {
-			fold_clean(psysfile_thread_comm(r, tid), comm, sizeof(comm));
-			buf_put(&line, comm[0] ? comm : "[no comm]", strlen(comm[0] ? comm : "[no comm]"));
+			fold_clean(psysfile_thread_comm(r, e[i].thread), tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[no comm]",
+				  strlen(tmp[0] ? tmp : "[no comm]"));
 		}
 		if (sk == KEY_USER || sk == KEY_STACK_ERR) {
 			const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
-			if (line.len)
-				buf_put_u8(&line, ';');
-			buf_put(&line, fr, strlen(fr));
+			put_frame(&line, fr, strlen(fr));
 		} else {
 			frames = psysfile_stack(r, sk, &n);
 		}
 		/* Stacks are stored leaf first; folded lines read root first. */
 		for (uint32_t j = n; j-- > 0;) {
-			const char *name = name_of(f, nm, ks, frames[j], j > 0);
+			const char *name = name_of(f, nm, in, ks, frames[j], j > 0);
 			if (!name)
 				goto cleanup;
-			if (line.len)
-				buf_put_u8(&line, ';');
-			buf_put(&line, name, strlen(name));
+			put_frame(&line, name, strlen(name));
 		}
-		buf_put_u8(&line, 0);
 		if (line.err)
 			goto cleanup;
+		if (!line.len)
+			put_frame(&line, "[no frames]", 11);
 		/* A line must not look like a metadata line. */
 		if (line.data[0] == '#')
 			line.data[0] = '?';
-		if ((err = add_line(f, (const char *)line.data, line.len - 1, e[i].count)))
+		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count)))
 			goto cleanup;
 		err = -ENOMEM;
 	}
@@ -245,6 +377,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks)
 cleanup:
 	hmap_free(&idx);
 	free(e);
+	free(comm_cache);
 	for (int i = 0; i < 2; i++) {
 		hmap_free(&nm[i].map);
 		buf_free(&nm[i].text);
@@ -262,20 +395,70 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(sort_text + x->off, sort_text + y->off);
 }
 
-int fold_write(struct fold *f, FILE *out)
+int fold_sort(struct fold *f)
 {
+	if (f->sorted)
+		return 0;
 	sort_text = (const char *)f->text.data;
 	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
-	for (uint32_t i = 0; i < f->nlines; i++) {
+	/* Sorting moved the lines: rebuild the index for later adds. */
+	hmap_free(&f->line_map);
+	for (size_t i = 0; i < f->nlines; i++) {
+		const struct line *l = &f->lines[i];
+		if (hmap_put(&f->line_map, hash_bytes(f->text.data + l->off, l->len, 0),
+			     (uint32_t)i))
+			return -ENOMEM;
+	}
+	f->sorted = 1;
+	return 0;
+}
+
+size_t fold_nlines(const struct fold *f)
+{
+	return f->nlines;
+}
+
+const char *fold_line(const struct fold *f, size_t i, uint64_t *count)
+{
+	if (i >= f->nlines)
+		return NULL;
+	if (count)
+		*count = f->lines[i].count;
+	return (const char *)f->text.data + f->lines[i].off;
+}
+
+int fold_write(struct fold *f, FILE *out)
+{
+	int err = fold_sort(f);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < f->nlines; i++) {
 		fputs((const char *)f->text.data + f->lines[i].off, out);
 		fprintf(out, " %llu\n", (unsigned long long)f->lines[i].count);
 	}
-	/* Sorting moved the lines: rebuild the index before more are added. */
-	hmap_free(&f->line_map);
-	for (uint32_t i = 0; i < f->nlines; i++) {
-		const char *s = (const char *)f->text.data + f->lines[i].off;
-		if (hmap_put(&f->line_map, hash_bytes(s, strlen(s), 0), i))
-			return -ENOMEM;
+	return ferror(out) ? -EIO : 0;
+}
+
+int fold_write_diff(struct fold *base, struct fold *f, FILE *out)
+{
+	size_t i = 0, j = 0;
+	int err;
+
+	if ((err = fold_sort(base)) || (err = fold_sort(f)))
+		return err;
+	/* Both sorted the same way: one merge walk. */
+	while (i < base->nlines || j < f->nlines) {
+		uint64_t a = 0, b = 0;
+		const char *x = fold_line(base, i, NULL), *y = fold_line(f, j, NULL);
+		int c = !x ? 1 : !y ? -1 : strcmp(x, y);
+
+		if (c <= 0)
+			a = base->lines[i++].count;
+		if (c >= 0)
+			b = f->lines[j++].count;
+		fprintf(out, "%s %llu %llu\n", c <= 0 ? x : y, (unsigned long long)a,
+			(unsigned long long)b);
 	}
 	return ferror(out) ? -EIO : 0;
 }

@@ -1,8 +1,9 @@
 /* Folding: turns the samples of one or more .psys captures into folded
  * stacks ("comm;root;...;leaf COUNT", Brendan Gregg's format), naming each
  * kernel address with a symbol table. Samples are counted per (thread,
- * stack) id first and named once per distinct stack, so the cost per
- * sample is one hash lookup. */
+ * stack[, cpu]) first and each distinct stack is named once, and each
+ * distinct address looked up once, so the cost per sample is one hash
+ * lookup whatever the size of the symbol table. */
 #ifndef PSYS_FOLD_H
 #define PSYS_FOLD_H
 
@@ -11,12 +12,37 @@
 
 #include "ksyms.h"
 #include "psysfile.h"
+#include "slice.h"
 
 struct fold_opts {
 	int idle;	/* keep samples of the idle task (pid 0) */
 	int user;	/* keep user-mode samples, as one [user] frame */
 	int no_comm;	/* no process-name root frame */
 	int addrs;	/* +0xOFF on named frames, the address on unknown ones */
+	int per_cpu;	/* a "cpu N" frame at the root */
+	int per_pid;	/* a "pid N" frame at the root (after cpu N) */
+	const struct slice *slice; /* CPU/pid/tid/comm filters; NULL: none.
+				      Borrowed: must outlive the fold. */
+};
+
+/* How to read one capture. */
+struct fold_input {
+	/* Symbols to name kernel addresses with; NULL: those embedded in
+	 * the file. Borrowed. */
+	const struct ksyms *ks;
+	/* Added to core-kernel addresses before they are looked up in KS:
+	 * the KASLR offset between the capture's boot and KS (see
+	 * ksyms_match_refs). When REBASE is set, module addresses are looked
+	 * up unshifted and only module symbols may name them. */
+	int rebase;
+	int64_t delta;
+	/* The capture's _etext when its header records one (0: use KS's). */
+	uint64_t etext;
+	/* A root frame naming the host (NULL: none). */
+	const char *host;
+	/* Keep samples with FROM_NS <= time_ns < TO_NS (CLOCK_MONOTONIC of
+	 * the capture); 0 and UINT64_MAX keep all. */
+	uint64_t from_ns, to_ns;
 };
 
 /* What happened to the samples read. */
@@ -25,10 +51,12 @@ struct fold_counts {
 	uint64_t folded;	/* written as stacks */
 	uint64_t user;		/* user mode, left out (no --user) */
 	uint64_t idle;		/* idle task, left out (no --idle) */
+	uint64_t filtered;	/* left out by the slice or time window */
 	uint64_t stack_errors;	/* kept, as a [stack error] frame */
-	uint64_t unknown_frames; /* frames no symbol covered */
+	uint64_t unknown_frames; /* distinct addresses no symbol covered */
 	/* Times of the first and last sample of the latest fold_add call
-	 * (CLOCK_MONOTONIC of that capture); 0 when it had none. */
+	 * (CLOCK_MONOTONIC of that capture, before any filter); 0 when it
+	 * had none. */
 	uint64_t first_ns, last_ns;
 };
 
@@ -37,13 +65,32 @@ struct fold;
 /* NULL with errno set on failure. */
 struct fold *fold_new(const struct fold_opts *o);
 
-/* Reads every sample of R, naming addresses with KS (NULL: the symbols
- * embedded in the file). Returns 0 or -ENOMEM. */
-int fold_add(struct fold *f, struct psysfile_reader *r, const struct ksyms *ks);
+/* Reads every sample of R and folds those the options and IN keep
+ * (IN NULL: embedded symbols, no window). Returns 0 or -ENOMEM. */
+int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input *in);
 
-/* Writes the folded lines, sorted bytewise so output is deterministic.
- * Returns 0 or -EIO (check ferror for the cause). */
+/* Adds COUNT to the folded stack STACK (LEN bytes, frames joined by ';',
+ * root first), as read from folded text. Returns 0 or -ENOMEM. */
+int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count);
+
+/* Sorts the lines bytewise (deterministic output). After this,
+ * fold_line(F, I) walks them in order; adding more lines is allowed and
+ * needs another sort. Returns 0 or -ENOMEM. */
+int fold_sort(struct fold *f);
+
+/* Number of distinct lines, and line I (NUL-terminated; its count in
+ * *COUNT). The pointer is valid until the next add. */
+size_t fold_nlines(const struct fold *f);
+const char *fold_line(const struct fold *f, size_t i, uint64_t *count);
+
+/* Sorts and writes "stack COUNT" lines. Returns 0, -ENOMEM or -EIO
+ * (check ferror for the cause). */
 int fold_write(struct fold *f, FILE *out);
+
+/* Sorts both and writes every stack of either as "stack BASE_COUNT
+ * COUNT" (flamegraph.pl's difffolded form; 0 where a side lacks it).
+ * Returns 0, -ENOMEM or -EIO. */
+int fold_write_diff(struct fold *base, struct fold *f, FILE *out);
 
 const struct fold_counts *fold_counts(const struct fold *f);
 
@@ -53,5 +100,9 @@ void fold_free(struct fold *f);	/* accepts NULL */
  * frame name: ';' becomes ':', control bytes become '?', so an untrusted
  * name can neither split a frame nor start a new line. Returns OUT. */
 char *fold_clean(const char *s, char *out, size_t len);
+
+/* The frame naming an address no symbol covers, for frames past the core
+ * kernel's text. */
+#define FOLD_PAST_ETEXT "[past _etext]"
 
 #endif

@@ -1,18 +1,25 @@
 /* psys-fold: reads .psys captures and writes folded stacks for psys-svg
- * (or any flame graph tool), with "# key: value" metadata lines first.
- * Runs offline: needs no BPF, no privileges, not the machine of the
- * capture. */
+ * (or any flame graph tool), with "# key: value" metadata lines first; or
+ * a differential fold against a base, or speedscope JSON. Runs offline:
+ * needs no BPF, no privileges, not the machine of the capture. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpulist.h"
+#include "elfsyms.h"
 #include "fold.h"
+#include "folded.h"
 #include "psysfile.h"
 #include "ptime.h"
+#include "slice.h"
+#include "speedscope.h"
 
 #define PROG "psys-fold"
 
@@ -22,6 +29,7 @@ static void usage(FILE *f)
 "usage: " PROG " [options] FILE.psys...   (- reads standard input)\n"
 "Fold the kernel stacks of .psys captures into folded-stack lines,\n"
 "\"comm;root;...;leaf COUNT\", sorted, after \"# key: value\" metadata.\n"
+"Several files fold into one output, their counts added.\n"
 "\n"
 "By default only samples that count as sys time are folded: kernel mode,\n"
 "not the idle task.\n"
@@ -29,27 +37,77 @@ static void usage(FILE *f)
 "      --user           also fold user-mode samples, as one [user] frame\n"
 "      --no-comm        no process-name frame at the root\n"
 "  -a, --addrs          +0xOFFSET on frames, addresses of [unknown] frames\n"
+"\n"
+"Symbols (default: those embedded in each file):\n"
+"  -k, --kallsyms FILE  name addresses with a saved copy of /proc/kallsyms\n"
+"                       (plain, gzip or zstd)\n"
+"  -e, --vmlinux FILE   name addresses with an ELF image's symbol table\n"
+"      --force          use a symbol source even if the capture's reference\n"
+"                       symbols say it is from another kernel\n"
+"  The source is checked against the reference symbols in each capture's\n"
+"  header: the same addresses mean the same boot (or build); all moved by\n"
+"  one offset mean the same build after KASLR moved it: core-kernel\n"
+"  addresses are then rebased (a note says so) and module addresses are\n"
+"  named only where a module symbol is at the very address. Anything else\n"
+"  is another kernel: refused without --force.\n"
+"\n"
+"Slicing (combinable; a sample must pass all):\n"
+"  -C, --cpu LIST       only these CPUs (\"0-3,7\")\n"
+"  -p, --pid LIST       only these process ids\n"
+"  -t, --tid LIST       only these thread ids\n"
+"  -c, --comm REGEX     only process names matching REGEX (POSIX extended)\n"
+"      --from TIME      only samples at or after TIME\n"
+"      --to TIME        only samples before TIME\n"
+"  TIME is seconds from the capture start (\"2.5\"), a local time of day\n"
+"  (\"10:15:04\", \"10:15:04.25\"), or an ISO 8601 date and time\n"
+"  (\"2026-11-26T10:15:04\", local; or with Z or +01:00).\n"
+"\n"
+"Grouping (root frames, in this order):\n"
+"      --per-host       the capture's host name\n"
+"      --per-cpu        \"cpu N\"\n"
+"      --per-pid        \"pid N\"\n"
+"\n"
+"Output:\n"
+"  -d, --diff BASE      differential: \"stack BASE_COUNT COUNT\" lines, BASE\n"
+"                       (a .psys or folded text) against the FILEs (which may\n"
+"                       also be folded text), as flamegraph.pl's difffolded\n"
+"  -F, --format FMT     folded (default) or speedscope (speedscope.app JSON)\n"
 "      --info           print each file's header, trailer and read counts\n"
 "                       as JSON instead of folding\n"
 "  -h, --help           this text\n"
 "  -V, --version        the version\n"
 "\n"
 "Frames are \"function\" in the core kernel, \"function [module]\" in\n"
-"modules, \"[unknown]\" where no symbol covers the address.\n"
+"modules (BPF programs: \"bpf_prog_TAG_NAME [bpf]\"; trampolines as kallsyms\n"
+"names them), \"" FOLD_PAST_ETEXT "\" for an address in the kernel image past\n"
+"the end of its text, \"[unknown]\" where nothing covers the address.\n"
 "\n"
-"Exit status: 0 success; 1 failure (e.g. not a .psys file); 2 usage error;\n"
-"3 a file was truncated or damaged: what was intact was folded, and a\n"
-"warning says what was lost.\n");
+"Exit status: 0 success; 1 failure (e.g. not a .psys file, symbols from\n"
+"another kernel); 2 usage error; 3 a file was truncated or damaged: what\n"
+"was intact was folded, and a warning says what was lost.\n");
 }
+
+enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
+       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID };
 
 /* What the metadata lines say about all the files folded. */
 struct meta {
 	struct cpulist cpus;
 	char hosts[256], kernel[128];
 	int64_t wall_first, wall_last;
-	uint64_t lost, stack_errors, bpf_misses, trailer_samples;
+	uint64_t lost, stack_errors, bpf_misses;
 	long freq;
-	int files, complete;
+	int files;
+};
+
+struct prog {
+	struct fold_opts fo;
+	struct slice slice;
+	int per_host, force, info, speedscope;
+	const char *sym_path;
+	struct ksyms *ks;	/* external symbols, or NULL */
+	char slice_text[1024];
+	int failed, damaged;
 };
 
 static const char *jstr(json_t *o, const char *key)
@@ -66,7 +124,8 @@ static int64_t jint(json_t *o, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
-static void meta_add(struct meta *m, json_t *h, json_t *t, const struct fold_counts *c)
+static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *t,
+		     const struct fold_counts *c)
 {
 	struct cpulist l = { 0 };
 	char clean[256];
@@ -77,7 +136,8 @@ static void meta_add(struct meta *m, json_t *h, json_t *t, const struct fold_cou
 		cpus = jstr(h, "cpus");
 	if (cpulist_parse(cpus, &l) == 0)
 		for (int i = 0; i < l.n; i++)
-			cpulist_add(&m->cpus, l.cpus[i]);
+			if (slice_ids_has(&sl->cpus, (uint32_t)l.cpus[i]))
+				cpulist_add(&m->cpus, l.cpus[i]);
 	cpulist_free(&l);
 
 	fold_clean(jstr(h, "host"), clean, sizeof(clean));
@@ -106,13 +166,23 @@ static void meta_add(struct meta *m, json_t *h, json_t *t, const struct fold_cou
 	m->files++;
 }
 
-static void meta_print(const struct meta *m, const struct fold_counts *c, FILE *out)
+static void meta_title(const struct meta *m, char *buf, size_t len)
 {
-	char cpus[4096], a[64], b[64];
+	char cpus[4096];
 
 	cpulist_join(&m->cpus, ":", cpus, sizeof(cpus));
+	snprintf(buf, len, "sysHigh for cpu %s", *cpus ? cpus : "?");
+}
+
+static void meta_print(const struct meta *m, const struct fold_counts *c,
+		       const char *slice_text, FILE *out)
+{
+	char cpus[4096], title[4200], a[64], b[64];
+
+	cpulist_join(&m->cpus, ":", cpus, sizeof(cpus));
+	meta_title(m, title, sizeof(title));
 	fprintf(out, "# psys-fold %s\n", PSYS_VERSION);
-	fprintf(out, "# title: sysHigh for cpu %s\n", *cpus ? cpus : "?");
+	fprintf(out, "# title: %s\n", title);
 	if (*m->hosts)
 		fprintf(out, "# host: %s\n", m->hosts);
 	if (*m->kernel)
@@ -124,10 +194,13 @@ static void meta_print(const struct meta *m, const struct fold_counts *c, FILE *
 	fprintf(out, "# cpus: %s\n", cpus);
 	if (m->freq)
 		fprintf(out, "# freq: %ld Hz\n", m->freq);
+	if (*slice_text)
+		fprintf(out, "# slice:%s\n", slice_text);
 	fprintf(out, "# samples: %llu\n", (unsigned long long)c->folded);
-	fprintf(out, "# samples_read: %llu (user %llu, idle %llu not folded)\n",
-		(unsigned long long)c->samples, (unsigned long long)c->user,
-		(unsigned long long)c->idle);
+	fprintf(out, "# samples_read: %llu (user %llu, idle %llu, sliced off %llu "
+		"not folded)\n", (unsigned long long)c->samples,
+		(unsigned long long)c->user, (unsigned long long)c->idle,
+		(unsigned long long)c->filtered);
 	fprintf(out, "# lost: %llu\n", (unsigned long long)m->lost);
 	fprintf(out, "# stack_errors: %llu\n", (unsigned long long)m->stack_errors);
 	if (m->files > 1)
@@ -208,81 +281,440 @@ static int print_info(const char *path, struct psysfile_reader *r)
 	return 0;
 }
 
+/* The header's reference symbols, in REFS (N entries, names borrowed from
+ * the header); *ETEXT gets the address of a reference named _etext. */
+static int header_refs(json_t *h, struct ksyms_ref **refs, size_t *n, uint64_t *etext)
+{
+	json_t *arr = json_object_get(h, "ref_symbols"), *v;
+	size_t i;
+
+	*n = 0;
+	*etext = 0;
+	*refs = calloc(json_array_size(arr) + 1, sizeof(**refs));
+	if (!*refs)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v) {
+		const char *name = jstr(v, "name"), *addr = jstr(v, "addr");
+		char *end;
+		unsigned long long a;
+
+		errno = 0;
+		a = strtoull(addr, &end, 16);
+		if (!*name || !*addr || *end || errno)
+			continue;
+		(*refs)[*n].name = name;
+		(*refs)[(*n)++].addr = a;
+		if (strcmp(name, "_etext") == 0)
+			*etext = a;
+	}
+	return 0;
+}
+
+/* Decides how to name the addresses of the capture R at PATH: fills IN.
+ * Returns 0, or 1 after saying why the symbols cannot be used. */
+static int plan_symbols(struct prog *p, const char *path, struct psysfile_reader *r,
+			struct fold_input *in)
+{
+	json_t *h = psysfile_header(r);
+	struct ksyms_ref *refs = NULL;
+	size_t n, bad;
+	uint64_t etext;
+	int64_t delta;
+	int rc = 0;
+
+	if (header_refs(h, &refs, &n, &etext)) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	if (!p->ks) {
+		if (strcmp(jstr(h, "symbols"), "none") == 0) {
+			fprintf(stderr, PROG ": '%s' holds no kernel symbols (recorded with "
+				"--no-symbols): give --kallsyms or --vmlinux\n", path);
+			rc = 1;
+		}
+		in->etext = etext;
+		goto out;
+	}
+	switch (ksyms_match_refs(p->ks, refs, n, &delta, &bad)) {
+	case KSYMS_SAME:
+		break;
+	case KSYMS_SHIFTED:
+		in->rebase = 1;
+		in->delta = delta;
+		fprintf(stderr, PROG ": note: '%s': '%s' is the same kernel build moved by "
+			"KASLR (offset %s0x%llx): core-kernel addresses rebased; module "
+			"addresses named only where they match\n", path, p->sym_path,
+			delta < 0 ? "-" : "+",
+			(unsigned long long)(delta < 0 ? -(uint64_t)delta : (uint64_t)delta));
+		break;
+	case KSYMS_UNCHECKED:
+		if (p->force) {
+			fprintf(stderr, PROG ": warning: '%s': no reference symbols to check "
+				"'%s' against; used as it is (--force)\n", path, p->sym_path);
+			break;
+		}
+		fprintf(stderr, PROG ": '%s': cannot tell whether '%s' belongs to its kernel "
+			"(no reference symbols in the header); use --force to fold anyway\n",
+			path, p->sym_path);
+		rc = 1;
+		break;
+	case KSYMS_DIFFERENT: {
+		const struct ksym *k = ksyms_find(p->ks, refs[bad].name);
+		char here[64];
+
+		if (k)
+			snprintf(here, sizeof(here), "at 0x%llx", (unsigned long long)k->addr);
+		else
+			snprintf(here, sizeof(here), "missing");
+		fprintf(stderr, PROG ": %s'%s': '%s' is from a different kernel (reference "
+			"symbol %s: 0x%llx in the capture, %s there)%s\n",
+			p->force ? "warning: " : "", path, p->sym_path, refs[bad].name,
+			(unsigned long long)refs[bad].addr, here,
+			p->force ? "; used as it is (--force)" : "; use --force to fold anyway");
+		rc = !p->force;
+		break;
+	}
+	}
+out:
+	free(refs);
+	return rc;
+}
+
+/* Resolves --from/--to against the capture's start. Returns 0 or 1
+ * after an error message. */
+static int plan_window(struct prog *p, const char *path, json_t *h, struct fold_input *in)
+{
+	json_t *start = json_object_get(h, "start");
+	int64_t wall0 = jint(start, "wall_ns"), mono0 = jint(start, "mono_ns"), t;
+	int rc;
+
+	in->from_ns = 0;
+	in->to_ns = UINT64_MAX;
+	rc = slice_time_mono(&p->slice.from, wall0, mono0, &t);
+	if (rc == 0)
+		in->from_ns = t > 0 ? (uint64_t)t : 0;
+	if (rc >= 0) {
+		rc = slice_time_mono(&p->slice.to, wall0, mono0, &t);
+		if (rc == 0)
+			in->to_ns = t > 0 ? (uint64_t)t : 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, PROG ": '%s': no start time in the header: cannot apply "
+			"--from/--to\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+struct text_ctx {
+	struct fold *f;
+	int err;
+};
+
+static int on_text_line(void *ctx, const struct folded_line *l)
+{
+	struct text_ctx *c = ctx;
+
+	if (!(l->count >= 0) || l->count > 1e18)
+		return 0;
+	c->err = fold_add_line(c->f, l->stack, l->len, (uint64_t)llround(l->count));
+	return c->err;
+}
+
+/* Folds folded text at PATH into F (for --diff). Returns 0 or 1 after an
+ * error message. */
+static int add_text(const char *path, struct fold *f)
+{
+	struct folded rd;
+	struct text_ctx c = { f, 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		fprintf(stderr, PROG ": cannot read '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	folded_init(&rd);
+	err = folded_read_fd(&rd, fd, on_text_line, &c);
+	close(fd);
+	if (err || c.err)
+		fprintf(stderr, PROG ": cannot read '%s': %s\n", path, strerror(-(err ? err : c.err)));
+	else if (rd.mode == FOLDED_DIFF)
+		fprintf(stderr, PROG ": '%s': already differential (two counts per line)\n", path);
+	else if (!rd.stacks)
+		fprintf(stderr, PROG ": cannot read '%s': neither a .psys file nor folded "
+			"stacks\n", path);
+	else if (rd.invalid)
+		fprintf(stderr, PROG ": warning: '%s': %llu lines that are not folded stacks "
+			"skipped (first: line %llu)\n", path, rd.invalid, rd.first_invalid);
+	int rc = err || c.err || rd.mode == FOLDED_DIFF || !rd.stacks;
+	folded_free(&rd);
+	return rc;
+}
+
+/* Folds one input into F. TEXT_OK allows folded text (--diff). */
+static void add_input(struct prog *p, const char *path, struct fold *f,
+		      struct meta *m, int text_ok)
+{
+	struct psysfile_reader *r;
+	struct fold_input in = { 0 };
+	int err = psysfile_open(path, &r);
+
+	if (err == -EPROTO && text_ok && strcmp(path, "-") != 0) {
+		p->failed |= add_text(path, f);
+		return;
+	}
+	if (err) {
+		fprintf(stderr, PROG ": cannot read '%s': %s\n", path, open_error(err));
+		p->failed = 1;
+		return;
+	}
+	if (p->info) {
+		err = print_info(path, r);
+		p->damaged |= warn_damage(path, r, fold_counts(f));
+		goto out;
+	}
+	json_t *h = psysfile_header(r);
+	if (plan_symbols(p, path, r, &in) || plan_window(p, path, h, &in)) {
+		p->failed = 1;
+		goto out;
+	}
+	in.ks = p->ks;
+	in.host = p->per_host ? jstr(h, "host") : NULL;
+	err = fold_add(f, r, &in);
+	if (!err) {
+		meta_add(m, &p->slice, h, psysfile_trailer(r), fold_counts(f));
+		p->damaged |= warn_damage(path, r, fold_counts(f));
+	}
+out:
+	if (err) {
+		fprintf(stderr, PROG ": '%s': %s\n", path, strerror(-err));
+		p->failed = 1;
+	}
+	psysfile_reader_free(r);
+}
+
+/* Loads --kallsyms or --vmlinux. Returns 0 or 1 after an error message. */
+static int load_symbols(struct prog *p, int elf)
+{
+	p->ks = elf ? elfsyms_load(p->sym_path) : ksyms_load(p->sym_path);
+	if (p->ks)
+		return 0;
+	const char *why = strerror(errno);
+	if (!elf && errno == ENODATA)
+		why = "every address is 0 (copied without root, or kptr_restrict)";
+	else if (!elf && errno == EBADMSG)
+		why = "not kallsyms text, or damaged compression";
+	else if (elf && errno == ENOEXEC)
+		why = "not an ELF file";
+	else if (elf && errno == ENODATA)
+		why = "no symbol table (stripped?)";
+	fprintf(stderr, PROG ": cannot read '%s': %s\n", p->sym_path, why);
+	return 1;
+}
+
+static int write_speedscope(struct fold *f, const struct meta *m, FILE *out)
+{
+	size_t n;
+	const char **stacks;
+	uint64_t *counts;
+	char title[4200], name[4600];
+	int err;
+
+	if ((err = fold_sort(f)))
+		return err;
+	n = fold_nlines(f);
+	stacks = malloc((n ? n : 1) * sizeof(*stacks));
+	counts = malloc((n ? n : 1) * sizeof(*counts));
+	if (!stacks || !counts) {
+		free(stacks);
+		free(counts);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		stacks[i] = fold_line(f, i, &counts[i]);
+	meta_title(m, title, sizeof(title));
+	snprintf(name, sizeof(name), "%s%s%s", title, *m->hosts ? " on " : "", m->hosts);
+	err = speedscope_write(out, name, PROG " " PSYS_VERSION, stacks, counts, n);
+	free(stacks);
+	free(counts);
+	return err;
+}
+
+/* Adds " --opt value" to the description of the slice. */
+static void note_slice(struct prog *p, const char *opt, const char *val)
+{
+	size_t len = strlen(p->slice_text);
+	char clean[256];
+
+	fold_clean(val ? val : "", clean, sizeof(clean));
+	snprintf(p->slice_text + len, sizeof(p->slice_text) - len, " %s%s%s", opt,
+		 val ? " " : "", clean);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "idle", no_argument, NULL, 'I' },
-		{ "user", no_argument, NULL, 'U' },
-		{ "no-comm", no_argument, NULL, 'N' },
+		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "user", no_argument, NULL, OPT_USER },
+		{ "no-comm", no_argument, NULL, OPT_NO_COMM },
 		{ "addrs", no_argument, NULL, 'a' },
-		{ "info", no_argument, NULL, 'i' },
+		{ "kallsyms", required_argument, NULL, 'k' },
+		{ "vmlinux", required_argument, NULL, 'e' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "per-host", no_argument, NULL, OPT_PER_HOST },
+		{ "per-cpu", no_argument, NULL, OPT_PER_CPU },
+		{ "per-pid", no_argument, NULL, OPT_PER_PID },
+		{ "diff", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "info", no_argument, NULL, OPT_INFO },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	struct fold_opts fo = { 0 };
-	struct meta m = { 0 };
-	struct fold *f;
-	int opt, info = 0, failed = 0, damaged = 0, folded_files = 0;
+	struct prog p = { 0 };
+	struct meta m = { 0 }, bm = { 0 };
+	struct fold *f = NULL, *base = NULL;
+	const char *diff = NULL, *kallsyms = NULL, *vmlinux = NULL;
+	char rerr[256];
+	int opt, rc = 1, err = 0;
 
-	while ((opt = getopt_long(argc, argv, "ahV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
+		struct slice_ids *ids = NULL;
+		struct slice_time *tm = NULL;
+
 		switch (opt) {
-		case 'I': fo.idle = 1; break;
-		case 'U': fo.user = 1; break;
-		case 'N': fo.no_comm = 1; break;
-		case 'a': fo.addrs = 1; break;
-		case 'i': info = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf(PROG " %s\n", PSYS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case OPT_IDLE: p.fo.idle = 1; break;
+		case OPT_USER: p.fo.user = 1; break;
+		case OPT_NO_COMM: p.fo.no_comm = 1; break;
+		case 'a': p.fo.addrs = 1; break;
+		case 'k': kallsyms = optarg; break;
+		case 'e': vmlinux = optarg; break;
+		case OPT_FORCE: p.force = 1; break;
+		case 'C': ids = &p.slice.cpus; break;
+		case 'p': ids = &p.slice.pids; break;
+		case 't': ids = &p.slice.tids; break;
+		case 'c':
+			if ((err = slice_set_comm(&p.slice, optarg, rerr, sizeof(rerr)))) {
+				fprintf(stderr, PROG ": bad --comm regex '%s': %s\n", optarg,
+					err == -ENOMEM ? strerror(ENOMEM) : rerr);
+				goto usage_error;
+			}
+			note_slice(&p, "--comm", optarg);
+			break;
+		case OPT_FROM: tm = &p.slice.from; break;
+		case OPT_TO: tm = &p.slice.to; break;
+		case OPT_PER_HOST: p.per_host = 1; break;
+		case OPT_PER_CPU: p.fo.per_cpu = 1; break;
+		case OPT_PER_PID: p.fo.per_pid = 1; break;
+		case 'd': diff = optarg; break;
+		case 'F':
+			if (strcmp(optarg, "speedscope") == 0) {
+				p.speedscope = 1;
+			} else if (strcmp(optarg, "folded") == 0) {
+				p.speedscope = 0;
+			} else {
+				fprintf(stderr, PROG ": unknown --format '%s' (folded or "
+					"speedscope)\n", optarg);
+				goto usage_error;
+			}
+			break;
+		case OPT_INFO: p.info = 1; break;
+		case 'h': usage(stdout); rc = 0; goto out;
+		case 'V': printf(PROG " %s\n", PSYS_VERSION); rc = 0; goto out;
+		default: goto usage_error;
+		}
+		if (ids) {
+			if ((err = slice_parse_ids(optarg, ids))) {
+				fprintf(stderr, PROG ": bad list for %s: '%s' (want e.g. "
+					"\"1,5-7\")\n", argv[optind - 1][1] == '-' ?
+					argv[optind - 1] : opt == 'C' ? "--cpu" : opt == 'p' ?
+					"--pid" : "--tid", optarg);
+				goto usage_error;
+			}
+			note_slice(&p, opt == 'C' ? "--cpu" : opt == 'p' ? "--pid" : "--tid", optarg);
+		}
+		if (tm) {
+			if (slice_parse_time(optarg, tm)) {
+				fprintf(stderr, PROG ": bad time for %s: '%s' (seconds from the "
+					"start, HH:MM:SS, or an ISO 8601 date and time)\n",
+					opt == OPT_FROM ? "--from" : "--to", optarg);
+				goto usage_error;
+			}
+			note_slice(&p, opt == OPT_FROM ? "--from" : "--to", optarg);
 		}
 	}
 	if (optind == argc) {
 		fprintf(stderr, PROG ": no input files (use - for standard input)\n");
-		usage(stderr);
-		return 2;
+		goto usage_error;
 	}
-	f = fold_new(&fo);
-	if (!f) {
+	if (kallsyms && vmlinux) {
+		fprintf(stderr, PROG ": --kallsyms and --vmlinux exclude each other\n");
+		goto usage_error;
+	}
+	if (diff && p.speedscope) {
+		fprintf(stderr, PROG ": --diff writes folded text only, not speedscope\n");
+		goto usage_error;
+	}
+	if ((p.info && (diff || p.speedscope))) {
+		fprintf(stderr, PROG ": --info does not fold: no --diff or --format\n");
+		goto usage_error;
+	}
+	p.fo.slice = &p.slice;
+	p.sym_path = kallsyms ? kallsyms : vmlinux;
+	if (p.sym_path && !p.info && load_symbols(&p, vmlinux != NULL))
+		goto out;
+	f = fold_new(&p.fo);
+	base = diff ? fold_new(&p.fo) : NULL;
+	if (!f || (diff && !base)) {
 		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
+		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *path = argv[i];
-		struct psysfile_reader *r;
-		int err = psysfile_open(path, &r);
-
-		if (err) {
-			fprintf(stderr, PROG ": cannot read '%s': %s\n", path, open_error(err));
-			failed = 1;
-			continue;
-		}
-		if (info) {
-			err = print_info(path, r);
-			damaged |= warn_damage(path, r, fold_counts(f));
+	if (diff)
+		add_input(&p, diff, base, &bm, 1);
+	for (int i = optind; i < argc && !(diff && p.failed); i++)
+		add_input(&p, argv[i], f, &m, diff != NULL);
+	/* A differential graph with one side missing would mislead. */
+	if (diff && p.failed)
+		goto out;
+	if (!p.info && (m.files || fold_nlines(f))) {
+		if (p.speedscope) {
+			err = write_speedscope(f, &m, stdout);
 		} else {
-			err = fold_add(f, r, NULL);
-			if (!err) {
-				meta_add(&m, psysfile_header(r), psysfile_trailer(r), fold_counts(f));
-				damaged |= warn_damage(path, r, fold_counts(f));
-				folded_files++;
+			meta_print(&m, fold_counts(f), p.slice_text, stdout);
+			if (diff) {
+				printf("# diff: base %s (%llu samples)\n", diff,
+				       (unsigned long long)fold_counts(base)->folded);
+				err = fold_write_diff(base, f, stdout);
+			} else {
+				err = fold_write(f, stdout);
 			}
 		}
-		psysfile_reader_free(r);
-		if (err) {
-			fprintf(stderr, PROG ": '%s': %s\n", path, strerror(-err));
-			failed = 1;
+		if (err == -ENOMEM) {
+			fprintf(stderr, PROG ": out of memory\n");
+			p.failed = 1;
 		}
 	}
-	if (!info && folded_files) {
-		meta_print(&m, fold_counts(f), stdout);
-		fold_write(f, stdout);
-	}
-	fold_free(f);
-	cpulist_free(&m.cpus);
 	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
 		fprintf(stderr, PROG ": cannot write to standard output: %s\n", strerror(errno));
-		return 1;
+		goto out;
 	}
-	return failed ? 1 : damaged ? 3 : 0;
+	rc = p.failed ? 1 : p.damaged ? 3 : 0;
+	goto out;
+usage_error:
+	usage(stderr);
+	rc = 2;
+out:
+	fold_free(f);
+	fold_free(base);
+	ksyms_free(p.ks);
+	slice_free(&p.slice);
+	cpulist_free(&m.cpus);
+	cpulist_free(&bm.cpus);
+	return rc;
 }
