@@ -25,8 +25,13 @@ i = json.load(sys.stdin)
 t = i["trailer"]
 assert len(t["triggers"]) == 3, len(t["triggers"])
 assert t["hot_cpus"] == "0-1", t["hot_cpus"]
-span = (t["end"]["mono_ns"] - i["header"]["start"]["mono_ns"]) / 1e9
-assert 3.0 <= span <= 4.5, span  # 2 s pre + until 1 s after the last trigger
+first, last = t["triggers"][0]["mono_ns"], t["triggers"][-1]["mono_ns"]
+# Twice the 1 s interval (and a 10 ms tick) before the first trigger...
+start = i["header"]["start"]["mono_ns"]
+assert abs(start - (first - 2.01e9)) < 1e6, (start - first) / 1e9
+# ...to 1 s (-s) after the last.
+end = t["end"]["mono_ns"]
+assert abs(end - (last + 1e9)) < 1e6, (end - last) / 1e9
 ' || fail "the capture does not cover all three triggers"
 
 # Retention: five old captures (and an svg, and a stranger) in the folder,
