@@ -572,7 +572,8 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		double x = XPAD + f->x * scale, fw = f->count * scale;
 		double y = frame_y(&g, f->depth);
 		double delta = o->negate ? -f->self_delta : f->self_delta;
-		size_t chars = ch > 0 ? (size_t)floor((fw - 3) / ch) : 0;
+		double fit = ch > 0 ? floor((fw - 3) / ch) : 0;
+		size_t chars = fit > 0 ? (size_t)fit : 0;
 		const char *s;
 		size_t n;
 
@@ -596,13 +597,13 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		svg_puts(w, "\"/>");
 		/* A label only where at least one character and ".." fit;
 		 * the script adds the others when zooming makes room. */
-		if (fw >= 3 && chars >= 3) {
+		s = flame_name(fl, f->node, &n);
+		if (chars >= 3 && n > 0) {
 			svg_puts(w, "<text x=\"");
 			svg_fixed(w, x + 3, 2);
 			svg_puts(w, "\" y=\"");
 			svg_fixed(w, y + g.ty, 2);
 			svg_puts(w, "\">");
-			s = flame_name(fl, f->node, &n);
 			svg_escape_fit(w, s, n, chars);
 			svg_puts(w, "</text>");
 		}

@@ -45,7 +45,7 @@ function name(f) {
 		var s = f.g.firstElementChild.textContent, i = s.length;
 		for (var k = 0; k < statParens && i > 0; k++)
 			i = s.lastIndexOf(' (', i - 1);
-		f.name = i > 0 ? s.substring(0, i) : s;
+		f.name = i >= 0 ? s.substring(0, i) : s;
 	}
 	return f.name;
 }

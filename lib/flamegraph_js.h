@@ -47,7 +47,7 @@ static const char FLAMEGRAPH_JS[] =
 	"		var s = f.g.firstElementChild.textContent, i = s.length;\n"
 	"		for (var k = 0; k < statParens && i > 0; k++)\n"
 	"			i = s.lastIndexOf(' (', i - 1);\n"
-	"		f.name = i > 0 ? s.substring(0, i) : s;\n"
+	"		f.name = i >= 0 ? s.substring(0, i) : s;\n"
 	"	}\n"
 	"	return f.name;\n"
 	"}\n"

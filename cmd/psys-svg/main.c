@@ -152,6 +152,18 @@ static int on_stack(void *ctx, const struct folded_line *l)
 	return err == -EINVAL ? 0 : err;
 }
 
+/* The -o temporary, removed if a signal ends us before the rename. */
+static volatile sig_atomic_t tmp_live;
+static char *tmp_name;
+
+static void on_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_name);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* The temporary file beside DEST, so that rename() stays atomic. */
 static FILE *open_temp(const char *dest, char **tmp_path)
 {
@@ -184,6 +196,8 @@ static FILE *open_temp(const char *dest, char **tmp_path)
 		return NULL;
 	}
 	*tmp_path = path;
+	tmp_name = path;
+	tmp_live = 1;
 	return f;
 }
 
@@ -308,8 +322,11 @@ int main(int argc, char **argv)
 	where = strcmp(input, "-") ? input : "standard input";
 
 	/* A closed pipe is then a write error we report, not a silent
-	 * death by signal. */
+	 * death by signal; an interrupt leaves no temporary behind. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 
 	if (strcmp(input, "-") && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
 		warn("cannot open '%s': %s", input, strerror(errno));
@@ -350,6 +367,8 @@ int main(int argc, char **argv)
 		out = NULL;
 		if (!err && rename(tmp_path, output) < 0)
 			err = -errno;
+		if (!err)
+			tmp_live = 0;
 	}
 	if (err) {
 		warn("cannot write '%s': %s",
@@ -369,6 +388,7 @@ cleanup:
 	if (tmp_path) {
 		if (status == 1)
 			unlink(tmp_path);
+		tmp_live = 0;
 		free(tmp_path);
 	}
 	svg_free(&w);

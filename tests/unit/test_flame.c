@@ -62,6 +62,8 @@ struct frame {
 	double x, n;		/* data-x, data-n */
 	double rx, ry, rw;	/* the rect */
 	char fill[8];
+	char label[256];	/* the <text>, "" if none */
+	int has_label;
 	int depth;
 	int parent;		/* index, -1 for the root */
 };
@@ -134,6 +136,17 @@ static int parse(const char *svg, struct frame **out)
 		memcpy(x->fill, f + 6, 7);
 		x->fill[7] = '\0';
 		unescape(t + 7, te - t - 7, x->title, sizeof(x->title));
+		{
+			const char *lt = strstr(te, "<text "), *le;
+
+			x->has_label = lt && lt < close;
+			x->label[0] = '\0';
+			if (x->has_label) {
+				lt = strchr(lt, '>') + 1;
+				le = strstr(lt, "</text>");
+				unescape(lt, le - lt, x->label, sizeof(x->label));
+			}
+		}
 		paren = NULL;
 		for (const char *q = x->title; (q = strstr(q, " (")); q++)
 			paren = q;
@@ -572,6 +585,24 @@ static void property_round(int round, double minwidth)
 		CHECK(!bad && kids <= p->n + 1e-9 && kid_end <= p->x + p->n + 1e-9,
 		      "round %d: children of '%s' %g > %g", round, p->name,
 		      kids, p->n);
+		/* A label where "x.." fits at 12 px * 0.59 a character,
+		 * cut to fit. */
+		{
+			double fit = floor((fr[i].n * (1180 / total) - 3) /
+					   (12 * 0.59));
+			size_t nl = strlen(fr[i].name);
+			char want[256] = "";
+
+			if (fit >= 3 && nl <= fit)
+				snprintf(want, sizeof(want), "%s", fr[i].name);
+			else if (fit >= 3)
+				snprintf(want, sizeof(want), "%.*s..",
+					 (int)fit - 2, fr[i].name);
+			CHECK(fr[i].has_label == (fit >= 3 && nl > 0) &&
+				      !strcmp(fr[i].label, want),
+			      "round %d: '%s' %g px: label '%s', want '%s'",
+			      round, path, fr[i].rw, fr[i].label, want);
+		}
 		CHECK(fabs(fr[i].rx - (10 + fr[i].x * 1180 / total)) < 0.006 &&
 			      fabs(fr[i].rw - fr[i].n * 1180 / total) < 0.006,
 		      "round %d: '%s' rect does not match its counts", round,
