@@ -1,0 +1,263 @@
+/* Table-driven tests for lib/fold.c on a synthetic capture whose symbols
+ * and samples are known: naming with the embedded table, with an external
+ * table at the same addresses, with one moved by KASLR (core rebased,
+ * modules only where they match), BPF programs, addresses past _etext,
+ * grouping frames, filters and the time window, and differential output. */
+#include "fold.h"
+#include "test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define CORE 0xffffffff81000000ull
+#define MOD  0xffffffffc0100000ull
+#define BPF  0xffffffffc0200000ull
+#define SHIFT 0x2400000ull
+
+/* kallsyms of the capture's boot; %llx placeholders get a core offset
+ * (first four lines and _etext) and a module offset. */
+static const char *ksyms_fmt =
+	"%016llx T _stext\n"
+	"%016llx T do_syscall_64\n"
+	"%016llx T ksys_read\n"
+	"%016llx t vfs_read\n"
+	"%016llx T _etext\n"
+	"%016llx t nft_do_chain\t[nf_tables]\n"
+	"%016llx t bpf_prog_6deef7357e7b4530_sd_fw\t[bpf]\n";
+
+static struct ksyms *table(uint64_t core, uint64_t mod)
+{
+	char buf[1024];
+	struct ksyms *ks = ksyms_new();
+
+	snprintf(buf, sizeof(buf), ksyms_fmt, (unsigned long long)CORE + core,
+		 (unsigned long long)CORE + core + 0x1000, (unsigned long long)CORE + core + 0x2000,
+		 (unsigned long long)CORE + core + 0x3000, (unsigned long long)CORE + core + 0x4000,
+		 (unsigned long long)MOD + mod, (unsigned long long)BPF + mod);
+	ksyms_parse(ks, buf, strlen(buf));
+	ksyms_finish(ks);
+	return ks;
+}
+
+/* Stacks, leaf first; callers hold return addresses (looked up - 1). */
+static const uint64_t st_read[] = { CORE + 0x3010, CORE + 0x2020, CORE + 0x1030 };
+static const uint64_t st_mod[] = { MOD + 0x10, CORE + 0x1030 };
+static const uint64_t st_bpf[] = { BPF + 0x8, CORE + 0x1030 };
+static const uint64_t st_past[] = { CORE + 0x4100, CORE + 0x1030 };
+
+static const struct {
+	uint64_t t_ms;
+	uint32_t cpu, pid;
+	const char *comm;
+	const uint64_t *stack;
+	uint32_t n;
+} samples[] = {
+	{ 0, 0, 100, "reader", st_read, 3 },
+	{ 100, 0, 100, "reader", st_read, 3 },
+	{ 200, 1, 100, "reader", st_read, 3 },
+	{ 300, 1, 200, "netfw", st_mod, 2 },
+	{ 400, 1, 200, "netfw", st_bpf, 2 },
+	{ 500, 0, 300, "odd", st_past, 2 },
+	{ 600, 0, 0, "swapper/0", st_read, 3 },	/* idle: left out */
+};
+#define NS (sizeof(samples) / sizeof(samples[0]))
+#define T0 5000000000ull
+
+static const char *mod_line = "netfw;do_syscall_64;nft_do_chain [nf_tables]";
+static const char *bpf_line = "netfw;do_syscall_64;bpf_prog_6deef7357e7b4530_sd_fw [bpf]";
+static const char *read_line = "reader;do_syscall_64;ksys_read;vfs_read";
+static const char *past_line = "odd;do_syscall_64;" FOLD_PAST_ETEXT;
+
+/* Folds PATH with O and IN; returns the lines as "stack count\n" text. */
+static char *fold_text(const char *path, const struct fold_opts *o,
+		       const struct fold_input *in)
+{
+	struct psysfile_reader *r;
+	struct fold *f = fold_new(o);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (psysfile_open(path, &r) == 0) {
+		CHECK(fold_add(f, r, in) == 0, "fold_add");
+		psysfile_reader_free(r);
+	}
+	fold_write(f, out);
+	fclose(out);
+	fold_free(f);
+	return buf;
+}
+
+static int has(const char *text, const char *line, unsigned count)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s %u\n", line, count);
+	return strncmp(text, want, strlen(want)) == 0 || strstr(text, want) != NULL;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/psys-fold-XXXXXX.psys";
+	int fd = mkstemps(path, 5);
+	struct ksyms *same = table(0, 0), *moved = table(SHIFT, 0),
+		     *moved_all = table(SHIFT, 0x40000), *lower = table(-SHIFT, 0);
+	struct psysfile_writer *w;
+	json_t *hdr = json_pack("{s:s, s:{s:I, s:I}}", "host", "h1", "start",
+				"wall_ns", (json_int_t)1795688104000000000LL,
+				"mono_ns", (json_int_t)T0);
+
+	close(fd);
+	unlink(path);
+	CHECK(psysfile_create(AT_FDCWD, path, hdr, same, &w) == 0, "create");
+	for (size_t i = 0; i < NS; i++) {
+		struct psysfile_sample s = { 0 };
+		s.time_ns = T0 + samples[i].t_ms * 1000000;
+		s.cpu = samples[i].cpu;
+		s.pid = s.tid = samples[i].pid;
+		s.comm = samples[i].comm;
+		s.frames = samples[i].stack;
+		s.nframes = samples[i].n;
+		CHECK(psysfile_add(w, &s) == 0, "add %zu", i);
+	}
+	CHECK(psysfile_finish(w, hdr) == 0, "finish");
+	psysfile_writer_free(w);
+
+	struct fold_opts o = { 0 };
+	/* Embedded symbols: _etext is not embedded, so the past-_etext
+	 * address is known only when the header gives _etext. */
+	struct fold_input emb = { .to_ns = UINT64_MAX, .etext = CORE + 0x4000 };
+	struct fold_input ext = { .ks = same, .to_ns = UINT64_MAX };
+	struct fold_input reb = { .ks = moved, .rebase = 1, .delta = SHIFT, .to_ns = UINT64_MAX };
+	struct fold_input reb_all = { .ks = moved_all, .rebase = 1, .delta = SHIFT,
+				      .to_ns = UINT64_MAX };
+	struct fold_input reb_low = { .ks = lower, .rebase = 1, .delta = -(int64_t)SHIFT,
+				      .to_ns = UINT64_MAX };
+	struct fold_input norebase = { .ks = moved, .to_ns = UINT64_MAX };
+	const struct {
+		const char *what;
+		const struct fold_input *in;
+		const char *line;
+		unsigned count;
+	} cases[] = {
+		{ "embedded", &emb, read_line, 3 },
+		{ "embedded", &emb, mod_line, 1 },
+		{ "embedded", &emb, bpf_line, 1 },
+		{ "embedded", &emb, past_line, 1 },
+		{ "same table", &ext, read_line, 3 },
+		{ "same table", &ext, mod_line, 1 },
+		{ "same table", &ext, bpf_line, 1 },
+		{ "same table", &ext, past_line, 1 },
+		{ "rebased", &reb, read_line, 3 },
+		{ "rebased", &reb, mod_line, 1 },
+		{ "rebased", &reb, bpf_line, 1 },
+		{ "rebased", &reb, past_line, 1 },
+		{ "rebased down", &reb_low, read_line, 3 },
+		{ "rebased down", &reb_low, past_line, 1 },
+		/* Modules moved too: [unknown], never a wrong name. */
+		{ "modules moved", &reb_all, read_line, 3 },
+		{ "modules moved", &reb_all, "netfw;do_syscall_64;[unknown]", 2 },
+		/* Without the rebase a moved table names nothing right. */
+		{ "not rebased", &norebase, "reader;[unknown];[unknown];[unknown]", 3 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = fold_text(path, &o, cases[i].in);
+		CHECK(t && has(t, cases[i].line, cases[i].count), "%s: want '%s %u' in:\n%s",
+		      cases[i].what, cases[i].line, cases[i].count, t ? t : "");
+		free(t);
+	}
+
+	/* Addresses: the offset within the symbol as the capture saw it. */
+	o.addrs = 1;
+	char *t = fold_text(path, &o, &reb);
+	CHECK(has(t, "reader;do_syscall_64+0x30;ksys_read+0x20;vfs_read+0x10", 3),
+	      "--addrs rebased:\n%s", t);
+	free(t);
+	o.addrs = 0;
+
+	/* Grouping and filters. */
+	struct slice sl = { 0 };
+	const struct {
+		const char *what;
+		int per_cpu, per_pid, idle;
+		const char *cpus, *pids, *comm;
+		uint64_t from_ms, to_ms;
+		const char *line;	/* NULL: COUNT is the number of lines */
+		unsigned count;
+	} groups[] = {
+		{ "per-cpu", 1, 0, 0, NULL, NULL, NULL, 0, 0, "cpu 0;reader;do_syscall_64;ksys_read;vfs_read", 2 },
+		{ "per-cpu", 1, 0, 0, NULL, NULL, NULL, 0, 0, "cpu 1;reader;do_syscall_64;ksys_read;vfs_read", 1 },
+		{ "per-cpu+pid", 1, 1, 0, NULL, NULL, NULL, 0, 0, "cpu 1;pid 200;netfw;do_syscall_64;nft_do_chain [nf_tables]", 1 },
+		{ "per-pid", 0, 1, 0, NULL, NULL, NULL, 0, 0, "pid 100;reader;do_syscall_64;ksys_read;vfs_read", 3 },
+		{ "idle", 0, 0, 1, NULL, NULL, NULL, 0, 0, "swapper/0;do_syscall_64;ksys_read;vfs_read", 1 },
+		{ "no filter", 0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 4 },
+		{ "cpu 1", 0, 0, 0, "1", NULL, NULL, 0, 0, NULL, 3 },
+		{ "cpu 1", 0, 0, 0, "1", NULL, NULL, 0, 0, read_line, 1 },
+		{ "pid 200", 0, 0, 0, NULL, "200", NULL, 0, 0, NULL, 2 },
+		{ "pid 100,300", 0, 0, 0, NULL, "100,300", NULL, 0, 0, NULL, 2 },
+		{ "comm", 0, 0, 0, NULL, NULL, "^(odd|netfw)$", 0, 0, NULL, 3 },
+		{ "comm+cpu", 0, 0, 0, "0", NULL, "^(odd|netfw)$", 0, 0, past_line, 1 },
+		{ "window", 0, 0, 0, NULL, NULL, NULL, 100, 300, read_line, 2 },
+		{ "window", 0, 0, 0, NULL, NULL, NULL, 100, 300, NULL, 1 },
+		{ "window end exclusive", 0, 0, 0, NULL, NULL, NULL, 0, 100, read_line, 1 },
+	};
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		struct fold_opts go = { .per_cpu = groups[i].per_cpu, .per_pid = groups[i].per_pid,
+					.idle = groups[i].idle, .slice = &sl };
+		struct fold_input in = emb;
+		char err[64];
+
+		slice_free(&sl);
+		memset(&sl, 0, sizeof(sl));
+		if (groups[i].cpus)
+			slice_parse_ids(groups[i].cpus, &sl.cpus);
+		if (groups[i].pids)
+			slice_parse_ids(groups[i].pids, &sl.pids);
+		if (groups[i].comm)
+			slice_set_comm(&sl, groups[i].comm, err, sizeof(err));
+		if (groups[i].to_ms) {
+			in.from_ns = T0 + groups[i].from_ms * 1000000;
+			in.to_ns = T0 + groups[i].to_ms * 1000000;
+		}
+		t = fold_text(path, &go, &in);
+		if (groups[i].line) {
+			CHECK(has(t, groups[i].line, groups[i].count), "%s: want '%s %u' in:\n%s",
+			      groups[i].what, groups[i].line, groups[i].count, t);
+		} else {
+			unsigned n = 0;
+			for (const char *p = t; (p = strchr(p, '\n')); p++)
+				n++;
+			CHECK(n == groups[i].count, "%s: %u lines, want %u:\n%s", groups[i].what,
+			      n, groups[i].count, t);
+		}
+		free(t);
+	}
+	slice_free(&sl);
+
+	/* Differential: base has one extra and one missing stack. */
+	struct fold *base = fold_new(&o), *now = fold_new(&o);
+	fold_add_line(base, "a;b", 3, 5);
+	fold_add_line(base, "a;c", 3, 2);
+	fold_add_line(now, "a;b", 3, 7);
+	fold_add_line(now, "a;d", 3, 1);
+	fold_add_line(now, "a;b", 3, 1);	/* counts add */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	CHECK(fold_write_diff(base, now, out) == 0, "write diff");
+	fclose(out);
+	CHECK_STR(buf, "a;b 5 8\na;c 2 0\na;d 0 1\n", "diff");
+	free(buf);
+	fold_free(base);
+	fold_free(now);
+
+	unlink(path);
+	json_decref(hdr);
+	ksyms_free(same);
+	ksyms_free(moved);
+	ksyms_free(moved_all);
+	ksyms_free(lower);
+	return test_done("test_fold");
+}
