@@ -120,7 +120,19 @@ void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns)
 
 uint64_t psysfile_samples(const struct psysfile_writer *w)
 {
-	return w->samples;
+	return w->samples - w->npending;
+}
+
+uint64_t psysfile_discard(struct psysfile_writer *w)
+{
+	uint64_t n = w->npending;
+
+	for (int c = 0; c < NCOLS; c++)
+		buf_reset(&w->col[c]);
+	w->samples -= n;
+	w->npending = 0;
+	w->gen++;
+	return n;
 }
 
 uint64_t psysfile_bytes(const struct psysfile_writer *w)

@@ -75,7 +75,11 @@ int psysfile_flush(struct psysfile_writer *w);
  * Returns 0 or a negative errno. The writer must still be freed. */
 int psysfile_finish(struct psysfile_writer *w, const json_t *trailer);
 
-/* Counts so far. */
+/* Drops the queued samples (after a failed flush, so that a trailer can
+ * still be written) and returns how many there were. */
+uint64_t psysfile_discard(struct psysfile_writer *w);
+
+/* Counts so far: samples in records written (queued ones not included). */
 uint64_t psysfile_samples(const struct psysfile_writer *w);
 uint64_t psysfile_bytes(const struct psysfile_writer *w);
 uint64_t psysfile_stacks(const struct psysfile_writer *w);

@@ -396,6 +396,13 @@ static void capture_end(struct recorder *r, const char *reason)
 	sampler_counts(r->sampler, NULL, &now);
 	ptime_iso(end_wall, when, sizeof(when));
 	cpulist_format(&c->cpus, cpus, sizeof(cpus));
+	/* Write what is queued before counting; if that fails (disk full),
+	 * drop it so the trailer, which says so, may still fit. */
+	uint64_t dropped = 0;
+	if (!c->err)
+		c->err = psysfile_flush(c->w);
+	if (c->err)
+		dropped = psysfile_discard(c->w);
 	uint64_t written = psysfile_samples(c->w);
 	/* How much of the window asked for the pre-trigger ring no longer
 	 * had (it started recently, or memory ran short). */
@@ -417,6 +424,10 @@ static void capture_end(struct recorder *r, const char *reason)
 		"triggers", c->triggers);
 	if (trailer && r->ring)
 		json_object_set_new(trailer, "pre_ring_evicted_full", json_integer(ps.evicted_full));
+	if (trailer && c->err) {
+		json_object_set_new(trailer, "write_error", json_string(strerror(-c->err)));
+		json_object_set_new(trailer, "dropped", json_integer(dropped));
+	}
 	if (c->err) {
 		fprintf(stderr, PROG ": cannot write '%s': %s; the file holds what was "
 			"written before the error\n", c->path, strerror(-c->err));
