@@ -260,5 +260,12 @@ int main(int argc, char **argv)
 			printf("%s %llu\n", st[i].text,
 			       (unsigned long long)st[i].count);
 	}
+	for (long i = 0; i < nstacks; i++)
+		free(st[i].text);
+	for (size_t i = 0; i < NELEM(names); i++)
+		free(names[i]);
+	free(st);
+	free(w);
+	free(seen);
 	return fflush(stdout) || ferror(stdout) ? 1 : 0;
 }
