@@ -179,9 +179,10 @@ static uint32_t paint(enum flamegraph_palette p, struct shade c)
 }
 
 /* How frames are told apart: when some frames carry "_[k]", kernel
- * frames take the kernel palette and the others the user one; otherwise
- * every frame takes the chosen palette (psys-fold output without
- * annotations is all kernel, other tools' output is all one kind). */
+ * frames take the kernel palette (orange) and the others the user one;
+ * psys-fold output without annotations is all kernel, so it takes the
+ * kernel palette too unless --colors said otherwise; other tools' output
+ * without annotations takes the chosen palette. */
 struct painter {
 	enum flamegraph_palette user, kernel;
 	int mixed, hash;
@@ -537,6 +538,8 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		if (o->palette == PALETTE_ORANGE)
 			pt.kernel = PALETTE_YELLOW;
 	}
+	if (!pt.mixed && in && folded_from_psys(in) && !o->palette_set)
+		pt.user = PALETTE_ORANGE;
 	if (diff)
 		for (size_t i = 0; i < nframes; i++)
 			if (fabs(frames[i].self_delta) > max_delta)

@@ -29,6 +29,7 @@ struct flamegraph_opts {
 	const char *countname;	/* "samples" */
 	const char *nametype;	/* "Function:" */
 	enum flamegraph_palette palette;
+	int palette_set;	/* PALETTE was asked for, not the default */
 	int hash;		/* similar names get similar colours */
 	const char *bgcolors;	/* NULL: by palette; yellow, blue, green,
 				 * grey or #rrggbb */

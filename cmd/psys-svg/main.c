@@ -64,7 +64,8 @@ static void usage(FILE *f)
 "'STACK BEFORE AFTER', make a differential graph: boxes sized by AFTER,\n"
 "red where frames grew, blue where they shrank. Leading '# key: value'\n"
 "lines (psys-fold's metadata) give the title and subtitle. Frames ending\n"
-"in '_[k]' are kernel frames and coloured apart from user frames.\n"
+"in '_[k]' are kernel frames, in orange, apart from user frames (red);\n"
+"psys-fold's frames are all kernel frames unless annotated.\n"
 "\n"
 "  -o, --output=FILE      write FILE (replaced atomically), not stdout\n"
 "  -t, --title=TEXT       title (default: metadata title, or Flame Graph)\n"
@@ -276,6 +277,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.palette = flamegraph_palette(optarg);
+			o.palette_set = 1;
 			break;
 		case 'b':
 			if (!flamegraph_bgcolors_ok(optarg)) {

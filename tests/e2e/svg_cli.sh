@@ -76,14 +76,15 @@ TZ=Asia/Tokyo LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 psys-svg "$T/psys.folded" \
 	> "$T/d.svg" 2>/dev/null
 cmp -s "$T/a.svg" "$T/d.svg" || fail "output depends on locale or time zone"
 
-# The metadata gives the title and subtitle; the frames are the same as
-# for the same stacks without metadata (perf script | stackcollapse-perf).
+# The metadata gives the title and subtitle, and says the frames are
+# kernel frames (orange unless --colors); otherwise the frames are those
+# of the same stacks without metadata (perf script | stackcollapse-perf).
 grep -q '<text id="title" x="600" y="24">sysHigh for cpu 1:3</text>' "$T/a.svg" ||
 	fail "title from metadata"
 grep -q '>web-17 .* 2026-11-26 10:15:04.123 .. 10:15:07.125 (3.002 s) .* 1200 samples, 0 lost</text>' \
 	"$T/a.svg" || fail "subtitle from metadata"
-psys-svg --title 'sysHigh for cpu 1:3' --subtitle x "$T/plain.folded" > "$T/p.svg"
-psys-svg --subtitle x "$T/psys.folded" > "$T/q.svg"
+psys-svg -c hot --title 'sysHigh for cpu 1:3' --subtitle x "$T/plain.folded" > "$T/p.svg"
+psys-svg -c hot --subtitle x "$T/psys.folded" > "$T/q.svg"
 cmp -s "$T/p.svg" "$T/q.svg" || fail "metadata changed more than the title"
 psys-svg "$T/plain.folded" > "$T/r.svg"
 grep -q '>Flame Graph</text>' "$T/r.svg" || fail "default title"

@@ -338,6 +338,27 @@ static void test_colours(void)
 	free(a);
 	free(b);
 
+	/* psys-fold output without annotations is all kernel: orange,
+	 * unless a palette is asked for. */
+	flamegraph_opts_init(&o);
+	a = render("# psys-fold 0.1.0\nloadgen;do_syscall_64 1\n", 42, 0, &o);
+	n = parse(a, &fr);
+	CHECK(n == 3, "psys frames %d", n);
+	for (int i = 0; i < n; i++)
+		CHECK(hexbyte(fr[i].fill + 5) == 0 && hexbyte(fr[i].fill + 1) >= 190 &&
+			      hexbyte(fr[i].fill + 3) >= 90, "psys kernel orange: %s",
+		      fr[i].fill);
+	free(fr);
+	free(a);
+	o.palette = PALETTE_BLUE;
+	o.palette_set = 1;
+	a = render("# psys-fold 0.1.0\nloadgen;do_syscall_64 1\n", 42, 0, &o);
+	n = parse(a, &fr);
+	for (int i = 0; i < n; i++)
+		CHECK(hexbyte(fr[i].fill + 5) >= 205, "--colors blue: %s", fr[i].fill);
+	free(fr);
+	free(a);
+
 	/* Without annotations every frame takes the palette: mem. */
 	flamegraph_opts_init(&o);
 	o.palette = PALETTE_MEM;
