@@ -400,7 +400,9 @@ int fold_sort(struct fold *f)
 	if (f->sorted)
 		return 0;
 	sort_text = (const char *)f->text.data;
-	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	/* qsort's pointer must not be NULL, even for no lines. */
+	if (f->nlines)
+		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
 	/* Sorting moved the lines: rebuild the index for later adds. */
 	hmap_free(&f->line_map);
 	for (size_t i = 0; i < f->nlines; i++) {

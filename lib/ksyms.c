@@ -201,7 +201,9 @@ int ksyms_finish(struct ksyms *ks)
 {
 	size_t *order;
 
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_sym);
+	/* qsort's pointer must not be NULL, even for an empty table. */
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_sym);
 	order = realloc(ks->order, (ks->n ? ks->n : 1) * sizeof(*order));
 	if (!order)
 		return -ENOMEM;
