@@ -252,6 +252,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	uint8_t *comm_cache = NULL;
 	size_t comm_cap = 0;
 	const struct ksyms *ks;
+	/* Decided once: most folds have no id filter to test per sample. */
+	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
+	int by_comm = sl && sl->has_comm;
 	int err = -ENOMEM;
 
 	f->c.first_ns = f->c.last_ns = 0;
@@ -268,9 +271,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			f->c.filtered++;
 			continue;
 		}
-		if (sl) {
-			ok = slice_ids_ok(sl, s.cpu, s.pid, s.tid);
-			if (ok && sl->has_comm &&
+		if (by_ids || by_comm) {
+			ok = !by_ids || slice_ids_ok(sl, s.cpu, s.pid, s.tid);
+			if (ok && by_comm &&
 			    (ok = comm_passes(sl, r, &comm_cache, &comm_cap, s.thread_id)) < 0)
 				goto cleanup;
 			if (!ok) {
