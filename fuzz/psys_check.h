@@ -1,0 +1,130 @@
+/* What the two .psys harnesses (fuzz_psysfile: any bytes; fuzz_psysrec:
+ * well-framed records with any payloads) do with a file: read it whole
+ * through every accessor, then fold it and write the result. */
+#ifndef PSYS_FUZZ_PSYS_CHECK_H
+#define PSYS_FUZZ_PSYS_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fold.h"
+#include "ksyms.h"
+#include "psysfile.h"
+#include "speedscope.h"
+
+static FILE *sink;
+
+static void touch_json(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_SORT_KEYS) : NULL;
+
+	free(s);
+}
+
+static void read_all(const uint8_t *data, size_t size)
+{
+	struct psysfile_reader *r;
+	struct psysfile_sample s;
+	const struct ksyms *ks;
+	uint64_t n = 0;
+
+	if (psysfile_open_mem(data, size, &r))
+		return;
+	while (psysfile_next(r, &s) == 1) {
+		uint32_t nf = 0;
+
+		/* The reader promises these stay inside its tables. */
+		if (s.nframes > PSYSFILE_MAX_FRAMES || !s.comm)
+			abort();
+		(void)psysfile_thread_comm(r, s.thread_id);
+		if (s.stack_id != PSYSFILE_NO_STACK) {
+			const uint64_t *st = psysfile_stack(r, s.stack_id, &nf);
+
+			if (!st || nf != s.nframes)
+				abort();
+		}
+		n++;
+	}
+	if (psysfile_stats(r)->samples != n)
+		abort();
+	touch_json(psysfile_header(r));
+	touch_json(psysfile_trailer(r));
+	ks = psysfile_ksyms(r);
+	if (ks) {
+		size_t cnt = ksyms_count(ks);
+
+		for (size_t i = 0; i < cnt; i++) {
+			const struct ksym *k = ksyms_at(ks, i);
+			const struct ksym *l = ksyms_lookup(ks, k->addr);
+
+			if (l && (l->addr > k->addr || l->end <= k->addr))
+				abort();
+			(void)ksyms_past_etext(ks, 0, k->end);
+		}
+	}
+	for (uint32_t i = 0; i < psysfile_nthreads(r); i++)
+		(void)psysfile_thread_comm(r, i);
+	for (uint32_t i = 0; i < psysfile_nstacks(r); i++) {
+		uint32_t nf;
+		const uint64_t *st = psysfile_stack(r, i, &nf);
+
+		for (uint32_t j = 0; st && ks && j < nf; j++)
+			(void)ksyms_lookup(ks, st[j]);
+	}
+	psysfile_reader_free(r);
+}
+
+static void fold_all(const uint8_t *data, size_t size)
+{
+	struct psysfile_reader *r;
+	struct fold_opts o = { 0 };
+	struct fold_input in = { 0 };
+	struct fold *f;
+	size_t n;
+
+	if (psysfile_open_mem(data, size, &r))
+		return;
+	/* Options from the size, so the corpus explores them without a
+	 * prefix byte that would break the file's magic. */
+	o.idle = size & 1;
+	o.user = size >> 1 & 1;
+	o.no_comm = size >> 2 & 1;
+	o.addrs = size >> 3 & 1;
+	o.per_cpu = size >> 4 & 1;
+	o.per_pid = size >> 5 & 1;
+	in.host = size >> 6 & 1 ? "host" : NULL;
+	in.to_ns = UINT64_MAX;
+	f = fold_new(&o);
+	if (!f)
+		abort();
+	if (fold_add(f, r, &in) == 0 && fold_write(f, sink) == 0) {
+		n = fold_nlines(f);
+		const char **stacks = malloc((n + 1) * sizeof(*stacks));
+		uint64_t *counts = malloc((n + 1) * sizeof(*counts));
+
+		if (stacks && counts) {
+			for (size_t i = 0; i < n; i++)
+				stacks[i] = fold_line(f, i, &counts[i]);
+			speedscope_write(sink, "fuzz", "fuzz", stacks, counts, n);
+		}
+		free(stacks);
+		free(counts);
+	}
+	fold_free(f);
+	psysfile_reader_free(r);
+}
+
+static void psys_check(const uint8_t *data, size_t size)
+{
+	if (!sink)
+		sink = fopen("/dev/null", "w");
+	read_all(data, size);
+	fold_all(data, size);
+}
+
+#endif
