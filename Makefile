@@ -115,10 +115,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
+# Test programs keep frame pointers: the user-stack tests walk them.
 $(BUILD)/tests/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
 
 test: all
 	$(Q)tests/run.sh $(BUILD)

@@ -38,6 +38,8 @@ struct {
  * the ring on its own timer. A wake-up per sample would cost more than the
  * sample. Set by psys-record in bytes. */
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* Also record the user stack of the interrupted thread (frame pointers). */
+const volatile __u32 user_stacks = 0;
 
 static __always_inline int in_user_mode(struct bpf_perf_event_data *ctx)
 {
@@ -57,7 +59,7 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 	struct psys_sample *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct psys_counters *c = bpf_map_lookup_elem(&counters, &zero);
 	__u64 id = bpf_get_current_pid_tgid();
-	long len;
+	long len, ulen;
 	__u64 size, flags = BPF_RB_NO_WAKEUP;
 
 	if (!s || !c)
@@ -70,20 +72,41 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 	s->flags = in_user_mode(ctx) ? PSYS_SAMPLE_USER : 0;
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 
-	len = bpf_get_stack(ctx, s->frames, sizeof(s->frames), 0);
+	len = bpf_get_stack(ctx, s->frames, PSYS_MAX_FRAMES * sizeof(__u64), 0);
 	if (len < 0) {
 		s->flags |= PSYS_SAMPLE_STACK_ERR;
 		c->stack_err++;
 		len = 0;
 	}
-	/* Keep the verifier certain of the bound on the output size. */
-	if (len > (long)sizeof(s->frames))
-		len = sizeof(s->frames);
+	/* Keep the verifier certain of the bounds below. */
+	if (len > PSYS_MAX_FRAMES * sizeof(__u64))
+		len = PSYS_MAX_FRAMES * sizeof(__u64);
 	s->nframes = len / sizeof(__u64);
 	if (s->nframes == PSYS_MAX_FRAMES)
 		s->flags |= PSYS_SAMPLE_TRUNCATED;
 
-	size = PSYS_SAMPLE_HDR_SIZE + (__u64)s->nframes * sizeof(__u64);
+	s->nuframes = 0;
+	/* In kernel mode this is the user stack where the thread entered the
+	 * kernel; kernel threads have none. */
+	if (user_stacks && s->pid) {
+		__u32 k = s->nframes;
+
+		if (k > PSYS_MAX_FRAMES)
+			k = PSYS_MAX_FRAMES;
+		ulen = bpf_get_stack(ctx, &s->frames[k], PSYS_MAX_FRAMES * sizeof(__u64),
+				     BPF_F_USER_STACK);
+		if (ulen < 0) {
+			s->flags |= PSYS_SAMPLE_USTACK_ERR;
+			c->ustack_err++;
+			ulen = 0;
+		}
+		if (ulen > PSYS_MAX_FRAMES * sizeof(__u64))
+			ulen = PSYS_MAX_FRAMES * sizeof(__u64);
+		s->nuframes = ulen / sizeof(__u64);
+	}
+
+	size = PSYS_SAMPLE_HDR_SIZE +
+	       ((__u64)s->nframes + s->nuframes) * sizeof(__u64);
 	if (size > sizeof(*s))
 		size = sizeof(*s);
 	if (bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= wakeup_bytes)

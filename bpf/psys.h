@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define PSYS_SAMPLE_VERSION 1
+#define PSYS_SAMPLE_VERSION 2
 #define PSYS_MAX_FRAMES 127	/* the kernel's perf_event_max_stack default */
 #define PSYS_COMM_LEN 16
 
@@ -18,20 +18,26 @@
 #define PSYS_SAMPLE_STACK_ERR	0x2	/* bpf_get_stack() failed */
 #define PSYS_SAMPLE_TRUNCATED	0x4	/* stack filled all PSYS_MAX_FRAMES */
 
+#define PSYS_SAMPLE_USTACK_ERR	0x8	/* user stack asked for, not read */
+
 struct psys_sample {
 	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u32 pid;		/* thread group id; 0 for the idle task */
 	__u32 tid;
 	__u32 cpu;
 	__u16 flags;
-	__u16 nframes;		/* frames[] entries that are valid */
+	__u16 nframes;		/* kernel frames: frames[0..nframes) */
+	__u16 nuframes;		/* user frames: frames[nframes..+nuframes) */
+	__u16 pad[3];
 	char comm[PSYS_COMM_LEN];
-	__u64 frames[PSYS_MAX_FRAMES];	/* kernel stack, leaf first */
+	/* Kernel stack, leaf first, then (with user stacks on) the user
+	 * stack of the thread, leaf first. */
+	__u64 frames[2 * PSYS_MAX_FRAMES];
 };
 
-/* Only the first nframes of frames[] travel through the ring buffer. */
+/* Only the valid frames travel through the ring buffer. */
 #define PSYS_SAMPLE_HDR_SIZE (sizeof(struct psys_sample) - \
-			      PSYS_MAX_FRAMES * sizeof(__u64))
+			      2 * PSYS_MAX_FRAMES * sizeof(__u64))
 
 /* Per-CPU counters kept by the BPF program. Nothing is dropped silently:
  * every sample the program sees is counted in exactly one of sent and lost. */
@@ -39,7 +45,7 @@ struct psys_counters {
 	__u64 sent;		/* handed to the ring buffer */
 	__u64 lost;		/* ring buffer full: sample dropped */
 	__u64 stack_err;	/* bpf_get_stack() failed (sample still sent) */
-	__u64 pad;
+	__u64 ustack_err;	/* user stack asked for but not read */
 };
 
 #endif

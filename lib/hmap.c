@@ -58,6 +58,20 @@ int hmap_put(struct hmap *m, uint64_t key, uint32_t val)
 	return 0;
 }
 
+int hmap_set(struct hmap *m, uint64_t key, uint32_t val)
+{
+	if (m->cap) {
+		size_t mask = m->cap - 1;
+
+		for (size_t i = hash_mix(key) & mask; m->vals[i] != HMAP_NONE; i = (i + 1) & mask)
+			if (m->keys[i] == key) {
+				m->vals[i] = val;
+				return 0;
+			}
+	}
+	return hmap_put(m, key, val);
+}
+
 void hmap_free(struct hmap *m)
 {
 	if (!m)

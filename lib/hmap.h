@@ -28,6 +28,10 @@ uint32_t hmap_get(const struct hmap *m, uint64_t key, hmap_eq_fn eq,
  * entry. Returns 0 or -ENOMEM. */
 int hmap_put(struct hmap *m, uint64_t key, uint32_t val);
 
+/* Stores VAL as the one value under KEY, replacing the first value there
+ * if any (for maps whose keys are unique). Returns 0 or -ENOMEM. */
+int hmap_set(struct hmap *m, uint64_t key, uint32_t val);
+
 void hmap_free(struct hmap *m);	/* accepts NULL; M can be reused after */
 
 /* Hashing helpers: a strong 64-bit mix, and hashes of byte strings and

@@ -22,8 +22,11 @@ enum { REC_HEADER = 1, REC_DATA = 2, REC_TRAILER = 3 };
 #define REC_ZSTD 0x1
 #define MAX_PAYLOAD (64u << 20)
 #define MAX_RAW (256u << 20)
-enum { SEC_THREADS = 1, SEC_SYMBOLS = 2, SEC_STACKS = 3, SEC_SAMPLES = 4 };
-enum { COL_TIME, COL_CPU, COL_THREAD, COL_STACK, COL_FLAGS, NCOLS };
+enum { SEC_THREADS = 1, SEC_SYMBOLS = 2, SEC_STACKS = 3, SEC_SAMPLES = 4,
+       SEC_USTRINGS = 5, SEC_USTACKS = 6 };
+enum { COL_TIME, COL_CPU, COL_THREAD, COL_STACK, COL_FLAGS, COL_USTACK, NCOLS };
+/* Columns every samples section has; later ones are optional. */
+#define NCOLS_V1_0 5
 /* A record holds at most this many samples, so memory stays bounded even
  * when the caller flushes late. */
 #define FLUSH_SAMPLES 65536
@@ -87,6 +90,17 @@ struct psysfile_writer {
 
 	struct hmap sym_done;	/* symbol start address -> emitted */
 	uint64_t nsymbols;
+
+	/* User stacks: interned frame names, and stacks of name ids. */
+	char **ustr;
+	uint32_t nustr, ustr_cap, ustr_new;
+	struct hmap ustr_map;
+	uint32_t *uids;		/* every user stack's name ids, end to end */
+	size_t nuids, uids_cap;
+	uint64_t *ustack_off;
+	uint32_t *ustack_len;
+	uint32_t nustacks, ustacks_cap, ustacks_new;
+	struct hmap ustack_map;
 
 	struct buf col[NCOLS];
 	uint32_t npending;
@@ -350,6 +364,103 @@ static int64_t stack_id(struct psysfile_writer *w, const uint64_t *frames, uint3
 	return w->nstacks++;
 }
 
+struct ustr_key {
+	const struct psysfile_writer *w;
+	const char *s;
+};
+
+static int ustr_eq(const void *ctx, uint32_t id)
+{
+	const struct ustr_key *k = ctx;
+
+	return strcmp(k->w->ustr[id], k->s) == 0;
+}
+
+static int64_t ustr_id(struct psysfile_writer *w, const char *name)
+{
+	struct ustr_key k = { w, name };
+	uint64_t h = hash_bytes(name, strlen(name), 0x75);
+	uint32_t id = hmap_get(&w->ustr_map, h, ustr_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (w->nustr == w->ustr_cap) {
+		uint32_t cap = w->ustr_cap ? w->ustr_cap * 2 : 256;
+		char **p = realloc(w->ustr, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		w->ustr = p;
+		w->ustr_cap = cap;
+	}
+	w->ustr[w->nustr] = strdup(name);
+	if (!w->ustr[w->nustr] || hmap_put(&w->ustr_map, h, w->nustr)) {
+		free(w->ustr[w->nustr]);
+		return -ENOMEM;
+	}
+	return w->nustr++;
+}
+
+struct ustack_key {
+	const struct psysfile_writer *w;
+	const uint32_t *ids;
+	uint32_t n;
+};
+
+static int ustack_eq(const void *ctx, uint32_t id)
+{
+	const struct ustack_key *k = ctx;
+
+	return k->w->ustack_len[id] == k->n &&
+	       memcmp(k->w->uids + k->w->ustack_off[id], k->ids, k->n * sizeof(uint32_t)) == 0;
+}
+
+static int64_t ustack_id(struct psysfile_writer *w, const char *const *names, uint32_t n)
+{
+	uint32_t ids[PSYSFILE_MAX_FRAMES];
+
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t id = ustr_id(w, names[i] ? names[i] : "[unknown]");
+		if (id < 0)
+			return id;
+		ids[i] = (uint32_t)id;
+	}
+	struct ustack_key k = { w, ids, n };
+	uint64_t h = hash_bytes(ids, n * sizeof(uint32_t), 0x5u);
+	uint32_t id = hmap_get(&w->ustack_map, h, ustack_eq, &k);
+	if (id != HMAP_NONE)
+		return id;
+	if (w->nustacks == w->ustacks_cap) {
+		uint32_t cap = w->ustacks_cap ? w->ustacks_cap * 2 : 256;
+		uint64_t *off = realloc(w->ustack_off, cap * sizeof(*off));
+		if (!off)
+			return -ENOMEM;
+		w->ustack_off = off;
+		uint32_t *len = realloc(w->ustack_len, cap * sizeof(*len));
+		if (!len)
+			return -ENOMEM;
+		w->ustack_len = len;
+		w->ustacks_cap = cap;
+	}
+	if (w->uids_cap - w->nuids < n) {
+		size_t cap = w->uids_cap ? w->uids_cap : 4096;
+		while (cap - w->nuids < n)
+			cap *= 2;
+		uint32_t *p = realloc(w->uids, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		w->uids = p;
+		w->uids_cap = cap;
+	}
+	memcpy(w->uids + w->nuids, ids, n * sizeof(uint32_t));
+	w->ustack_off[w->nustacks] = w->nuids;
+	w->ustack_len[w->nustacks] = n;
+	if (hmap_put(&w->ustack_map, h, w->nustacks))
+		return -ENOMEM;
+	w->nuids += n;
+	return w->nustacks++;
+}
+
 /* Nearest multiple of UNIT to D, counted in UNITs (D may be negative:
  * the ring buffer does not order samples of different CPUs exactly). */
 static int64_t steps(int64_t d, uint64_t unit)
@@ -361,15 +472,18 @@ static int64_t steps(int64_t d, uint64_t unit)
 
 int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 {
-	int64_t tid, sid = -1, q, prev;
+	int64_t tid, sid = -1, uid = -1, q, prev;
 	int err;
 
-	if (s->cpu > MAX_CPU || s->nframes > PSYSFILE_MAX_FRAMES)
+	if (s->cpu > MAX_CPU || s->nframes > PSYSFILE_MAX_FRAMES ||
+	    s->nuframes > PSYSFILE_MAX_FRAMES)
 		return -EINVAL;
 	if ((tid = thread_id(w, s)) < 0)
 		return (int)tid;
 	if (s->nframes && (sid = stack_id(w, s->frames, s->nframes)) < 0)
 		return (int)sid;
+	if (s->nuframes && (uid = ustack_id(w, s->uframes, s->nuframes)) < 0)
+		return (int)uid;
 	if (s->cpu >= w->ncpu) {
 		size_t n = s->cpu + 1;
 		int64_t *last = realloc(w->cpu_last, n * sizeof(*last));
@@ -401,6 +515,7 @@ int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 	 * compresses better than two columns. */
 	buf_put_varint(&w->col[COL_STACK], (uint64_t)(sid + 1) << 3 | (s->flags & 7));
 	buf_put_varint(&w->col[COL_FLAGS], s->flags >> 3);
+	buf_put_varint(&w->col[COL_USTACK], (uint64_t)(uid + 1));
 	for (int c = 0; c < NCOLS; c++)
 		if (w->col[c].err)
 			return w->col[c].err;
@@ -499,6 +614,21 @@ int psysfile_flush(struct psysfile_writer *w)
 		}
 		put_section(w, SEC_STACKS);
 	}
+	if (w->ustr_new < w->nustr) {
+		buf_put_varint(&w->sec, w->nustr - w->ustr_new);
+		for (uint32_t i = w->ustr_new; i < w->nustr; i++)
+			buf_put_bytes(&w->sec, w->ustr[i], strlen(w->ustr[i]));
+		put_section(w, SEC_USTRINGS);
+	}
+	if (w->ustacks_new < w->nustacks) {
+		buf_put_varint(&w->sec, w->nustacks - w->ustacks_new);
+		for (uint32_t id = w->ustacks_new; id < w->nustacks; id++) {
+			buf_put_varint(&w->sec, w->ustack_len[id]);
+			for (uint32_t i = 0; i < w->ustack_len[id]; i++)
+				buf_put_varint(&w->sec, w->uids[w->ustack_off[id] + i]);
+		}
+		put_section(w, SEC_USTACKS);
+	}
 	buf_put_varint(&w->sec, w->npending);
 	buf_put_varint(&w->sec, w->base_time);
 	buf_put_varint(&w->sec, w->time_unit);
@@ -524,6 +654,8 @@ int psysfile_flush(struct psysfile_writer *w)
 	/* Only now are the new threads and stacks on disk. */
 	w->threads_new = w->nthreads;
 	w->stacks_new = w->nstacks;
+	w->ustr_new = w->nustr;
+	w->ustacks_new = w->nustacks;
 	for (int c = 0; c < NCOLS; c++)
 		buf_reset(&w->col[c]);
 	w->npending = 0;
@@ -561,6 +693,14 @@ void psysfile_writer_free(struct psysfile_writer *w)
 	free(w->stack_len);
 	hmap_free(&w->stack_map);
 	hmap_free(&w->sym_done);
+	for (uint32_t i = 0; i < w->nustr; i++)
+		free(w->ustr[i]);
+	free(w->ustr);
+	hmap_free(&w->ustr_map);
+	free(w->uids);
+	free(w->ustack_off);
+	free(w->ustack_len);
+	hmap_free(&w->ustack_map);
 	for (int c = 0; c < NCOLS; c++)
 		buf_free(&w->col[c]);
 	free(w->cpu_last);
@@ -595,6 +735,14 @@ struct psysfile_reader {
 	uint64_t *stack_off;
 	uint32_t *stack_len;
 	uint32_t nstacks, stacks_cap;
+
+	char **ustr;		/* user frame names, each its own allocation */
+	uint32_t nustr, ustr_cap;
+	const char **uptr;	/* every user stack's names, end to end */
+	size_t nuptr, uptr_cap;
+	uint64_t *ustack_off;
+	uint32_t *ustack_len;
+	uint32_t nustacks, ustacks_cap;
 
 	/* The data record being read. */
 	struct buf rec;
@@ -735,6 +883,78 @@ static int parse_stacks(struct psysfile_reader *r, struct cursor *c)
 	return 0;
 }
 
+static int parse_ustrings(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t count;
+	const unsigned char *p;
+	size_t n;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	while (count--) {
+		if (cursor_bytes(c, &p, &n) || memchr(p, 0, n))
+			return -EBADMSG;
+		if (r->nustr == r->ustr_cap) {
+			uint32_t cap = r->ustr_cap ? r->ustr_cap * 2 : 256;
+			char **q = realloc(r->ustr, cap * sizeof(*q));
+			if (!q)
+				return -ENOMEM;
+			r->ustr = q;
+			r->ustr_cap = cap;
+		}
+		if (!(r->ustr[r->nustr] = strndup((const char *)p, n)))
+			return -ENOMEM;
+		r->nustr++;
+	}
+	return 0;
+}
+
+static int parse_ustacks(struct psysfile_reader *r, struct cursor *c)
+{
+	uint64_t count, n, id;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	while (count--) {
+		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
+		    n > cursor_left(c))
+			return -EBADMSG;
+		if (r->nustacks == r->ustacks_cap) {
+			uint32_t cap = r->ustacks_cap ? r->ustacks_cap * 2 : 256;
+			uint64_t *off = realloc(r->ustack_off, cap * sizeof(*off));
+			if (!off)
+				return -ENOMEM;
+			r->ustack_off = off;
+			uint32_t *len = realloc(r->ustack_len, cap * sizeof(*len));
+			if (!len)
+				return -ENOMEM;
+			r->ustack_len = len;
+			r->ustacks_cap = cap;
+		}
+		if (r->uptr_cap - r->nuptr < n) {
+			size_t cap = r->uptr_cap ? r->uptr_cap : 4096;
+			while (cap - r->nuptr < n)
+				cap *= 2;
+			const char **q = realloc(r->uptr, cap * sizeof(*q));
+			if (!q)
+				return -ENOMEM;
+			r->uptr = q;
+			r->uptr_cap = cap;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			/* Names must be defined before the stacks using them. */
+			if (cursor_varint(c, &id) || id >= r->nustr)
+				return -EBADMSG;
+			r->uptr[r->nuptr + i] = r->ustr[id];
+		}
+		r->ustack_off[r->nustacks] = r->nuptr;
+		r->ustack_len[r->nustacks] = n;
+		r->nuptr += n;
+		r->nustacks++;
+	}
+	return 0;
+}
+
 static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 {
 	uint64_t n, base, unit;
@@ -743,9 +963,14 @@ static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 	    cursor_varint(c, &unit) || unit < 1 || unit > 1000000)
 		return -EBADMSG;
 	for (int i = 0; i < NCOLS; i++) {
-		const unsigned char *p;
-		size_t len;
+		const unsigned char *p = NULL;
+		size_t len = 0;
 
+		/* Columns added after 1.0 may be missing: read as zeros. */
+		if (i >= NCOLS_V1_0 && !cursor_left(c)) {
+			r->col[i].p = r->col[i].end = NULL;
+			continue;
+		}
 		if (cursor_bytes(c, &p, &len))
 			return -EBADMSG;
 		r->col[i].p = p;
@@ -780,6 +1005,8 @@ static int parse_data(struct psysfile_reader *r)
 		case SEC_THREADS: err = parse_threads(r, &sec); break;
 		case SEC_SYMBOLS: err = parse_symbols(r, &sec); break;
 		case SEC_STACKS: err = parse_stacks(r, &sec); break;
+		case SEC_USTRINGS: err = parse_ustrings(r, &sec); break;
+		case SEC_USTACKS: err = parse_ustacks(r, &sec); break;
 		case SEC_SAMPLES:
 			/* One per record; a second would be a writer bug. */
 			err = have_samples ? -EBADMSG : parse_samples(r, &sec);
@@ -1004,7 +1231,7 @@ int psysfile_open(const char *path, struct psysfile_reader **out)
 int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 {
 	for (;;) {
-		uint64_t dt_u, cpu, thread, stack, stack_flags, flags;
+		uint64_t dt_u, cpu, thread, stack, stack_flags, flags, ustack = 0;
 		int64_t dt;
 
 		while (r->left == 0) {
@@ -1018,6 +1245,7 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 		    cursor_varint_fast(&r->col[COL_THREAD], &thread) ||
 		    cursor_varint_fast(&r->col[COL_STACK], &stack_flags) ||
 		    cursor_varint_fast(&r->col[COL_FLAGS], &flags) ||
+		    (r->col[COL_USTACK].p && cursor_varint_fast(&r->col[COL_USTACK], &ustack)) ||
 		    cpu > MAX_CPU || flags > UINT32_MAX >> 3) {
 			/* The columns disagree with the count: the rest of this
 			 * record cannot be trusted. */
@@ -1044,7 +1272,7 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 		r->cpu_last[cpu] = q;
 		s->time_ns = r->base_time + (uint64_t)q * r->time_unit;
 		stack = stack_flags >> 3;
-		if (thread >= r->nthreads || stack > r->nstacks) {
+		if (thread >= r->nthreads || stack > r->nstacks || ustack > r->nustacks) {
 			r->stats.unresolved++;
 			continue;
 		}
@@ -1063,6 +1291,15 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 			s->stack_id = PSYSFILE_NO_STACK;
 			s->nframes = 0;
 			s->frames = NULL;
+		}
+		if (ustack) {
+			s->ustack_id = ustack - 1;
+			s->nuframes = r->ustack_len[s->ustack_id];
+			s->uframes = r->uptr + r->ustack_off[s->ustack_id];
+		} else {
+			s->ustack_id = PSYSFILE_NO_STACK;
+			s->nuframes = 0;
+			s->uframes = NULL;
 		}
 		r->stats.samples++;
 		return 1;
@@ -1105,6 +1342,17 @@ const uint64_t *psysfile_stack(const struct psysfile_reader *r, uint32_t id,
 	return r->frames + r->stack_off[id];
 }
 
+const char *const *psysfile_ustack(const struct psysfile_reader *r, uint32_t id,
+				   uint32_t *nframes)
+{
+	if (id >= r->nustacks) {
+		*nframes = 0;
+		return NULL;
+	}
+	*nframes = r->ustack_len[id];
+	return r->uptr + r->ustack_off[id];
+}
+
 uint32_t psysfile_nthreads(const struct psysfile_reader *r)
 {
 	return r->nthreads;
@@ -1138,6 +1386,12 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->frames);
 	free(r->stack_off);
 	free(r->stack_len);
+	for (uint32_t i = 0; i < r->nustr; i++)
+		free(r->ustr[i]);
+	free(r->ustr);
+	free(r->uptr);
+	free(r->ustack_off);
+	free(r->ustack_len);
 	buf_free(&r->rec);
 	free(r->cpu_last);
 	free(r->cpu_gen);

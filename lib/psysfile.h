@@ -27,6 +27,7 @@
 #define PSYSFILE_USER		0x1
 #define PSYSFILE_STACK_ERR	0x2
 #define PSYSFILE_TRUNCATED	0x4
+#define PSYSFILE_USTACK_ERR	0x8
 
 struct psysfile_sample {
 	uint64_t time_ns;	/* CLOCK_MONOTONIC */
@@ -34,9 +35,14 @@ struct psysfile_sample {
 	const char *comm;	/* NUL-terminated */
 	uint32_t nframes;
 	const uint64_t *frames;	/* kernel stack, leaf first */
-	/* Set by the reader: file-wide ids of the thread (pid, tid, comm)
-	 * and of the stack (PSYSFILE_NO_STACK when nframes is 0). */
-	uint32_t thread_id, stack_id;
+	/* The user stack, already named (user addresses mean nothing once
+	 * the process is gone), leaf first; NUL-terminated names. */
+	uint32_t nuframes;
+	const char *const *uframes;
+	/* Set by the reader: file-wide ids of the thread (pid, tid, comm),
+	 * of the kernel stack (PSYSFILE_NO_STACK when nframes is 0) and of
+	 * the user stack (PSYSFILE_NO_STACK when nuframes is 0). */
+	uint32_t thread_id, stack_id, ustack_id;
 };
 
 /* ---- Writing ---- */
@@ -130,6 +136,9 @@ const struct ksyms *psysfile_ksyms(struct psysfile_reader *r);
 
 /* Thread and stack tables by file-wide id: valid ids come from samples. */
 const char *psysfile_thread_comm(const struct psysfile_reader *r, uint32_t id);
+/* A user stack by id: its names, leaf first (borrowed). */
+const char *const *psysfile_ustack(const struct psysfile_reader *r, uint32_t id,
+				   uint32_t *nframes);
 const uint64_t *psysfile_stack(const struct psysfile_reader *r, uint32_t id,
 			       uint32_t *nframes);
 uint32_t psysfile_nthreads(const struct psysfile_reader *r);

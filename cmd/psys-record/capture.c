@@ -17,6 +17,7 @@
 #include "psysfile.h"
 #include "ptime.h"
 #include "trigger.h"
+#include "usyms.h"
 
 #define PROG "psys-record"
 #define FLUSH_NS NSEC			/* a data record at least this often */
@@ -116,6 +117,7 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 			r->duration_ns) / 1e9));
 	}
 	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
+	json_object_set_new(h, "user_stacks", json_boolean(r->user_stacks));
 	json_object_set_new(h, "stack_max", json_integer(PSYS_MAX_FRAMES));
 
 	const struct ksym *ref[8];
@@ -176,10 +178,33 @@ static void capture_free(struct capture *c)
 
 /* ---- samples ---- */
 
-static void capture_add(struct capture *c, const struct psys_sample *s)
+/* Names the user frames of S into NAMES; returns how many. */
+static uint32_t name_user_frames(struct recorder *r, const struct psys_sample *s,
+				 const char **names)
+{
+	uint64_t h = hash_bytes(s->comm, strnlen(s->comm, PSYS_COMM_LEN), 0) >> 1;
+	uint32_t seen = hmap_get(&r->comm_of, s->pid, NULL, NULL);
+
+	/* A new comm for a pid means exec (or a recycled pid): its maps
+	 * changed. 31 bits of the hash are kept: a miss only costs a reload. */
+	if (seen != (uint32_t)(h & 0x7fffffff)) {
+		if (seen != HMAP_NONE)
+			usyms_forget(r->usyms, s->pid);
+		hmap_set(&r->comm_of, s->pid, (uint32_t)(h & 0x7fffffff));
+	}
+	for (uint32_t i = 0; i < s->nuframes; i++) {
+		names[i] = usyms_name(r->usyms, s->pid, s->frames[s->nframes + i], i > 0);
+		if (!names[i])
+			names[i] = "[unknown]";
+	}
+	return s->nuframes;
+}
+
+static void capture_add(struct recorder *r, struct capture *c, const struct psys_sample *s)
 {
 	char comm[PSYS_COMM_LEN + 1];
 	struct psysfile_sample fs;
+	const char *unames[PSYS_MAX_FRAMES];
 
 	memcpy(comm, s->comm, PSYS_COMM_LEN);
 	comm[PSYS_COMM_LEN] = '\0';
@@ -191,6 +216,8 @@ static void capture_add(struct capture *c, const struct psys_sample *s)
 	fs.comm = comm;
 	fs.nframes = s->nframes;
 	fs.frames = (const uint64_t *)s->frames;
+	fs.nuframes = r->usyms && s->nuframes ? name_user_frames(r, s, unames) : 0;
+	fs.uframes = unames;
 	c->err = psysfile_add(c->w, &fs);
 }
 
@@ -205,14 +232,15 @@ static int on_sample(void *ctx, const struct psys_sample *s)
 	struct recorder *r = ctx;
 
 	if (r->ring)
-		pring_push(r->ring, s->time_ns, s,
-			   PSYS_SAMPLE_HDR_SIZE + s->nframes * sizeof(__u64));
+		pring_push(r->ring, s->time_ns, s, PSYS_SAMPLE_HDR_SIZE +
+			   (s->nframes + s->nuframes) * sizeof(__u64));
 	if (r->cur && wanted(r->cur, s))
-		capture_add(r->cur, s);
+		capture_add(r, r->cur, s);
 	return 0;
 }
 
 struct backfill {
+	struct recorder *r;
 	struct capture *c;
 	int cpu;		/* -1: every CPU of the capture */
 	uint64_t n;
@@ -226,7 +254,7 @@ static int backfill_one(void *ctx, uint64_t time, const void *p, size_t n)
 	(void)time;
 	(void)n;
 	if ((b->cpu < 0 || (int)s->cpu == b->cpu) && wanted(b->c, s)) {
-		capture_add(b->c, s);
+		capture_add(b->r, b->c, s);
 		b->n++;
 	}
 	return b->c->err;
@@ -365,7 +393,7 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 	sampler_counts(r->sampler, NULL, &c->at_start);
 	r->cur = c;
 	if (r->ring) {
-		struct backfill b = { c, -1, 0 };
+		struct backfill b = { r, c, -1, 0 };
 		pring_each(r->ring, c->start_mono, backfill_one, &b);
 		if (r->verbose)
 			fprintf(stderr, PROG ": capture %s: cpu %s, %llu samples from before the "
@@ -466,11 +494,18 @@ static void capture_end(struct recorder *r, const char *reason)
 
 int recorder_open(struct recorder *r, int triggered)
 {
-	struct sampler_opts so = { &r->cpus, r->freq, r->ring_bytes, r->verbose };
+	struct sampler_opts so = {
+		.cpus = &r->cpus, .freq = r->freq, .ring_bytes = r->ring_bytes,
+		.verbose = r->verbose, .user_stacks = r->user_stacks,
+	};
 	char err[256];
 	int ret;
 
 	r->triggered = triggered;
+	if (r->user_stacks && !(r->usyms = usyms_new())) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
 	if (triggered) {
 		/* Sized for the time it must cover, within --pre-memory. */
 		r->retain_ns = r->pre_ns >= 0 ? r->pre_ns + NSEC : RETAIN_DEFAULT_NS;
@@ -558,7 +593,7 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 			if (cpulist_has(&c->cpus, hot.cpus[i]))
 				continue;
 			cpulist_add(&c->cpus, hot.cpus[i]);
-			struct backfill b = { c, hot.cpus[i], 0 };
+			struct backfill b = { r, c, hot.cpus[i], 0 };
 			if (r->ring)
 				pring_each(r->ring, c->start_mono, backfill_one, &b);
 		}
@@ -640,4 +675,7 @@ void recorder_close(struct recorder *r)
 	r->sampler = NULL;
 	pring_free(r->ring);
 	r->ring = NULL;
+	usyms_free(r->usyms);
+	r->usyms = NULL;
+	hmap_free(&r->comm_of);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cpulist.h"
+#include "hmap.h"
 #include "ksyms.h"
 #include "pring.h"
 #include "sampler.h"
@@ -21,7 +22,7 @@ struct recorder {
 	unsigned freq;
 	int64_t duration_ns;		/* -s */
 	const char *output;
-	int no_symbols, verbose;
+	int no_symbols, verbose, user_stacks;
 	uint64_t ring_bytes, pre_memory, max_bytes;
 	int64_t pre_ns;			/* -1: twice the trigger's interval */
 	int64_t max_ns;
@@ -32,6 +33,8 @@ struct recorder {
 	int triggered;
 	struct sampler *sampler;
 	struct pring *ring;		/* the pre-trigger buffer */
+	struct usyms *usyms;		/* names user addresses (--user-stacks) */
+	struct hmap comm_of;		/* pid -> hash of its comm: exec check */
 	int64_t retain_ns;		/* how far back the ring reaches */
 	struct capture *cur;
 	int64_t last_end_mono;		/* where the previous capture ended */

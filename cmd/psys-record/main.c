@@ -67,6 +67,11 @@ static void usage(FILE *f)
 "                       the oldest (with their .svg) (default 100)\n"
 "      --max-bytes SIZE triggered: keep DIR's captures under SIZE (default 1G)\n"
 "      --no-symbols     do not embed kernel symbols (fold with --kallsyms)\n"
+"      --user-stacks    also record each sample's user stack, named here and\n"
+"                       now from the process's ELF symbols (the process may be\n"
+"                       gone when anyone folds); needs the programs built with\n"
+"                       frame pointers (-fno-omit-frame-pointer), else user\n"
+"                       stacks stop after a frame or two\n"
 "      --ring-size SIZE BPF ring buffer size (default: ~1 s of samples, >= 1M)\n"
 "  -v, --verbose        progress and libbpf's messages on stderr; -vv adds\n"
 "                       libbpf's debug log\n"
@@ -282,7 +287,7 @@ static int stdin_has_triggers(void)
 int main(int argc, char **argv)
 {
 	enum { O_NOW = 256, O_TRIGGERS, O_PRE, O_PRE_MEM, O_MAX_SECS, O_MAX_FILES,
-	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING };
+	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING, O_USER_STACKS };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -296,6 +301,7 @@ int main(int argc, char **argv)
 		{ "max-files", required_argument, NULL, O_MAX_FILES },
 		{ "max-bytes", required_argument, NULL, O_MAX_BYTES },
 		{ "no-symbols", no_argument, NULL, O_NO_SYMBOLS },
+		{ "user-stacks", no_argument, NULL, O_USER_STACKS },
 		{ "ring-size", required_argument, NULL, O_RING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -372,6 +378,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_NO_SYMBOLS: r.no_symbols = 1; break;
+		case O_USER_STACKS: r.user_stacks = 1; break;
 		case 'v': r.verbose++; break;
 		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;

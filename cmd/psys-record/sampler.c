@@ -70,8 +70,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 	/* The kernel wrote it, but check the size against the frame count
 	 * before trusting either. */
 	if (size < PSYS_SAMPLE_HDR_SIZE ||
-	    rec->nframes > PSYS_MAX_FRAMES ||
-	    size < PSYS_SAMPLE_HDR_SIZE + rec->nframes * sizeof(__u64))
+	    rec->nframes > PSYS_MAX_FRAMES || rec->nuframes > PSYS_MAX_FRAMES ||
+	    size < PSYS_SAMPLE_HDR_SIZE + (rec->nframes + rec->nuframes) * sizeof(__u64))
 		return -EBADMSG;
 	return s->fn(s->ctx, rec);
 }
@@ -126,6 +126,7 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	s->ring_bytes = pow2_at_least(s->ring_bytes);
 	bpf_map__set_max_entries(s->skel->maps.samples, s->ring_bytes);
 	s->skel->rodata->wakeup_bytes = s->ring_bytes / 4;
+	s->skel->rodata->user_stacks = o->user_stacks ? 1 : 0;
 
 	if ((err = psys_bpf__load(s->skel))) {
 		snprintf(errbuf, errlen, "cannot load the BPF sampler: %s%s",

@@ -20,6 +20,7 @@ struct sampler_opts {
 	const struct cpulist *cpus;
 	unsigned freq;		/* Hz */
 	size_t ring_bytes;	/* 0: sized from CPUs and frequency */
+	int user_stacks;	/* also read user stacks (frame pointers) */
 	int verbose;		/* libbpf's own messages on stderr */
 };
 

@@ -15,6 +15,8 @@
 static struct psysfile_sample want[NSAMPLES];
 static uint64_t want_frames[NSAMPLES][8];
 static char want_comm[NSAMPLES][16];
+static const char *unames[] = { "main", "hot_function_in_user_space",
+				"[libc.so.6]", "<script>&\"';x", "" };
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_rand(void)
@@ -45,7 +47,20 @@ static void make_samples(void)
 		for (uint32_t f = 0; f < s->nframes; f++)
 			want_frames[i][f] = 0xffffffff81000000ull + (kind * 977 + f * 4099) % 100000;
 		s->frames = want_frames[i];
+		/* Every fourth kind also has a user stack. */
+		if (kind % 4 == 1) {
+			s->nuframes = 1 + kind % 3;
+			s->uframes = &unames[kind % 2];
+		}
 	}
+}
+
+static int same_names(const struct psysfile_sample *a, const struct psysfile_sample *b)
+{
+	for (uint32_t i = 0; i < a->nuframes; i++)
+		if (strcmp(a->uframes[i], b->uframes[i]))
+			return 0;
+	return 1;
 }
 
 /* Times are stored to the nearest microsecond by default. */
@@ -59,7 +74,8 @@ static int same(const struct psysfile_sample *a, const struct psysfile_sample *b
 	       a->tid == b->tid && a->flags == b->flags &&
 	       strcmp(a->comm, b->comm) == 0 && a->nframes == b->nframes &&
 	       (a->nframes == 0 ||
-		memcmp(a->frames, b->frames, a->nframes * sizeof(uint64_t)) == 0);
+		memcmp(a->frames, b->frames, a->nframes * sizeof(uint64_t)) == 0) &&
+	       a->nuframes == b->nuframes && same_names(a, b);
 }
 
 static unsigned char *slurp(const char *path, size_t *len)
