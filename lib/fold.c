@@ -14,7 +14,7 @@
 
 /* Samples of one capture counted by what makes their line distinct. */
 struct entry {
-	uint32_t thread, stack, cpu, pid;
+	uint32_t thread, stack, cpu, pid, ustack;
 	uint64_t count;
 };
 
@@ -207,7 +207,7 @@ static void put_frame(struct buf *line, const char *s, size_t n)
 
 struct entry_key {
 	const struct entry *e;
-	uint32_t thread, stack, cpu;
+	uint32_t thread, stack, cpu, ustack;
 };
 
 static int entry_eq(const void *ctx, uint32_t i)
@@ -215,7 +215,8 @@ static int entry_eq(const void *ctx, uint32_t i)
 	const struct entry_key *k = ctx;
 	const struct entry *e = &k->e[i];
 
-	return e->thread == k->thread && e->stack == k->stack && e->cpu == k->cpu;
+	return e->thread == k->thread && e->stack == k->stack && e->cpu == k->cpu &&
+	       e->ustack == k->ustack;
 }
 
 /* Per thread id: 0 not decided yet, 1 its comm passes the filter, 2 not. */
@@ -299,11 +300,13 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		cpu = f->o.per_cpu ? s.cpu : 0;
 		uint64_t key = (uint64_t)s.thread_id << 32 | sk;
-		struct entry_key ek = { e, s.thread_id, sk, cpu };
+		struct entry_key ek = { e, s.thread_id, sk, cpu, s.ustack_id };
 		uint32_t i;
-		/* Without --per-cpu the key is the identity: no compare. */
-		if (f->o.per_cpu) {
-			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull;
+		/* Without --per-cpu or user stacks the key is the identity: no
+		 * compare. */
+		if (f->o.per_cpu || s.ustack_id != PSYSFILE_NO_STACK) {
+			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
+			      hash_mix(s.ustack_id);
 			i = hmap_get(&idx, key, entry_eq, &ek);
 		} else {
 			i = hmap_get(&idx, key, NULL, NULL);
@@ -316,7 +319,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 					goto cleanup;
 				e = p;
 			}
-			e[ne] = (struct entry){ s.thread_id, sk, cpu, s.pid, 0 };
+			e[ne] = (struct entry){ s.thread_id, sk, cpu, s.pid, s.ustack_id, 0 };
 			if (hmap_put(&idx, key, ne))
 				goto cleanup;
 			i = ne++;
@@ -352,9 +355,20 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			put_frame(&line, tmp[0] ? tmp : "[no comm]",
 				  strlen(tmp[0] ? tmp : "[no comm]"));
 		}
+		/* The user stack (--user-stacks captures), root first. */
+		uint32_t nu = 0;
+		const char *const *uf = e[i].ustack != PSYSFILE_NO_STACK ?
+					psysfile_ustack(r, e[i].ustack, &nu) : NULL;
+		for (uint32_t j = nu; j-- > 0;) {
+			fold_clean(uf[j], tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[unknown]",
+				  strlen(tmp[0] ? tmp : "[unknown]"));
+		}
 		if (sk == KEY_USER || sk == KEY_STACK_ERR) {
+			/* A user-mode sample with its user stack needs no mark. */
 			const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
-			put_frame(&line, fr, strlen(fr));
+			if (!(sk == KEY_USER && nu))
+				put_frame(&line, fr, strlen(fr));
 		} else {
 			frames = psysfile_stack(r, sk, &n);
 		}
@@ -364,6 +378,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			if (!name)
 				goto cleanup;
 			put_frame(&line, name, strlen(name));
+			if (f->o.annotate)
+				buf_put(&line, "_[k]", 4);
 		}
 		if (line.err)
 			goto cleanup;

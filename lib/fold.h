@@ -21,6 +21,8 @@ struct fold_opts {
 	int addrs;	/* +0xOFF on named frames, the address on unknown ones */
 	int per_cpu;	/* a "cpu N" frame at the root */
 	int per_pid;	/* a "pid N" frame at the root (after cpu N) */
+	int annotate;	/* kernel frames get the "_[k]" suffix (flamegraph.pl's
+			   mark, which psys-svg colours) */
 	const struct slice *slice; /* CPU/pid/tid/comm filters; NULL: none.
 				      Borrowed: must outlive the fold. */
 };

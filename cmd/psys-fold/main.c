@@ -37,6 +37,11 @@ static void usage(FILE *f)
 "      --user           also fold user-mode samples, as one [user] frame\n"
 "      --no-comm        no process-name frame at the root\n"
 "  -a, --addrs          +0xOFFSET on frames, addresses of [unknown] frames\n"
+"      --annotate       suffix kernel frames with _[k] (psys-svg and\n"
+"                       flamegraph.pl colour them apart from user frames)\n"
+"\n"
+"Captures made with psys-record --user-stacks fold as\n"
+"comm;user frames;kernel frames (user frames were named when recorded).\n"
 "\n"
 "Symbols (default: those embedded in each file):\n"
 "  -k, --kallsyms FILE  name addresses with a saved copy of /proc/kallsyms\n"
@@ -88,7 +93,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
-       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID };
+       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE };
 
 /* What the metadata lines say about all the files folded. */
 struct meta {
@@ -558,6 +563,7 @@ int main(int argc, char **argv)
 		{ "user", no_argument, NULL, OPT_USER },
 		{ "no-comm", no_argument, NULL, OPT_NO_COMM },
 		{ "addrs", no_argument, NULL, 'a' },
+		{ "annotate", no_argument, NULL, OPT_ANNOTATE },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "vmlinux", required_argument, NULL, 'e' },
 		{ "force", no_argument, NULL, OPT_FORCE },
@@ -593,6 +599,7 @@ int main(int argc, char **argv)
 		case OPT_USER: p.fo.user = 1; break;
 		case OPT_NO_COMM: p.fo.no_comm = 1; break;
 		case 'a': p.fo.addrs = 1; break;
+		case OPT_ANNOTATE: p.fo.annotate = 1; break;
 		case 'k': kallsyms = optarg; break;
 		case 'e': vmlinux = optarg; break;
 		case OPT_FORCE: p.force = 1; break;

@@ -127,6 +127,13 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 		json_array_append_new(refs, json_pack("{s:o, s:s}", "name",
 			json_text(ref[i]->name), "addr", addr));
 	}
+	/* The end of the core text too: a reader tells "past the end of
+	 * text" from "unknown" with it. */
+	const struct ksym *etext = r->ksyms ? ksyms_find(r->ksyms, "_etext") : NULL;
+	if (etext) {
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)etext->addr);
+		json_array_append_new(refs, json_pack("{s:s, s:s}", "name", "_etext", "addr", addr));
+	}
 	json_object_set_new(h, "ref_symbols", refs);
 	return h;
 }
