@@ -138,26 +138,62 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	return h;
 }
 
+/* Opens (making it 0700 if missing) the output directory once, for every
+ * capture and for retention: later renames of the path cannot redirect
+ * us. Refused: a symlink as the directory itself, and a directory anyone
+ * may write to without the sticky bit (anyone could then replace our
+ * files). Prints its own error. */
+int recorder_open_dir(struct recorder *r)
+{
+	const char *dir = r->output;
+	char parent[PATH_MAX];
+	struct stat st;
+
+	if (capture_is_file_name(r->output)) {
+		/* FILE.psys: its directory must pass the same checks. */
+		snprintf(parent, sizeof(parent), "%s", r->output);
+		char *slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof(parent), "%s", slash ? "/" : ".");
+		dir = parent;
+	} else if (mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, PROG ": cannot make directory '%s': %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->dirfd < 0) {
+		int err = -errno;
+		fprintf(stderr, PROG ": cannot open directory '%s': %s\n", dir,
+			err == -ELOOP || err == -ENOTDIR ? "not a directory (a symlink?)" :
+			strerror(-err));
+		return err;
+	}
+	if (fstat(r->dirfd, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		fprintf(stderr, PROG ": refusing to write into '%s': anyone may write there "
+			"and it has no sticky bit\n", dir);
+		close(r->dirfd);
+		r->dirfd = -1;
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* Creates the file for capture C: r->output is FILE.psys, or a directory
- * (made 0700 if missing) where the name is the local time of NAME_NS with
- * _1, _2... when taken. */
+ * where the name is the local time of NAME_NS with _1, _2... when taken. */
 static int open_file(struct recorder *r, struct capture *c, const json_t *header,
 		     int64_t name_ns)
 {
 	char stamp[32], name[64];
-	int dirfd, err;
+	int err;
 	const struct ksyms *ks = r->no_symbols ? NULL : r->ksyms;
 
 	if (capture_is_file_name(r->output)) {
+		const char *base = strrchr(r->output, '/');
 		snprintf(c->path, sizeof(c->path), "%s", r->output);
-		return psysfile_create(AT_FDCWD, r->output, header, ks, &c->w);
+		return psysfile_create(r->dirfd, base ? base + 1 : r->output, header, ks, &c->w);
 	}
-	snprintf(c->path, sizeof(c->path), "%s", r->output);
-	if (mkdir(r->output, 0700) && errno != EEXIST)
-		return -errno;
-	dirfd = open(r->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return -errno;
 	ptime_stamp(name_ns, stamp, sizeof(stamp));
 	err = -EEXIST;
 	for (int i = 0; i < 1000 && err == -EEXIST; i++) {
@@ -165,9 +201,8 @@ static int open_file(struct recorder *r, struct capture *c, const json_t *header
 			snprintf(name, sizeof(name), "%s_%d.psys", stamp, i);
 		else
 			snprintf(name, sizeof(name), "%s.psys", stamp);
-		err = psysfile_create(dirfd, name, header, ks, &c->w);
+		err = psysfile_create(r->dirfd, name, header, ks, &c->w);
 	}
-	close(dirfd);
 	snprintf(c->path, sizeof(c->path), "%s%s%s", r->output,
 		 r->output[strlen(r->output) - 1] == '/' ? "" : "/", name);
 	return err;
@@ -309,14 +344,19 @@ static int cmp_kept(const void *a, const void *b)
  * always kept. */
 static void enforce_retention(struct recorder *r)
 {
-	DIR *d = opendir(r->output);
+	int fd = dup(r->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	struct kept *k = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t total = 0;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		struct stat st;
 
@@ -684,5 +724,8 @@ void recorder_close(struct recorder *r)
 	r->ring = NULL;
 	usyms_free(r->usyms);
 	r->usyms = NULL;
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+	r->dirfd = -1;
 	hmap_free(&r->comm_of);
 }

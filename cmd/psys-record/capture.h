@@ -31,6 +31,7 @@ struct recorder {
 
 	/* State. */
 	int triggered;
+	int dirfd;			/* the output directory */
 	struct sampler *sampler;
 	struct pring *ring;		/* the pre-trigger buffer */
 	struct usyms *usyms;		/* names user addresses (--user-stacks) */
@@ -47,6 +48,10 @@ struct recorder {
 /* Loads the sampler on r->cpus and, when TRIGGERED, the pre-trigger ring.
  * Prints its own one-line error. Returns 0 or a negative errno. */
 int recorder_open(struct recorder *r, int triggered);
+
+/* Opens and checks the output directory (see capture.c). Returns 0 or a
+ * negative errno after printing why. */
+int recorder_open_dir(struct recorder *r);
 
 /* Starts the one capture of standalone mode: now, for -s seconds. */
 int recorder_start_now(struct recorder *r);

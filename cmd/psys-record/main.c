@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 	struct recorder r = {
 		.freq = 200, .duration_ns = 3 * NSEC, .output = ".", .pre_ns = -1,
 		.pre_memory = 256ull << 20, .max_ns = 60 * NSEC,
-		.max_files = 100, .max_bytes = 1ull << 30,
+		.max_files = 100, .max_bytes = 1ull << 30, .dirfd = -1,
 	};
 	const char *cpus_arg = NULL;
 	int opt, err, mode = 0;	/* 0: from stdin, 1: now, 2: triggers */
@@ -433,7 +433,9 @@ int main(int argc, char **argv)
 	/* A closed stdout must not kill us before a file is finished. */
 	signal(SIGPIPE, SIG_IGN);
 
-	err = recorder_open(&r, triggered);
+	err = recorder_open_dir(&r);
+	if (!err)
+		err = recorder_open(&r, triggered);
 	if (!err)
 		err = run(&r, triggered);
 	recorder_close(&r);

@@ -47,3 +47,19 @@ p1=$(cat "$T/p1") p2=$(cat "$T/p2")
 echo "$p1" | grep -Eq "/dir/[0-9]{8}_[0-9]{6}\.psys$" || fail "file name: $p1"
 [ "$p1" != "$p2" ] && [ -f "$p1" ] && [ -f "$p2" ] || fail "names: $p1 $p2"
 [ "$(stat -c %a "$T/dir")" = 700 ] || fail "new directory mode $(stat -c %a "$T/dir")"
+
+# The output directory: not through a symlink, not where anyone may write
+# without the sticky bit.
+mkdir "$T/real"
+ln -s "$T/real" "$T/linkdir"
+rc=0; psys-record -C 0 -s 0.1 -o "$T/linkdir" > /dev/null 2> "$T/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "symlink" "$T/err" || fail "wrote into a symlinked directory (exit $rc): $(cat "$T/err")"
+[ -z "$(ls "$T/real")" ] || fail "a file appeared through the symlinked directory"
+mkdir -m 0777 "$T/open"
+chmod 0777 "$T/open"
+rc=0; psys-record -C 0 -s 0.1 -o "$T/open" > /dev/null 2> "$T/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "sticky" "$T/err" || fail "wrote into a world-writable dir (exit $rc)"
+rc=0; psys-record -C 0 -s 0.1 -o "$T/open/x.psys" > /dev/null 2> "$T/err" || rc=$?
+[ $rc -eq 1 ] || fail "wrote FILE.psys into a world-writable dir (exit $rc)"
+chmod 1777 "$T/open"
+psys-record -C 0 -s 0.1 -o "$T/open" > /dev/null 2>&1 || fail "refused a sticky world-writable dir"
