@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "psys.h"
 #include "psysfile.h"
+#include "privs.h"
 #include "ptime.h"
 #include "trigger.h"
 #include "usyms.h"
@@ -578,6 +580,24 @@ int recorder_open(struct recorder *r, int triggered)
 		fprintf(stderr, PROG ": %s\n", err);
 		return ret;
 	}
+	/* From here on the program runs with only what it still needs: the
+	 * BPF program is attached, kallsyms read, the directory open. */
+	uint64_t keep = 0;
+	struct stat st;
+	/* Files are made in the output directory: no override needed if we
+	 * own it and may write to it, as when we made it. */
+	if (fstat(r->dirfd, &st) || st.st_uid != geteuid() || !(st.st_mode & S_IWUSR))
+		keep |= PRIVS_CAP(CAP_DAC_OVERRIDE);
+	/* --user-stacks reads other users' /proc/PID/maps and map_files and
+	 * the binaries they map. */
+	if (r->user_stacks)
+		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH) |
+			PRIVS_CAP(CAP_CHECKPOINT_RESTORE) | PRIVS_CAP(CAP_SYS_ADMIN);
+	if ((ret = privs_drop(keep)))
+		fprintf(stderr, PROG ": warning: cannot drop capabilities: %s\n", strerror(-ret));
+	else if (r->verbose)
+		fprintf(stderr, PROG ": capabilities now %#llx\n",
+			(unsigned long long)privs_effective());
 	r->next_drain = ptime_now(CLOCK_MONOTONIC);
 	return 0;
 }

@@ -1,0 +1,20 @@
+/* Least privilege for psys-record: once the BPF program is loaded and
+ * attached, and kallsyms read, the capabilities that made that possible
+ * are no longer needed and are dropped for good. */
+#ifndef PSYS_PRIVS_H
+#define PSYS_PRIVS_H
+
+#include <stdint.h>
+
+#define PRIVS_CAP(n) (1ull << (n))
+
+/* Drops every capability not in KEEP (a mask of PRIVS_CAP(CAP_...)) from
+ * the bounding, inheritable, permitted, effective and ambient sets, and
+ * sets no_new_privs so that nothing executed later gains any back.
+ * Returns 0 or a negative errno (nothing is dropped then). */
+int privs_drop(uint64_t keep);
+
+/* The effective capability mask of this process. */
+uint64_t privs_effective(void);
+
+#endif
