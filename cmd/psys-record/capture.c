@@ -631,6 +631,10 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 		return;
 	}
 	js = json_loadb(line, len, 0, NULL);
+	/* When the line reached us: its latency after the poll that found
+	 * the heat (mono_ns) is part of the record. */
+	if (js)
+		json_object_set_new(js, "received_mono_ns", json_integer(now));
 	for (int i = 0; i < t.nhot; i++)
 		if (cpulist_has(&r->cpus, t.hot[i].cpu))
 			cpulist_add(&hot, t.hot[i].cpu);

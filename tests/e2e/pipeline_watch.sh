@@ -36,4 +36,11 @@ t = i["header"]["trigger"]
 assert t["type"] == "psys-trigger" and t["hot"][0]["cpu"] == '$cpu', t
 assert i["header"]["hot_cpus"] == "'$cpu'"
 assert len(i["trailer"]["triggers"]) >= 1
-' || fail "header does not record the trigger"
+# How fast the trigger was taken, and how far back the capture reaches.
+lat = (t["received_mono_ns"] - t["mono_ns"]) / 1e6
+lead = (t["mono_ns"] - i["header"]["start"]["mono_ns"]) / 1e9
+print("measure: trigger line taken %.1f ms after the poll; capture starts %.2f s before it" % (lat, lead))
+assert 0 <= lat < 1000, lat
+assert lead > 1.9, lead   # 2 x the 1 s interval
+' > "$T/lat" || fail "header does not record the trigger"
+cat "$T/lat"
