@@ -64,7 +64,7 @@ static json_t *json_text(const char *s)
 	return j;
 }
 
-static void read_line(const char *path, char *buf, size_t len)
+void recorder_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
 
@@ -84,7 +84,7 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	json_t *h = json_object(), *refs = json_array();
 
 	uname(&u);
-	read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	recorder_read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
 	cpulist_format(&r->cpus, cpus, sizeof(cpus));
 	cpulist_format(&c->cpus, hot, sizeof(hot));
 	online[0] = '\0';

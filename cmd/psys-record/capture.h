@@ -78,6 +78,10 @@ int recorder_failed(const struct recorder *r);
 
 void recorder_close(struct recorder *r);
 
+/* Reads the first line of a small /proc or /sys file into BUF, without
+ * the newline; an empty string if it cannot. */
+void recorder_read_line(const char *path, char *buf, size_t len);
+
 /* Non-zero if PATH names a file (FILE.psys) rather than a directory. */
 int capture_is_file_name(const char *path);
 

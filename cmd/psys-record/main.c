@@ -112,18 +112,6 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (f) {
-		if (fgets(buf, len, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
-}
-
 /* ---- the event loop ---- */
 
 struct loop {
@@ -412,7 +400,7 @@ int main(int argc, char **argv)
 	}
 
 	char max_rate[32];
-	read_line("/proc/sys/kernel/perf_event_max_sample_rate", max_rate, sizeof(max_rate));
+	recorder_read_line("/proc/sys/kernel/perf_event_max_sample_rate", max_rate, sizeof(max_rate));
 	if (*max_rate && r.freq > strtoul(max_rate, NULL, 10)) {
 		fprintf(stderr, PROG ": -f %u is above kernel.perf_event_max_sample_rate (%s)\n",
 			r.freq, max_rate);
