@@ -45,12 +45,14 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
 . "$TOP/bench/stats.sh"
 
 say() { echo "bench: $*" >&2; }
+want() { case " $FIGS " in *" $1 "*) return 0 ;; esac; return 1; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 fsum() { awk "BEGIN { print $* }"; }
 
@@ -150,24 +152,34 @@ rotate() {
 }
 
 # load W: loadgen running workload W on every CPU for $SECS s after a
-# $WARM s delay; waits for them and prints the summed rate (iterations/s).
+# $WARM s delay; waits for them and prints two rates: iterations per
+# second of wall time, and iterations per CPU second the loadgens got
+# (wait4 rusage). The second does not drop when someone else's process
+# shares the CPUs, yet still pays for the sampling, which the kernel
+# charges to the interrupted task.
 load() {
 	pids=""
 	cpu=0
+	rm -f "$T"/lg.* "$T"/lgrs.*
 	while [ $cpu -lt "$NCPU" ]; do
-		loadgen -c $cpu -t "$SECS" -d "$WARM" -w "$1" -n "bench-$1" \
-			> "$T/lg.$cpu" 2>&1 &
+		runstat "$T/lgrs.$cpu" loadgen -c $cpu -t "$SECS" -d "$WARM" -w "$1" \
+			-n "bench-$1" > "$T/lg.$cpu" 2>&1 &
 		pids="$pids $!"
 		cpu=$((cpu + 1))
 	done
 	for p in $pids; do wait "$p" || die "loadgen failed: $(cat "$T"/lg.*)"; done
-	cat "$T"/lg.* | awk '$1 == "iterations" { s += $6 } END { printf "%.1f\n", s }'
+	cat "$T"/lg.* "$T"/lgrs.* | awk '$1 == "iterations" { n += $2; s += $6 }
+		/^wall=/ { sub(/^cpu=/, "", $2); c += $2 }
+		END { printf "%.1f %.1f\n", s, (c > 0 ? n / c : 0) }'
 }
 
 # ---- 6. psys-watch, for the whole bench ----
-runstat "$T/watch.rs" psys-watch -i 1 -g 100 > /dev/null 2> "$T/watch.err" &
-WATCH=$!
-bg_pid $WATCH
+WATCH=""
+if want 6; then
+	runstat "$T/watch.rs" psys-watch -i 1 -g 100 > /dev/null 2> "$T/watch.err" &
+	WATCH=$!
+	bg_pid $WATCH
+fi
 
 # ---- 1 and 2. recorder cost and file size ----
 
@@ -181,7 +193,7 @@ record() {
 	rpid=""
 	case $c in
 	psys)
-		runstat "$T/rs" psys-record -f "$f" -s "$dur" -o "$T/cap/x.psys" \
+		runstat "$T/rs" psys-record -f "$f" -s "$dur" -o "$T/cap/x.psys" < /dev/null \
 			> "$T/rec.out" 2> "$T/rec.err" &
 		rpid=$! ;;
 	perf|perfz)
@@ -191,28 +203,29 @@ record() {
 		rpid=$! ;;
 	esac
 	[ -n "$rpid" ] && bg_pid "$rpid"
-	rate=$(load "$w")
+	rates=$(load "$w")
 	if [ -n "$rpid" ]; then
 		wait "$rpid" || die "$c at $f Hz failed: $(cat "$T/rec.err")"
 	fi
-	if [ $c = none ]; then
-		put "rate.$w.none" "$r" "$rate"
-		return
-	fi
 	k="$w.$c.$f"
-	put "rate.$k" "$r" "$rate"
+	[ $c = none ] && k=$w.none
+	put "rate.$k" "$r" "${rates% *}"
+	put "crate.$k" "$r" "${rates#* }"
+	[ $c = none ] && return
 	put "cpu.$k" "$r" "$(kv cpu "$T/rs")"
 	case $c in
 	psys)
-		# "...: N samples (L lost, E stack errors) on cpu C in D s, BYTES bytes"
-		line=$(grep ' samples (' "$T/rec.err" | tail -n 1)
-		n=$(echo "$line" | sed 's/.*: \([0-9]*\) samples (\([0-9]*\) lost.* in \([0-9.]*\) s, \([0-9]*\) bytes.*/\1 \2 \3 \4/')
-		set -- $n
-		misses=$(psys-fold --info "$T/cap/x.psys" | sed -n 's/.*"bpf_misses": \([0-9]*\).*/\1/p')
+		# From the file's own trailer (psys-fold --info, JSON): header
+		# start and trailer end times, samples, lost, BPF misses.
+		psys-fold --info "$T/cap/x.psys" > "$T/info"
+		set -- $(awk -F'[:,]' '
+			/"mono_ns"/ { m[++nm] = $2 }
+			/"samples"/ { s = $2 } /"lost"/ { l = $2 } /"bpf_misses"/ { b = $2 }
+			END { print s + 0, l + b, (m[nm] - m[1]) / 1e9 }' "$T/info")
 		put "samples.$k" "$r" "$1"
-		put "lost.$k" "$r" "$(( $2 + ${misses:-0} ))"
+		put "lost.$k" "$r" "$2"
 		put "expected.$k" "$r" "$(fsum "$f * $NCPU * $3")"
-		put "bytes.$k" "$r" "$4"
+		put "bytes.$k" "$r" "$(stat -c %s "$T/cap/x.psys")"
 		file=$T/cap/x.psys ext=psys ;;
 	perf*)
 		# perf -z does not print its sample count: read it back for all.
@@ -227,19 +240,22 @@ record() {
 		put "samples.$k" "$r" "$n"
 		put "lost.$k" "$r" "$lost"
 		put "throttle.$k" "$r" "${thr:-0}"
-		put "expected.$k" "$r" "$(fsum "$f * $NCPU * ${d:-0} / 1000")"
+		# perf -z files say 0 ms: count on the time perf was recording.
+		case ${d:-0} in 0|0.000) d=$(fsum "$dur * 1000") ;; esac
+		put "expected.$k" "$r" "$(fsum "$f * $NCPU * $d / 1000")"
 		put "bytes.$k" "$r" "$(stat -c %s "$T/cap/perf.data")"
 		file=$T/cap/perf.data ext=$c.data ;;
 	esac
-	# The last round's captures at the top frequency feed the fold figure.
-	[ "$f" = "$FMAX" ] && cp "$file" "$KEEP/$w.$ext"
+	# The captures at the top frequency feed the fold figure.
+	[ "$f" = "$FMAX" ] && cp "$file" "$KEEP/$w.$ext.$r"
 	return 0
 }
 
-say "1-2. recorder cost and file size: $(echo $WORKS | wc -w) workloads x $PAIRS rounds"
+want 1 && say "1-2. recorder cost and file size: $(echo $WORKS | wc -w) workloads x $PAIRS rounds"
+want 1 || WORKS_1=""
 conds="none"
 for f in $FREQS; do conds="$conds psys:$f perf:$f perfz:$f"; done
-for w in $WORKS; do
+for w in ${WORKS_1-$WORKS}; do
 	r=1
 	while [ $r -le "$PAIRS" ]; do
 		say "  $w round $r/$PAIRS"
@@ -268,7 +284,7 @@ kcost() {
 	rm -rf "$T/cap"
 	mkdir "$T/cap"
 	echo 1 > /proc/sys/kernel/bpf_stats_enabled
-	psys-record -f "$f" -s "$(fsum "$WARM + $SECS + $TAIL")" -o "$T/cap/k.psys" \
+	psys-record -f "$f" -s "$(fsum "$WARM + $SECS + $TAIL")" -o "$T/cap/k.psys" < /dev/null \
 		> /dev/null 2> "$T/rec.err" &
 	rp=$!
 	bg_pid $rp
@@ -298,8 +314,9 @@ kcost() {
 	return 0
 }
 
-say "1. in-kernel cost per sample: $KREPS runs per frequency and workload"
+want 1 && say "1. in-kernel cost per sample: $KREPS runs per frequency and workload"
 r=1
+want 1 || r=$((KREPS + 1))
 while [ $r -le "$KREPS" ]; do
 	for w in $WORKS; do
 		quiet
@@ -317,7 +334,9 @@ PRE_STATUS=""
 pre() {
 	w=$1 c=$2 r=$3
 	if [ $c = none ]; then
-		put "rate.$w.prenone" "$r" "$(load "$w")"
+		rates=$(load "$w")
+		put "rate.$w.prenone" "$r" "${rates% *}"
+		put "crate.$w.prenone" "$r" "${rates#* }"
 		return
 	fi
 	rm -rf "$T/pre" "$T/fifo" "$T/rsw" "$T/rsr"
@@ -330,7 +349,7 @@ pre() {
 	rp=$!
 	bg_pid $wp
 	bg_pid $rp
-	rate=$(load "$w")
+	rates=$(load "$w")
 	alive=1
 	kill -0 $rp 2>/dev/null || alive=0
 	kill -TERM $wp 2>/dev/null || true
@@ -345,12 +364,13 @@ pre() {
 $nfiles file(s) with nothing triggered; it said: $(head -n 2 "$T/prer.err" | tr '\n' ' ')"
 		return
 	fi
-	put "rate.$w.pre" "$r" "$rate"
+	put "rate.$w.pre" "$r" "${rates% *}"
+	put "crate.$w.pre" "$r" "${rates#* }"
 	put "precpu.$w" "$r" "$(fsum "($(kv cpu "$T/rsw") + $(kv cpu "$T/rsr")) * 3600 / $(kv wall "$T/rsr")")"
 }
 
-say "5. pre-trigger buffer: $PAIRS rounds"
-for w in $WORKS; do
+want 5 && say "5. pre-trigger buffer: $PAIRS rounds"
+for w in $(want 5 && echo $WORKS); do
 	r=1
 	while [ $r -le "$PAIRS" ] && [ -z "$PRE_STATUS" ]; do
 		quiet
@@ -367,10 +387,28 @@ done
 # callgrind_ir FILE: the instruction count callgrind wrote to FILE.
 callgrind_ir() { sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$1"; }
 
-say "3. fold: $PAIRS rounds"
+want 3 && say "3. fold: $PAIRS rounds"
+want 3 && ! want 1 && say "  figure 3 folds figure 1's captures: add 1 to BENCH_FIGURES"
 FOLD_WORKS=""
-for w in $WORKS; do
-	[ -f "$KEEP/$w.psys" ] && [ -f "$KEEP/$w.perf.data" ] || continue
+COLLAPSE_CRASH=""
+for w in $(want 3 && echo $WORKS); do
+	# The latest round whose perf capture perf's stackcollapse report can
+	# read: perf 6.1's python scripting crashes (SIGSEGV) on a process
+	# name that is not UTF-8, which this machine's other users may run.
+	r=$PAIRS
+	while [ $r -ge 1 ] && [ $HAVE_COLLAPSE = 1 ]; do
+		[ -f "$KEEP/$w.perf.data.$r" ] || { r=$((r - 1)); continue; }
+		st=0
+		perf script report stackcollapse -i "$KEEP/$w.perf.data.$r" \
+			> /dev/null 2>&1 || st=$?
+		[ $st = 0 ] && break
+		COLLAPSE_CRASH="$COLLAPSE_CRASH $w round $r: exit $st;"
+		r=$((r - 1))
+	done
+	[ $r -ge 1 ] || r=$PAIRS
+	[ -f "$KEEP/$w.psys.$r" ] && [ -f "$KEEP/$w.perf.data.$r" ] || continue
+	cp "$KEEP/$w.psys.$r" "$KEEP/$w.psys"
+	cp "$KEEP/$w.perf.data.$r" "$KEEP/$w.perf.data"
 	FOLD_WORKS="$FOLD_WORKS $w"
 	psys-zframes "$KEEP/$w.psys" > "$KEEP/$w.zst" 2> "$T/zf.err"
 	np=$(psys-fold --info "$KEEP/$w.psys" | sed -n 's/^ *"samples": \([0-9]*\).*/\1/p' | head -n 1)
@@ -383,15 +421,16 @@ for w in $WORKS; do
 		for c in $(rotate $r psys zstd script collapse); do
 			rm -f "$T/rs"
 			case $c in
-			psys) runstat "$T/rs" psys-fold "$KEEP/$w.psys" > /dev/null ;;
-			zstd) runstat "$T/rs" zstd -q -d -c "$KEEP/$w.zst" > /dev/null ;;
+			psys) runstat "$T/rs" psys-fold "$KEEP/$w.psys" > /dev/null || true ;;
+			zstd) runstat "$T/rs" zstd -q -d -c "$KEEP/$w.zst" > /dev/null || true ;;
 			script) runstat "$T/rs" perf script -i "$KEEP/$w.perf.data" \
-				> /dev/null 2>&1 ;;
+				> /dev/null 2>&1 || true ;;
 			collapse) [ $HAVE_COLLAPSE = 1 ] || continue
 				runstat "$T/rs" perf script report stackcollapse \
-				-i "$KEEP/$w.perf.data" > /dev/null 2>&1 ;;
+				-i "$KEEP/$w.perf.data" > /dev/null 2>&1 || true ;;
 			esac
-			t=$(kv wall "$T/rs")
+			[ "$(kv status "$T/rs")" = 0 ] || { echo "$w $c" >> "$T/foldfail"; continue; }
+			t=$(kv cpu "$T/rs")
 			put "fold.$w.$c" "$r" "$t"
 			case $c in
 			psys) put "tps.$w.$c" "$r" "$(fsum "$t / $np")" ;;
@@ -414,48 +453,63 @@ for w in $WORKS; do
 done
 
 # ---- 4. psys-svg ----
-say "4. svg"
 SVG_EXT=""
-gen-folded > "$T/gen.folded"
-SVG_IN_BYTES=$(stat -c %s "$T/gen.folded")
-r=1
-while [ $r -le "$PAIRS" ]; do
-	quiet
-	for c in $(rotate $r svg wc sort); do
-		rm -f "$T/rs"
-		case $c in
-		svg) runstat "$T/rs" psys-svg "$T/gen.folded" > "$T/gen.svg"
-		     put "svg.bytes" "$r" "$(stat -c %s "$T/gen.svg")"
-		     put "svg.rss" "$r" "$(fsum "$(kv maxrss_kb "$T/rs") / 1024")" ;;
-		wc) runstat "$T/rs" wc -l "$T/gen.folded" > /dev/null ;;
-		sort) runstat "$T/rs" sort "$T/gen.folded" > /dev/null ;;
-		esac
-		put "svg.$c" "$r" "$(kv wall "$T/rs")"
+if want 4; then
+	say "4. svg"
+	gen-folded > "$T/gen.folded"
+	SVG_IN_BYTES=$(stat -c %s "$T/gen.folded")
+	r=1
+	while [ $r -le "$PAIRS" ]; do
+		quiet
+		for c in $(rotate $r svg wc sort); do
+			rm -f "$T/rs"
+			case $c in
+			svg) runstat "$T/rs" psys-svg "$T/gen.folded" > "$T/gen.svg" ||
+				die "psys-svg failed on the generated input"
+			     put "svg.bytes" "$r" "$(stat -c %s "$T/gen.svg")"
+			     put "svg.rss" "$r" "$(fsum "$(kv maxrss_kb "$T/rs") / 1024")" ;;
+			wc) runstat "$T/rs" wc -l "$T/gen.folded" > /dev/null ;;
+			sort) runstat "$T/rs" sort "$T/gen.folded" > /dev/null ;;
+			esac
+			put "svg.$c" "$r" "$(kv wall "$T/rs")"
+		done
+		r=$((r + 1))
 	done
-	r=$((r + 1))
-done
-if [ "$CALLGRIND" = 1 ]; then
-	valgrind -q --tool=callgrind --callgrind-out-file="$T/cg.svg" \
-		psys-svg "$T/gen.folded" > /dev/null 2>&1 || true
-	put "ir.svg" 1 "$(callgrind_ir "$T/cg.svg")"
-fi
-if [ -x "$TOP/bench/svg.sh" ]; then
-	say "  bench/svg.sh"
-	"$TOP/bench/svg.sh" "$B" > "$OUT/svg.sh.out" 2>&1 && SVG_EXT=$OUT/svg.sh.out ||
-		say "  bench/svg.sh failed: $(tail -n 3 "$OUT/svg.sh.out")"
+	if [ "$CALLGRIND" = 1 ]; then
+		valgrind -q --tool=callgrind --callgrind-out-file="$T/cg.svg" \
+			psys-svg "$T/gen.folded" > /dev/null 2>&1 || true
+		put "ir.svg" 1 "$(callgrind_ir "$T/cg.svg")"
+	fi
+	if [ -x "$TOP/bench/svg.sh" ]; then
+		say "  bench/svg.sh"
+		RUNS=$PAIRS "$TOP/bench/svg.sh" "$B" > "$OUT/svg.sh.out" 2>&1 && SVG_EXT=$OUT/svg.sh.out ||
+			say "  bench/svg.sh failed: $(tail -n 3 "$OUT/svg.sh.out")"
+	fi
 fi
 FOLD_EXT=""
-if [ -x "$TOP/bench/fold.sh" ]; then
-	say "  bench/fold.sh"
-	"$TOP/bench/fold.sh" "$B" > "$OUT/fold.sh.out" 2>&1 && FOLD_EXT=$OUT/fold.sh.out ||
-		say "  bench/fold.sh failed: $(tail -n 3 "$OUT/fold.sh.out")"
+# bench/fold.sh times more psys-fold modes; it is given figure 1's read
+# captures (same load, same length as the rest of figure 3) instead of
+# recording its own 101 s ones, to keep the bench short.
+if want 3 && [ -x "$TOP/bench/fold.sh" ]; then
+	fw=$(echo $FOLD_WORKS | cut -d' ' -f1)
+	if [ -n "$fw" ]; then
+		say "  bench/fold.sh"
+		cp /proc/kallsyms "$T/kallsyms"
+		RUNS=$PAIRS FOLD_CAPTURE=$KEEP/$fw.psys FOLD_PERF_DATA=$KEEP/$fw.perf.data \
+			FOLD_KALLSYMS=$T/kallsyms "$TOP/bench/fold.sh" "$B" \
+			> "$OUT/fold.sh.out" 2>&1 && FOLD_EXT=$OUT/fold.sh.out ||
+			say "  bench/fold.sh failed: $(tail -n 3 "$OUT/fold.sh.out")"
+	fi
 fi
 
 # ---- 6. psys-watch: stop it ----
-kill -TERM $WATCH 2>/dev/null || true
-wait $WATCH || true
-put "watch.cph" 1 "$(fsum "$(kv cpu "$T/watch.rs") * 3600 / $(kv wall "$T/watch.rs")")"
-WATCH_WALL=$(kv wall "$T/watch.rs")
+WATCH_WALL=0
+if [ -n "$WATCH" ]; then
+	kill -TERM $WATCH 2>/dev/null || true
+	wait $WATCH || true
+	put "watch.cph" 1 "$(fsum "$(kv cpu "$T/watch.rs") * 3600 / $(kv wall "$T/watch.rs")")"
+	WATCH_WALL=$(kv wall "$T/watch.rs")
+fi
 
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"

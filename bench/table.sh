@@ -43,30 +43,35 @@ table() {
 	row "#" "figure" "psys" "perf record -g" "perf record -g -z" \
 	    "psys vs perf (per-round ratio)" "target"
 	row "-" "-" "-" "-" "-" "-" "-"
-	for w in $WORKS; do
+	for w in $(want 1 && echo $WORKS); do
 		for f in $FREQS; do
 			k=$w.psys.$f p=$w.perf.$f z=$w.perfz.$f
 			sr=$(pairs sratio "rate.$k" "rate.$p" "rate.$w.none" | med)
-			row 1 "$w, $f Hz: workload slowdown vs none, %" \
+			row 1 "$w, $f Hz: workload slowdown vs none, % (iterations per wall s)" \
 			    "$(fig %.2f slow "rate.$k" "rate.$w.none")" \
 			    "$(fig %.2f slow "rate.$p" "rate.$w.none")" \
 			    "$(fig %.2f slow "rate.$z" "rate.$w.none")" \
-			    "slowdown ratio $(fig %.2f sratio "rate.$k" "rate.$p" "rate.$w.none")" \
+			    "slowdown ratio $(fig %.2f sratio "rate.$k" "rate.$p" "rate.$w.none"); \
+throughput ratio $(fig %.3f div "rate.$k" "rate.$p")" \
 			    "ratio ≤ 1.0: $(verdict "$sr" le 1.0)"
-			row 1 "$w, $f Hz: workload throughput psys/perf" "" "" "" \
-			    "$(fig %.3f div "rate.$k" "rate.$p")" \
-			    "≥ 1.0 is the same claim, less noisy"
+			cs=$(pairs sratio "crate.$k" "crate.$p" "crate.$w.none" | med)
+			row 1 "$w, $f Hz: workload slowdown vs none, % (iterations per CPU s the workload got)" \
+			    "$(fig %.2f slow "crate.$k" "crate.$w.none")" \
+			    "$(fig %.2f slow "crate.$p" "crate.$w.none")" \
+			    "$(fig %.2f slow "crate.$z" "crate.$w.none")" \
+			    "slowdown ratio $(fig %.2f sratio "crate.$k" "crate.$p" "crate.$w.none"); \
+throughput ratio $(fig %.3f div "crate.$k" "crate.$p")" \
+			    "ratio ≤ 1.0: $(verdict "$cs" le 1.0)"
 			cr=$(pairs div "cpu.$k" "cpu.$p" | med)
 			row 1 "$w, $f Hz: recorder process CPU, s per run" \
 			    "$(fig %.3f id "cpu.$k")" "$(fig %.3f id "cpu.$p")" \
 			    "$(fig %.3f id "cpu.$z")" "$(fig %.2f div "cpu.$k" "cpu.$p")" \
 			    "≤ 0.33: $(verdict "$cr" le 0.3334)"
-			row 1 "$w, $f Hz: workload time lost per sample, µs (slowdown/Hz)" \
-			    "$(fig %.1f usps "rate.$k" "rate.$w.none" "$f")" \
-			    "$(fig %.1f usps "rate.$p" "rate.$w.none" "$f")" \
-			    "$(fig %.1f usps "rate.$z" "rate.$w.none" "$f")" "" ""
-			row 1 "$w, $f Hz: in-kernel cost per sample, ns (bpf_stats)" \
-			    "$(fig %.0f id "kns.$w.$f")" "n/a (no BPF program)" "n/a" "" ""
+			row 1 "$w, $f Hz: cost per sample: in the BPF program (bpf_stats, ns); \
+workload CPU time lost (slowdown per CPU s / Hz, µs)" \
+			    "BPF $(fig %.0f id "kns.$w.$f") ns; lost $(fig %.1f usps "crate.$k" "crate.$w.none" "$f") µs" \
+			    "lost $(fig %.1f usps "crate.$p" "crate.$w.none" "$f") µs" \
+			    "lost $(fig %.1f usps "crate.$z" "crate.$w.none" "$f") µs" "" ""
 			row 1 "$w, $f Hz: samples captured, % of expected; lost" \
 			    "$(fig %.1f pct "samples.$k" "expected.$k"); lost $(fig %.0f id "lost.$k")" \
 			    "$(fig %.1f pct "samples.$p" "expected.$p"); lost $(fig %.0f id "lost.$p")" \
@@ -83,8 +88,8 @@ table() {
 	for w in $FOLD_WORKS; do
 		set -- $(awk -v w="$w" '$1 == w { print $2, $3 }' "$T/fold.n")
 		fr=$(pairs div "tps.$w.collapse" "tps.$w.psys" | med)
-		row 3 "$w, $FMAX Hz capture ($1 / $2 samples): fold speed, samples/s; \
-perf columns: stackcollapse report, plain perf script" \
+		row 3 "$w, $FMAX Hz capture ($1 psys / $2 perf samples): fold speed, samples per \
+CPU second; perf columns: \`perf script report stackcollapse\`, plain \`perf script\`" \
 		    "$(fig %.0f inv "tps.$w.psys" "" 1)" \
 		    "$(fig %.0f inv "tps.$w.collapse" "" 1)" \
 		    "$(fig %.0f inv "tps.$w.script" "" 1)" \
@@ -92,7 +97,7 @@ perf columns: stackcollapse report, plain perf script" \
 vs perf script $(fig %.0f div "tps.$w.script" "tps.$w.psys")×" \
 		    "≥ 100×: $(verdict "$fr" ge 100)"
 		zr=$(pairs div "fold.$w.psys" "fold.$w.zstd" | med)
-		row 3 "$w: psys-fold wall ms vs \`zstd -d\` of the file's own payloads (floor)" \
+		row 3 "$w: psys-fold CPU ms vs \`zstd -d\` of the file's own payloads (floor)" \
 		    "$(pairs id "fold.$w.psys" | awk '{ print $1 * 1000 }' | summ %.1f)" \
 		    "zstd -d: $(pairs id "fold.$w.zstd" | awk '{ print $1 * 1000 }' | summ %.1f)" "" \
 		    "$(fig %.2f div "fold.$w.psys" "fold.$w.zstd")×" \
@@ -105,31 +110,39 @@ vs perf script $(fig %.0f div "tps.$w.script" "tps.$w.psys")×" \
 			    "same 3× target, noise-free: $(verdict "$ir" le 3)"
 		fi
 	done
-	sv=$(pairs id svg.svg | med)
-	ss=$(pairs id svg.rss | med)
-	row 4 "generated input, 100,000 stacks / 1,000,000 samples ($SVG_IN_BYTES bytes): wall s; \
-perf columns: floors \`wc -l\`, \`sort\`" \
-	    "$(fig %.3f id svg.svg)" "wc -l: $(fig %.3f id svg.wc)" "sort: $(fig %.3f id svg.sort)" \
-	    "psys-svg / sort $(fig %.2f div svg.svg svg.sort)×" \
-	    "< 0.15 s: $(verdict "$sv" lt 0.15)"
-	row 4 "psys-svg peak RSS, MB; output bytes" \
-	    "$(fig %.1f id svg.rss); $(fig %.0f id svg.bytes) B" "" "" "" \
-	    "< 100 MB: $(verdict "$ss" lt 100)"
-	[ "$CALLGRIND" = 1 ] && row 4 "psys-svg instructions (callgrind)" \
-	    "$(fig %.0f id ir.svg)" "" "" "" ""
-	for w in $WORKS; do
+	[ -n "$COLLAPSE_CRASH" ] && row 3 "perf script report stackcollapse crashed on" \
+	    "" "$COLLAPSE_CRASH" "" "" "(SIGSEGV = exit 139; the fold rows use a round it read)"
+	[ -s "$T/foldfail" ] && row 3 "fold runs that failed (left out)" \
+	    "$(sort "$T/foldfail" | uniq -c | tr '\n' ';')" "" "" "" ""
+	if want 4; then
+		sv=$(pairs id svg.svg | med)
+		ss=$(pairs id svg.rss | med)
+		row 4 "generated input, 100,000 stacks / 1,000,000 samples ($SVG_IN_BYTES bytes): wall s; perf columns: floors \`wc -l\`, \`sort\`" \
+		    "$(fig %.3f id svg.svg)" "wc -l: $(fig %.3f id svg.wc)" "sort: $(fig %.3f id svg.sort)" \
+		    "psys-svg / sort $(fig %.2f div svg.svg svg.sort)×" \
+		    "< 0.15 s: $(verdict "$sv" lt 0.15)"
+		row 4 "psys-svg peak RSS, MB; output bytes" \
+		    "$(fig %.1f id svg.rss); $(fig %.0f id svg.bytes) B" "" "" "" \
+		    "< 100 MB: $(verdict "$ss" lt 100)"
+		[ "$CALLGRIND" = 1 ] && row 4 "psys-svg instructions (callgrind)" \
+		    "$(fig %.0f id ir.svg)" "" "" "" ""
+	fi
+	for w in $(want 5 && echo $WORKS); do
 		if [ -n "$PRE_STATUS" ]; then
 			row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
 idle-waiting, %" "pending: $PRE_STATUS" "" "" "" "< 1%: pending"
 			continue
 		fi
 		pr=$(pairs slow "rate.$w.pre" "rate.$w.prenone" | med)
+		pc=$(pairs slow "crate.$w.pre" "crate.$w.prenone" | med)
 		row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
-idle-waiting, %" "$(fig %.2f slow "rate.$w.pre" "rate.$w.prenone")" "" "" "" \
-		    "< 1%: $(verdict "$pr" lt 1)"
+idle-waiting vs nothing, % (per wall s; per CPU s the workload got)" \
+		    "$(fig %.2f slow "rate.$w.pre" "rate.$w.prenone"); \
+$(fig %.2f slow "crate.$w.pre" "crate.$w.prenone")" "" "" "" \
+		    "< 1%: $(verdict "$pr" lt 1) (wall), $(verdict "$pc" lt 1) (CPU s)"
 		row 5 "$w: CPU of that pipeline, s per hour" "$(fig %.1f id "precpu.$w")" "" "" "" ""
 	done
-	row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
+	want 6 && row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
 	    "$(fig %.2f id watch.cph)" "" "" "" ""
 	if [ -n "$SVG_EXT" ]; then
 		echo
