@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")"
 
 # What each kind of work needs, as Debian package names.
-BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev"
+BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
 BPF_PKGS="clang llvm libbpf-dev"
 TEST_PKGS="libxml2-utils chromium zstd procps util-linux"
 BENCH_PKGS="linux-perf valgrind hyperfine"

@@ -1,6 +1,6 @@
 /* psys-fold: reads .psys captures and writes folded stacks for psys-svg
  * (or any flame graph tool), with "# key: value" metadata lines first; or
- * a differential fold against a base, or speedscope JSON. Runs offline:
+ * a differential fold against a base, speedscope JSON or pprof. Runs offline:
  * needs no BPF, no privileges, not the machine of the capture. */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include "elfsyms.h"
 #include "fold.h"
 #include "folded.h"
+#include "pprof.h"
 #include "psysfile.h"
 #include "ptime.h"
 #include "slice.h"
@@ -76,7 +77,9 @@ static void usage(FILE *f)
 "  -d, --diff BASE      differential: \"stack BASE_COUNT COUNT\" lines, BASE\n"
 "                       (a .psys or folded text) against the FILEs (which may\n"
 "                       also be folded text), as flamegraph.pl's difffolded\n"
-"  -F, --format FMT     folded (default) or speedscope (speedscope.app JSON)\n"
+"  -F, --format FMT     folded (default), speedscope (speedscope.app JSON)\n"
+"                       or pprof (gzipped protobuf for go tool pprof,\n"
+"                       Pyroscope, Parca; not to a terminal)\n"
 "      --info           print each file's header, trailer and read counts\n"
 "                       as JSON instead of folding\n"
 "  -h, --help           this text\n"
@@ -86,6 +89,9 @@ static void usage(FILE *f)
 "modules (BPF programs: \"bpf_prog_TAG_NAME [bpf]\"; trampolines as kallsyms\n"
 "names them), \"" FOLD_PAST_ETEXT "\" for an address in the kernel image past\n"
 "the end of its text, \"[unknown]\" where nothing covers the address.\n"
+"\n"
+"With several files and standard error a terminal, a progress line shows\n"
+"how many are done.\n"
 "\n"
 "Exit status: 0 success; 1 failure (e.g. not a .psys file, symbols from\n"
 "another kernel); 2 usage error; 3 a file was truncated or damaged: what\n"
@@ -108,7 +114,8 @@ struct meta {
 struct prog {
 	struct fold_opts fo;
 	struct slice slice;
-	int per_host, force, info, speedscope;
+	int per_host, force, info;
+	enum { FMT_FOLDED, FMT_SPEEDSCOPE, FMT_PPROF } format;
 	const char *sym_path;
 	struct ksyms *ks;	/* external symbols, or NULL */
 	char slice_text[1024];
@@ -517,6 +524,27 @@ static int load_symbols(struct prog *p, int elf)
 	return 1;
 }
 
+/* The sorted lines of F as arrays of stacks and counts (pointers into F,
+ * valid until F changes), for the formats that take them whole. */
+static int fold_arrays(struct fold *f, const char ***stacks, uint64_t **counts, size_t *n)
+{
+	int err = fold_sort(f);
+
+	if (err)
+		return err;
+	*n = fold_nlines(f);
+	*stacks = malloc((*n ? *n : 1) * sizeof(**stacks));
+	*counts = malloc((*n ? *n : 1) * sizeof(**counts));
+	if (!*stacks || !*counts) {
+		free(*stacks);
+		free(*counts);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*stacks)[i] = fold_line(f, i, &(*counts)[i]);
+	return 0;
+}
+
 static int write_speedscope(struct fold *f, const struct meta *m, FILE *out)
 {
 	size_t n;
@@ -525,24 +553,75 @@ static int write_speedscope(struct fold *f, const struct meta *m, FILE *out)
 	char title[4200], name[4600];
 	int err;
 
-	if ((err = fold_sort(f)))
+	if ((err = fold_arrays(f, &stacks, &counts, &n)))
 		return err;
-	n = fold_nlines(f);
-	stacks = malloc((n ? n : 1) * sizeof(*stacks));
-	counts = malloc((n ? n : 1) * sizeof(*counts));
-	if (!stacks || !counts) {
-		free(stacks);
-		free(counts);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		stacks[i] = fold_line(f, i, &counts[i]);
 	meta_title(m, title, sizeof(title));
 	snprintf(name, sizeof(name), "%s%s%s", title, *m->hosts ? " on " : "", m->hosts);
 	err = speedscope_write(out, name, PROG " " PSYS_VERSION, stacks, counts, n);
 	free(stacks);
 	free(counts);
 	return err;
+}
+
+/* pprof: the stacks, and the metadata lines (without their "# ") as the
+ * profile's comments; each sample also counts as 1/freq s of CPU time. */
+static int write_pprof(struct fold *f, const struct meta *m, const char *slice_text,
+		       FILE *out)
+{
+	struct pprof_meta pm = { 0 };
+	const char **stacks = NULL, **lines = NULL;
+	uint64_t *counts = NULL;
+	char *text = NULL;
+	size_t n, len = 0, nl = 0;
+	FILE *mf;
+	int err;
+
+	if ((err = fold_arrays(f, &stacks, &counts, &n)))
+		return err;
+	err = -ENOMEM;
+	if (!(mf = open_memstream(&text, &len)))
+		goto out;
+	meta_print(m, fold_counts(f), slice_text, mf);
+	if (fclose(mf))
+		goto out;
+	lines = calloc(len + 1, sizeof(*lines));
+	if (!lines)
+		goto out;
+	for (char *l = text, *e; *l; l = e + 1) {
+		if (!(e = strchr(l, '\n')))
+			break;
+		*e = '\0';
+		lines[nl++] = strncmp(l, "# ", 2) == 0 ? l + 2 : l;
+	}
+	pm.comments = lines;
+	pm.ncomments = nl;
+	pm.time_ns = m->wall_first;
+	pm.duration_ns = m->wall_last > m->wall_first ? m->wall_last - m->wall_first : 0;
+	if (m->freq > 0)
+		pm.period_ns = (int64_t)llround(1e9 / (double)m->freq);
+	err = pprof_write(out, &pm, stacks, counts, n);
+out:
+	free(lines);
+	free(text);
+	free(stacks);
+	free(counts);
+	return err;
+}
+
+/* A progress line on a terminal's standard error for folds of many files,
+ * "psys-fold: [3/10] PATH", written before each file and ended with \r,
+ * not \n: a message about that file starts with the same "psys-fold: ",
+ * names the same path and says more, so it overwrites the line whole
+ * instead of being glued to it. The last line is erased. */
+static void progress_show(int on, int done, int total, const char *path)
+{
+	if (!on)
+		return;
+	if (done < total)
+		fprintf(stderr, "\033[K" PROG ": [%d/%d] %s\r", done + 1, total, path);
+	else
+		fputs("\033[K", stderr);
+	fflush(stderr);
 }
 
 /* Adds " --opt value" to the description of the slice. */
@@ -585,6 +664,7 @@ int main(int argc, char **argv)
 	};
 	struct prog p = { 0 };
 	struct meta m = { 0 }, bm = { 0 };
+	int progress;
 	struct fold *f = NULL, *base = NULL;
 	const char *diff = NULL, *kallsyms = NULL, *vmlinux = NULL;
 	char rerr[256];
@@ -622,12 +702,14 @@ int main(int argc, char **argv)
 		case 'd': diff = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "speedscope") == 0) {
-				p.speedscope = 1;
+				p.format = FMT_SPEEDSCOPE;
+			} else if (strcmp(optarg, "pprof") == 0) {
+				p.format = FMT_PPROF;
 			} else if (strcmp(optarg, "folded") == 0) {
-				p.speedscope = 0;
+				p.format = FMT_FOLDED;
 			} else {
-				fprintf(stderr, PROG ": unknown --format '%s' (folded or "
-					"speedscope)\n", optarg);
+				fprintf(stderr, PROG ": unknown --format '%s' (folded, "
+					"speedscope or pprof)\n", optarg);
 				goto usage_error;
 			}
 			break;
@@ -664,12 +746,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --kallsyms and --vmlinux exclude each other\n");
 		goto usage_error;
 	}
-	if (diff && p.speedscope) {
-		fprintf(stderr, PROG ": --diff writes folded text only, not speedscope\n");
+	if (diff && p.format != FMT_FOLDED) {
+		fprintf(stderr, PROG ": --diff writes folded text only, not %s\n",
+			p.format == FMT_PPROF ? "pprof" : "speedscope");
 		goto usage_error;
 	}
-	if ((p.info && (diff || p.speedscope))) {
+	if ((p.info && (diff || p.format != FMT_FOLDED))) {
 		fprintf(stderr, PROG ": --info does not fold: no --diff or --format\n");
+		goto usage_error;
+	}
+	/* Compressed protobuf on a terminal is garbage on the screen. */
+	if (p.format == FMT_PPROF && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, PROG ": --format pprof writes binary data: redirect standard "
+			"output to a file\n");
 		goto usage_error;
 	}
 	p.fo.slice = &p.slice;
@@ -684,14 +773,20 @@ int main(int argc, char **argv)
 	}
 	if (diff)
 		add_input(&p, diff, base, &bm, 1);
-	for (int i = optind; i < argc && !(diff && p.failed); i++)
+	progress = argc - optind > 1 && isatty(STDERR_FILENO);
+	for (int i = optind; i < argc && !(diff && p.failed); i++) {
+		progress_show(progress, i - optind, argc - optind, argv[i]);
 		add_input(&p, argv[i], f, &m, diff != NULL);
+	}
+	progress_show(progress, argc - optind, argc - optind, NULL);
 	/* A differential graph with one side missing would mislead. */
 	if (diff && p.failed)
 		goto out;
 	if (!p.info && (m.files || fold_nlines(f))) {
-		if (p.speedscope) {
+		if (p.format == FMT_SPEEDSCOPE) {
 			err = write_speedscope(f, &m, stdout);
+		} else if (p.format == FMT_PPROF) {
+			err = write_pprof(f, &m, p.slice_text, stdout);
 		} else {
 			meta_print(&m, fold_counts(f), p.slice_text, stdout);
 			if (diff) {

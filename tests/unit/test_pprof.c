@@ -1,0 +1,291 @@
+/* Tests for lib/pprof.c: profiles written by pprof_write are gunzipped
+ * with zlib and decoded with protobuf-c (the library, not our encoder),
+ * then checked against what went in: string table rules, one function and
+ * location per distinct frame, stacks leaf first, values and their types,
+ * period, comments, UTF-8 repair, determinism.
+ *
+ * Also a small reader for the end-to-end test: `test_pprof FILE` prints
+ * the profile in FILE as folded lines ("root;...;leaf COUNT", sorted by
+ * the caller) followed by "# key: value" lines with its sample types,
+ * period and comments, so a shell script can compare it with psys-fold's
+ * folded output. */
+#include "pprof.h"
+#include "profile.pb-c.h"
+#include "test.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+typedef Perftools__Profiles__Profile Profile;
+
+/* Gunzips LEN bytes at IN into a new buffer (*OUT, *OUT_LEN). 0 or -1. */
+static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *out_len)
+{
+	z_stream zs = { 0 };
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *buf = malloc(cap);
+	int zr;
+
+	if (!buf || inflateInit2(&zs, 15 + 16) != Z_OK) {
+		free(buf);
+		return -1;
+	}
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)len;
+	do {
+		if (n == cap) {
+			unsigned char *b2 = realloc(buf, cap *= 2);
+			if (!b2)
+				break;
+			buf = b2;
+		}
+		zs.next_out = buf + n;
+		zs.avail_out = (uInt)(cap - n);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		n = cap - zs.avail_out;
+	} while (zr == Z_OK);
+	/* One gzip member, and nothing after it. */
+	int ok = zr == Z_STREAM_END && zs.avail_in == 0;
+	inflateEnd(&zs);
+	if (!ok) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+static Profile *decode(const unsigned char *gz, size_t len)
+{
+	unsigned char *raw;
+	size_t n;
+	Profile *p;
+
+	if (gunzip(gz, len, &raw, &n))
+		return NULL;
+	p = perftools__profiles__profile__unpack(NULL, n, raw);
+	free(raw);
+	return p;
+}
+
+static const char *str(const Profile *p, int64_t i)
+{
+	return i >= 0 && (size_t)i < p->n_string_table ? p->string_table[i] : "(bad index)";
+}
+
+/* The name of location ID, via its one line and function. */
+static const char *loc_name(const Profile *p, uint64_t id)
+{
+	for (size_t i = 0; i < p->n_location; i++) {
+		if (p->location[i]->id != id || p->location[i]->n_line != 1)
+			continue;
+		uint64_t fid = p->location[i]->line[0]->function_id;
+		for (size_t j = 0; j < p->n_function; j++)
+			if (p->function[j]->id == fid)
+				return str(p, p->function[j]->name);
+	}
+	return "(no such location)";
+}
+
+/* Sample I as a folded stack, root first, into BUF. */
+static void sample_stack(const Profile *p, size_t i, char *buf, size_t len)
+{
+	const Perftools__Profiles__Sample *s = p->sample[i];
+
+	buf[0] = '\0';
+	for (size_t k = s->n_location_id; k-- > 0;)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 k + 1 == s->n_location_id ? "" : ";", loc_name(p, s->location_id[k]));
+}
+
+static int dump(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *gz = NULL;
+	size_t len = 0, cap = 0, got;
+	Profile *p;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	do {
+		if (len == cap && !(gz = realloc(gz, cap = cap ? 2 * cap : 65536)))
+			return 1;
+		got = fread(gz + len, 1, cap - len, f);
+		len += got;
+	} while (got);
+	fclose(f);
+	if (!(p = decode(gz, len))) {
+		fprintf(stderr, "%s: not a gzip-compressed pprof profile\n", path);
+		return 1;
+	}
+	static char stack[1 << 20];
+	for (size_t i = 0; i < p->n_sample; i++) {
+		sample_stack(p, i, stack, sizeof(stack));
+		printf("%s", stack);
+		for (size_t v = 0; v < p->sample[i]->n_value; v++)
+			printf(" %lld", (long long)p->sample[i]->value[v]);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < p->n_sample_type; i++)
+		printf("# sample_type: %s/%s\n", str(p, p->sample_type[i]->type),
+		       str(p, p->sample_type[i]->unit));
+	if (p->period_type)
+		printf("# period: %lld %s/%s\n", (long long)p->period,
+		       str(p, p->period_type->type), str(p, p->period_type->unit));
+	printf("# time_nanos: %lld\n# duration_nanos: %lld\n", (long long)p->time_nanos,
+	       (long long)p->duration_nanos);
+	printf("# strings: %zu, string_table[0]: '%s'\n", p->n_string_table,
+	       p->n_string_table ? p->string_table[0] : "(none)");
+	for (size_t i = 0; i < p->n_comment; i++)
+		printf("# comment: %s\n", str(p, p->comment[i]));
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(gz);
+	return ferror(stdout) ? 1 : 0;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Writes the stacks and decodes the result; NULL on any failure. */
+static Profile *roundtrip(const struct pprof_meta *m, const char *const *stacks,
+			  const uint64_t *counts, size_t n, char **gz, size_t *gz_len)
+{
+	FILE *f = open_memstream(gz, gz_len);
+	int err;
+
+	if (!f)
+		return NULL;
+	err = pprof_write(f, m, stacks, counts, n);
+	fclose(f);
+	CHECK(err == 0, "pprof_write: %d", err);
+	return err ? NULL : decode((unsigned char *)*gz, *gz_len);
+}
+
+static void check_valid(const Profile *p, const char *ctx)
+{
+	CHECK(p->n_string_table > 0 && strcmp(p->string_table[0], "") == 0,
+	      "%s: string_table[0] is not \"\"", ctx);
+	/* Ids are nonzero and unique, and every sample's ids resolve. */
+	for (size_t i = 0; i < p->n_location; i++) {
+		CHECK(p->location[i]->id != 0, "%s: location id 0", ctx);
+		for (size_t j = 0; j < i; j++)
+			CHECK(p->location[j]->id != p->location[i]->id, "%s: duplicate location",
+			      ctx);
+	}
+	for (size_t i = 0; i < p->n_function; i++)
+		CHECK(p->function[i]->id != 0, "%s: function id 0", ctx);
+	for (size_t i = 0; i < p->n_sample; i++) {
+		CHECK(p->sample[i]->n_value == p->n_sample_type, "%s: sample %zu: %zu values",
+		      ctx, i, p->sample[i]->n_value);
+		for (size_t k = 0; k < p->sample[i]->n_location_id; k++)
+			CHECK(strcmp(loc_name(p, p->sample[i]->location_id[k]),
+				     "(no such location)") != 0, "%s: dangling location", ctx);
+	}
+}
+
+static const struct {
+	const char *name;
+	const char *stacks[4];
+	uint64_t counts[4];
+	size_t n;
+	int64_t period_ns;
+	size_t nfunctions;	/* distinct frame names */
+	const char *want[4];	/* the stacks decoded (UTF-8 repaired) */
+} cases[] = {
+	{ "plain", { "comm;do_syscall_64;ksys_read", "comm;do_syscall_64" }, { 5, 3 }, 2,
+	  5000000, 3, { "comm;do_syscall_64;ksys_read", "comm;do_syscall_64" } },
+	{ "no period", { "a;b", "b;a" }, { 1, 2 }, 2, 0, 2, { "a;b", "b;a" } },
+	{ "hostile names", { "\xff" "evil\";<b>;do_syscall_64", "x\xc0\x80y;ext4 [ext4]" },
+	  { 2, 7 }, 2, 1001001, 5,
+	  { FFFD "evil\";<b>;do_syscall_64", "x" FFFD FFFD "y;ext4 [ext4]" } },
+	{ "one frame", { "swapper" }, { 123456789012ull }, 1, 5000000, 1, { "swapper" } },
+	{ "empty", { NULL }, { 0 }, 0, 5000000, 0, { NULL } },
+	{ "same name as a type", { "samples;count;cpu" }, { 4 }, 1, 1000000, 3,
+	  { "samples;count;cpu" } },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc == 2)
+		return dump(argv[1]);
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *comments[] = { "title: sysHigh for cpu 1", "host: \xfe<h>" };
+		struct pprof_meta m = { 1700000000123456789LL, 3000000000LL, cases[c].period_ns,
+					comments, 2 };
+		char *gz = NULL, *gz2 = NULL, stack[4096];
+		size_t gz_len = 0, gz2_len = 0;
+		Profile *p = roundtrip(&m, cases[c].stacks, cases[c].counts, cases[c].n, &gz,
+				       &gz_len);
+		const char *ctx = cases[c].name;
+
+		CHECK(p != NULL, "%s: output does not decode", ctx);
+		if (!p) {
+			free(gz);
+			continue;
+		}
+		check_valid(p, ctx);
+		CHECK(p->n_sample == cases[c].n, "%s: %zu samples", ctx, p->n_sample);
+		CHECK(p->n_function == cases[c].nfunctions && p->n_location == cases[c].nfunctions,
+		      "%s: %zu functions, %zu locations", ctx, p->n_function, p->n_location);
+		for (size_t i = 0; i < p->n_sample && i < cases[c].n; i++) {
+			sample_stack(p, i, stack, sizeof(stack));
+			CHECK_STR(stack, cases[c].want[i], ctx);
+			CHECK(p->sample[i]->value[0] == (int64_t)cases[c].counts[i],
+			      "%s: count %lld", ctx, (long long)p->sample[i]->value[0]);
+			if (cases[c].period_ns)
+				CHECK(p->sample[i]->value[1] ==
+					      (int64_t)cases[c].counts[i] * cases[c].period_ns,
+				      "%s: cpu ns %lld", ctx, (long long)p->sample[i]->value[1]);
+		}
+		/* Leaf first: the last frame of the folded line comes first. */
+		if (c == 0)
+			CHECK_STR(loc_name(p, p->sample[0]->location_id[0]), "ksys_read", ctx);
+		if (cases[c].period_ns) {
+			CHECK(p->n_sample_type == 2, "%s: sample types", ctx);
+			CHECK(p->n_sample_type == 2 &&
+				      strcmp(str(p, p->sample_type[0]->type), "samples") == 0 &&
+				      strcmp(str(p, p->sample_type[0]->unit), "count") == 0 &&
+				      strcmp(str(p, p->sample_type[1]->type), "cpu") == 0 &&
+				      strcmp(str(p, p->sample_type[1]->unit), "nanoseconds") == 0,
+			      "%s: sample type names", ctx);
+			CHECK(p->period == cases[c].period_ns && p->period_type &&
+				      strcmp(str(p, p->period_type->type), "cpu") == 0,
+			      "%s: period", ctx);
+		} else {
+			CHECK(p->n_sample_type == 1 && !p->period_type && p->period == 0,
+			      "%s: no period: only samples/count", ctx);
+		}
+		CHECK(p->time_nanos == m.time_ns && p->duration_nanos == m.duration_ns,
+		      "%s: times", ctx);
+		CHECK(p->n_comment == 2 && strcmp(str(p, p->comment[0]), comments[0]) == 0 &&
+			      strcmp(str(p, p->comment[1]), "host: " FFFD "<h>") == 0,
+		      "%s: comments", ctx);
+		/* The same input gives the same bytes (no time in the gzip
+		 * header, no hash order in the tables). */
+		Profile *p2 = roundtrip(&m, cases[c].stacks, cases[c].counts, cases[c].n, &gz2,
+					&gz2_len);
+		CHECK(p2 && gz_len == gz2_len && memcmp(gz, gz2, gz_len) == 0,
+		      "%s: not deterministic", ctx);
+		if (p2)
+			perftools__profiles__profile__free_unpacked(p2, NULL);
+		perftools__profiles__profile__free_unpacked(p, NULL);
+		free(gz);
+		free(gz2);
+	}
+
+	/* A write error is reported. */
+	FILE *full = fopen("/dev/full", "w");
+	if (full) {
+		const char *s[] = { "a;b" };
+		const uint64_t n1[] = { 1 };
+		struct pprof_meta m = { 0 };
+		CHECK(pprof_write(full, &m, s, n1, 1) == -EIO, "/dev/full: not -EIO");
+		fclose(full);
+	}
+	return test_done("test_pprof");
+}
