@@ -6,7 +6,9 @@
 #   make test       build, then run every unit and end-to-end test
 #   make run        the main job: watch, capture bursts, render SVGs
 #   make bench      the side-by-side benchmark (never part of `make test`)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   programs, man pages, bash
+#                   completion, systemd unit (make uninstall removes them)
+#   make dist       $(BUILD)/psys-VERSION.tar.gz of the committed tree
 #   make clean
 #   V=1 shows the commands; SANITIZE=1 builds with ASan+UBSan.
 #
@@ -23,6 +25,13 @@ BPFTOOL  ?= bpftool
 PROTOC_C ?= protoc-c
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# The unit's environment file goes to $(SYSCONFDIR)/default/psys: /etc even
+# for PREFIX=/usr/local, where the admin looks for it.
+SYSCONFDIR ?= /etc
 CFLAGS   ?= -O2 -g
 ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -69,7 +78,7 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 
 .DELETE_ON_ERROR:
-.PHONY: all tools test bench run deps install uninstall clean
+.PHONY: all tools test bench run deps install uninstall dist clean
 .SECONDARY:
 
 all: $(CMDS:%=$(BUILD)/%) $(UNIT_BINS) $(TOOL_BINS)
@@ -149,12 +158,61 @@ bench: all
 run: all
 	$(Q)scripts/psys-run.sh $(BUILD)
 
+# Installing: the programs; man pages; one bash completion file, linked
+# under each program's name (bash-completion loads by command name); the
+# systemd unit with this installation's paths filled in, the script it
+# runs, and its environment file, which is never overwritten (it is the
+# admin's) and removed by uninstall only when unchanged.
+MAN1      := $(CMDS:%=man/%.1)
+MAN7      := man/psys.7
+ENV_FILE  := $(DESTDIR)$(SYSCONFDIR)/default/psys
+
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(LIBEXECDIR)/psys $(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(CMDS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 dist/psys.bash-completion $(DESTDIR)$(BASHCOMPDIR)/psys-watch
+	for c in $(filter-out psys-watch,$(CMDS)); do \
+		ln -sf psys-watch $(DESTDIR)$(BASHCOMPDIR)/$$c || exit 1; done
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/psys.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/psys.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/psys.service
+	install -m 0755 dist/psys-service $(DESTDIR)$(LIBEXECDIR)/psys/psys-service
+	@if [ -e $(ENV_FILE) ]; then \
+		echo "  keeping $(ENV_FILE) (new defaults: dist/psys.env)"; \
+	else \
+		echo "install -m 0644 dist/psys.env $(ENV_FILE)"; \
+		install -m 0644 dist/psys.env $(ENV_FILE); \
+	fi
 
 uninstall:
 	rm -f $(CMDS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+	rm -f $(CMDS:%=$(DESTDIR)$(BASHCOMPDIR)/%)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/psys.service $(DESTDIR)$(LIBEXECDIR)/psys/psys-service
+	rmdir $(DESTDIR)$(LIBEXECDIR)/psys 2> /dev/null || true
+	@if [ -e $(ENV_FILE) ] && ! cmp -s dist/psys.env $(ENV_FILE); then \
+		echo "  keeping $(ENV_FILE): changed since install"; \
+	else \
+		echo "rm -f $(ENV_FILE)"; rm -f $(ENV_FILE); \
+	fi
+
+# The source tarball: what is committed at HEAD (git archive), under
+# psys-VERSION/, with no timestamps in the gzip header. It builds and
+# tests on its own (make && make test); generated files are not in it.
+DIST := psys-$(VERSION)
+dist:
+	@git rev-parse --git-dir > /dev/null 2>&1 || \
+		{ echo "make dist: needs a git checkout (it packs HEAD)" >&2; exit 1; }
+	@git diff --quiet HEAD 2> /dev/null || \
+		echo "make dist: note: uncommitted changes are not in the tarball" >&2
+	@mkdir -p $(BUILD)
+	$(call msg,DIST,$(BUILD)/$(DIST).tar.gz)
+	$(Q)git archive --format=tar --prefix=$(DIST)/ HEAD | gzip -9n > $(BUILD)/$(DIST).tar.gz
 
 clean:
 	rm -rf $(BUILD)
