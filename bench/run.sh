@@ -18,15 +18,20 @@
 # rounds; each figure is the median (min–max) over rounds, and each
 # comparison is the median of the per-round ratios. The workloads are
 # tests/tools/loadgen on every CPU at once: read(2) (syscall-heavy) and
-# mmap/munmap (page faults), each in its own runs.
+# mmap/munmap (page faults), each in its own runs. The table ends with how
+# each figure is measured (bench/table.sh).
 #
-# Settings (environment): BENCH_PAIRS (5), BENCH_SECONDS of workload per
-# run (4), BENCH_WARMUP seconds between recorder start and workload start
-# (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS ("read mmap"),
-# BENCH_KREPS runs per in-kernel-cost figure (3), BENCH_OUT (scratch and
-# raw figures; default BUILD_DIR/bench), BENCH_RESULTS (the markdown;
-# default $BENCH_OUT/RESULTS.md), BENCH_CALLGRIND=0 to skip callgrind.
-# Needs root. Never part of `make test`.
+# Settings (environment): BENCH_PAIRS rounds (5), BENCH_SECONDS of
+# workload per run (4), BENCH_WARMUP seconds between recorder start and
+# workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
+# ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
+# BENCH_FIGURES to run ("1 3 4 5 6"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
+# machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
+# callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
+# BENCH_RESULTS (the markdown; default $BENCH_OUT/RESULTS.md).
+# Defaults take about 15 minutes on a 2-CPU machine. Needs root. Never
+# part of `make test`.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -111,12 +116,12 @@ say "$PAIRS rounds, $SECS s of workload per run, freqs $FREQS, workloads $WORKS,
 $NCPU CPUs; raw figures in $RAW"
 
 # quiet: waits (at most $BENCH_QUIET_WAIT s, default 30, and at most
-# $BENCH_QUIET_BUDGET s over the whole bench, default 300) until the
+# $BENCH_QUIET_BUDGET s over the whole bench, default 180) until the
 # machine's CPUs are less than 10% busy over half a second, so that a round
 # does not start on top of someone else's load. Counts the waits in
 # $T/waited and the rounds that started busy anyway in $T/busy.
 QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
-QUIET_BUDGET=${BENCH_QUIET_BUDGET:-300}
+QUIET_BUDGET=${BENCH_QUIET_BUDGET:-180}
 busy_pct() {
 	s0=$(head -n 1 /proc/stat)
 	sleep 0.5
@@ -213,6 +218,7 @@ record() {
 	put "crate.$k" "$r" "${rates#* }"
 	[ $c = none ] && return
 	put "cpu.$k" "$r" "$(kv cpu "$T/rs")"
+	put "dur.$k" "$r" "$dur"
 	case $c in
 	psys)
 		# From the file's own trailer (psys-fold --info, JSON): header
@@ -251,6 +257,23 @@ record() {
 	return 0
 }
 
+# startup C ROUND: the CPU a recorder (psys or perf) costs with almost
+# nothing to record (0.1 s, no load): starting (kallsyms, BPF load; perf's
+# /proc synthesis) and finishing (perf's build-id pass). What a run costs
+# beyond it is the cost per second of capture.
+startup() {
+	rm -rf "$T/cap" "$T/rs"
+	mkdir "$T/cap"
+	case $1 in
+	psys) runstat "$T/rs" psys-record -f "$FMAX" -s 0.1 -o "$T/cap/x.psys" \
+		< /dev/null > /dev/null 2> "$T/rec.err" || die "psys-record: $(cat "$T/rec.err")" ;;
+	perf) runstat "$T/rs" perf record -e cpu-clock -F "$FMAX" -a -g \
+		-o "$T/cap/perf.data" -- sleep 0.1 > /dev/null 2> "$T/rec.err" ||
+		die "perf record: $(cat "$T/rec.err")" ;;
+	esac
+	put "cpu0.$1" "$2" "$(kv cpu "$T/rs")"
+}
+
 want 1 && say "1-2. recorder cost and file size: $(echo $WORKS | wc -w) workloads x $PAIRS rounds"
 want 1 || WORKS_1=""
 conds="none"
@@ -263,6 +286,9 @@ for w in ${WORKS_1-$WORKS}; do
 		for cf in $(rotate $r $conds); do
 			record "$w" "${cf%%:*}" "${cf#*:}" "$r"
 		done
+		if [ "$w" = "${WORKS%% *}" ]; then
+			for c in $(rotate $r psys perf); do startup $c $r; done
+		fi
 		r=$((r + 1))
 	done
 done
@@ -328,6 +354,12 @@ done
 # ---- 5. pre-trigger buffer: psys-watch | psys-record, idle-waiting ----
 PRE_STATUS=""
 
+# sched_ns PID...: the summed run time (ns) of the processes.
+sched_ns() {
+	for p in "$@"; do cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null || echo 0; done |
+		awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
 # pre W COND ROUND: workload W with nothing else (none) or with
 # psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 waiting for a trigger
 # that never comes (pre).
@@ -349,7 +381,21 @@ pre() {
 	rp=$!
 	bg_pid $wp
 	bg_pid $rp
+	# The pipeline's steady CPU while it waits: the scheduler's run time
+	# (/proc/PID/schedstat, ns) of psys-watch and psys-record over the
+	# workload's window, so their start-up does not count.
+	(
+		sleep "$WARM"
+		kids=$(cat /proc/$wp/task/$wp/children /proc/$rp/task/$rp/children 2>/dev/null)
+		a=$(sched_ns $kids) t0=$(date +%s%N)
+		sleep "$(fsum "$SECS - 0.2")"
+		b=$(sched_ns $kids) t1=$(date +%s%N)
+		echo "$((b - a)) $((t1 - t0))" > "$T/presched"
+	) &
+	sp=$!
+	rm -f "$T/presched"
 	rates=$(load "$w")
+	wait $sp || true
 	alive=1
 	kill -0 $rp 2>/dev/null || alive=0
 	kill -TERM $wp 2>/dev/null || true
@@ -358,7 +404,8 @@ pre() {
 	wait $rp || true
 	nfiles=$(find "$T/pre" -name '*.psys' | wc -l)
 	if [ $alive = 0 ] || [ "$nfiles" -gt 0 ]; then
-		why="it exited before the workload ended"
+		why="it exited (status $(kv status "$T/rsr") after $(kv wall "$T/rsr") s; \
+psys-watch: status $(kv status "$T/rsw") after $(kv wall "$T/rsw") s) before the workload ended"
 		[ $alive = 1 ] && why="it was still running"
 		PRE_STATUS="psys-record did not idle-wait for a trigger: $why and wrote \
 $nfiles file(s) with nothing triggered; it said: $(head -n 2 "$T/prer.err" | tr '\n' ' ')"
@@ -367,6 +414,9 @@ $nfiles file(s) with nothing triggered; it said: $(head -n 2 "$T/prer.err" | tr 
 	put "rate.$w.pre" "$r" "${rates% *}"
 	put "crate.$w.pre" "$r" "${rates#* }"
 	put "precpu.$w" "$r" "$(fsum "($(kv cpu "$T/rsw") + $(kv cpu "$T/rsr")) * 3600 / $(kv wall "$T/rsr")")"
+	[ -s "$T/presched" ] && put "presteady.$w" "$r" \
+		"$(awk '$2 > 0 { print 3600 * $1 / $2 }' "$T/presched")"
+	return 0
 }
 
 want 5 && say "5. pre-trigger buffer: $PAIRS rounds"

@@ -18,9 +18,10 @@ put() {
 #   usps    1e6 * (1 - a / b) / c: workload microseconds lost per sample
 #           at c Hz (a fraction of CPU time lost, over samples per second)
 #   inv     c / a
+#   permin  1000 * (a - b) / c: ms per second of a cost a beyond b over c s
 # KEY_C may be a number instead of a key.
 pairs() {
-	awk -v op="$1" -v ka="$2" -v kb="${3:-}" -v kc="${4:-}" '
+	awk -v op="$1" -v ka="$2" -v kb="${3:-}" -v kc="${4:-}" -v rounds="${ROUNDS:-}" '
 	$1 == ka { A[$2] = $3 } $1 == kb { B[$2] = $3 } $1 == kc { C[$2] = $3 }
 	END {
 		for (r in A) {
@@ -35,13 +36,25 @@ pairs() {
 				if (c == 0 || b == c) continue
 				v = (1 - a / c) / (1 - b / c)
 			} else if (op == "inv") { if (a == 0) continue; v = c / a }
+			else if (op == "permin") { if (c == 0) continue; v = 1000 * (a - b) / c }
 			else if (op == "usps") {
 				if (b == 0 || c == 0) continue
 				v = 1e6 * (1 - a / b) / c
 			}
-			printf "%.9g\n", v
+			if (rounds) printf "%s %.9g\n", r, v
+			else printf "%.9g\n", v
 		}
 	}' "$RAW"
+}
+
+# ratio2 "PAIRS ARGS A" "PAIRS ARGS B": per round, the value of the first
+# pairs computation over the second (rounds where both exist and B > 0).
+ratio2() {
+	ROUNDS=1
+	pairs $1 | sort > "$T/ra"
+	pairs $2 | sort > "$T/rb"
+	ROUNDS=
+	join "$T/ra" "$T/rb" | awk '$3 > 0 { printf "%.9g\n", $2 / $3 }'
 }
 
 # summ FORMAT: reads numbers, prints "MEDIAN (MIN–MAX)" in FORMAT, or

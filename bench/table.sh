@@ -67,6 +67,12 @@ throughput ratio $(fig %.3f div "crate.$k" "crate.$p")" \
 			    "$(fig %.3f id "cpu.$k")" "$(fig %.3f id "cpu.$p")" \
 			    "$(fig %.3f id "cpu.$z")" "$(fig %.2f div "cpu.$k" "cpu.$p")" \
 			    "≤ 0.33: $(verdict "$cr" le 0.3334)"
+			row 1 "$w, $f Hz: recorder CPU per second of capture beyond startup, ms/s" \
+			    "$(fig %.2f permin "cpu.$k" "cpu0.psys" "dur.$k")" \
+			    "$(fig %.2f permin "cpu.$p" "cpu0.perf" "dur.$k")" "" \
+			    "$(ratio2 "permin cpu.$k cpu0.psys dur.$k" \
+				"permin cpu.$p cpu0.perf dur.$k" | summ %.2f)" \
+			    "(not a target: the long-capture trend)"
 			row 1 "$w, $f Hz: cost per sample: in the BPF program (bpf_stats, ns); \
 workload CPU time lost (slowdown per CPU s / Hz, µs)" \
 			    "BPF $(fig %.0f id "kns.$w.$f") ns; lost $(fig %.1f usps "crate.$k" "crate.$w.none" "$f") µs" \
@@ -85,6 +91,9 @@ workload CPU time lost (slowdown per CPU s / Hz, µs)" \
 			    "$([ "$f" = "$FMAX" ] && echo "≤ 2.5 at 4999 Hz: $(verdict "$br" le 2.5)")"
 		done
 	done
+	want 1 && row 1 "recorder CPU with nothing to record (0.1 s, no load): start and finish, s" \
+	    "$(fig %.3f id cpu0.psys)" "$(fig %.3f id cpu0.perf)" "" \
+	    "$(fig %.2f div cpu0.psys cpu0.perf)" ""
 	for w in $FOLD_WORKS; do
 		set -- $(awk -v w="$w" '$1 == w { print $2, $3 }' "$T/fold.n")
 		fr=$(pairs div "tps.$w.collapse" "tps.$w.psys" | med)
@@ -140,7 +149,9 @@ idle-waiting vs nothing, % (per wall s; per CPU s the workload got)" \
 		    "$(fig %.2f slow "rate.$w.pre" "rate.$w.prenone"); \
 $(fig %.2f slow "crate.$w.pre" "crate.$w.prenone")" "" "" "" \
 		    "< 1%: $(verdict "$pr" lt 1) (wall), $(verdict "$pc" lt 1) (CPU s)"
-		row 5 "$w: CPU of that pipeline, s per hour" "$(fig %.1f id "precpu.$w")" "" "" "" ""
+		row 5 "$w: CPU of that pipeline, s per hour: waiting (schedstat over the workload); \
+whole runs with start-up (wait4)" \
+		    "$(fig %.2f id "presteady.$w"); $(fig %.1f id "precpu.$w")" "" "" "" ""
 	done
 	want 6 && row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
 	    "$(fig %.2f id watch.cph)" "" "" "" ""
@@ -158,7 +169,69 @@ $(fig %.2f slow "crate.$w.pre" "crate.$w.prenone")" "" "" "" \
 	fi
 }
 
-table > "$T/table.md"
+method() {
+	cat <<EOM
+
+### How the figures are measured
+
+- **Rounds.** Every comparison runs its conditions back to back in one
+  round (order rotated each round) and repeats the round $PAIRS times; a
+  cell is the median (min–max) over rounds, a ratio is computed inside each
+  round first and then summarised. Before each round the bench waits (a
+  bounded time) for the CPUs to be < 10% busy.
+- **Workloads.** \`tests/tools/loadgen\` pinned on every CPU at once, $SECS s,
+  started ${WARM} s after the recorder (so its start-up is not in the
+  window): \`-w read\` (read(2) of /dev/zero: syscall path) and \`-w mmap\`
+  (mmap, touch, munmap: page faults and unmapping), in separate runs.
+- **Slowdown** = 1 − rate with the recorder / rate with none in the same
+  round. Two rates: iterations per wall second (what a user sees, but it
+  swings with anyone else's load on a shared machine) and iterations per
+  CPU second the loadgens got (wait4 rusage; sampling interrupts and BPF
+  runs are charged to the interrupted task, so this still pays for them,
+  while time-sharing with other processes drops out). The *slowdown ratio*
+  psys/perf is unstable when both slowdowns are within noise; the
+  *throughput ratio* psys/perf (≥ 1.0 = psys slows less) is the same claim
+  and steadier.
+- **Recorder CPU** = user+system seconds of the recorder process and its
+  children from wait4(2) (the kernel's exact run time, not ticks), start to
+  exit, for a capture of warm-up + workload + ${TAIL} s. perf's includes its
+  build-id pass at exit; psys-record's includes reading /proc/kallsyms. The
+  start/finish cost alone is measured with a 0.1 s capture without load,
+  and the rest is shown per second of capture.
+- **In-kernel cost per sample**: psys-record's BPF program run_time_ns /
+  run_cnt from \`bpftool prog show\` with kernel.bpf_stats_enabled=1, read
+  at the start and end of the workload, in separate runs (the stats add two
+  clock reads per run), the sysctl restored after each run. perf has no BPF
+  program, so its in-kernel cost shows only in the workload's lost time per
+  sample (slowdown per CPU second / Hz), given for both.
+- **Samples**: psys from the file's trailer (samples; lost = ring-buffer
+  drops + BPF recursion misses); perf from \`perf report --stats\`
+  (SAMPLE and LOST_SAMPLES of the cpu-clock event). Expected = Hz × CPUs ×
+  the capture's own duration (psys: header start to trailer end; perf: its
+  sample duration, or the sleep for \`-z\` files, which report 0 ms).
+- **Bytes per sample** = file size / samples of the same captures. A .psys
+  file carries the kernel symbols its stacks use; perf.data does not (it
+  needs this machine's kallsyms, or \`perf archive\`, to be read).
+- **Fold**: CPU seconds (wait4) of \`psys-fold FILE\`, \`perf script\` and
+  \`perf script report stackcollapse\` on the last round's $FMAX Hz captures,
+  per sample in the file; the floor is \`zstd -d\` of the .psys file's own
+  zstd payloads, extracted by tests/tools/psys-zframes (the exact
+  decompression psys-fold must do). Callgrind instruction counts of the
+  same two commands are the noise-free version of that ratio.
+- **SVG**: wall seconds and peak RSS (wait4 ru_maxrss) of \`psys-svg\` on
+  \`tests/tools/gen-folded\` output; floors \`wc -l\` and \`sort\` (LC_ALL=C)
+  of the same file. Callgrind instructions of psys-svg on it.
+- **Pre-trigger buffer**: \`psys-watch -i 1 -g 100 | psys-record -o DIR -f 200\`
+  (gate 100%: no trigger) running through the workload vs nothing, in
+  rounds; the pipeline's CPU per hour while waiting from the scheduler's
+  run time of both processes (/proc/PID/schedstat) over the workload's
+  window, and over whole runs (wait4), where start-up dominates.
+- **psys-watch**: \`psys-watch -i 1 -g 100\` running for the whole bench;
+  its CPU seconds (wait4) scaled to an hour.
+EOM
+}
+
+{ table; method; } > "$T/table.md"
 cp "$T/table.md" "$RESULTS"
 cat "$T/table.md"
 say "raw figures: $RAW; table: $RESULTS"
