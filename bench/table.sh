@@ -25,8 +25,11 @@ machine() {
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); bench took $((ELAPSED / 60)) min $((ELAPSED % 60)) s"
 	echo "- Machine: $model, $NCPU CPUs online (nproc $(nproc)), $mem RAM${virt:+, $virt}"
 	echo "- Kernel: $(uname -r) ($(uname -v)); perf $(perf --version | sed 's/perf version //')"
+	dirty=$(cd "$TOP" && git status --short --untracked-files=no 2>/dev/null |
+		awk '{ print $2 }' | tr '\n' ' ')
 	echo "- psys: $(cd "$TOP" && git describe --always --dirty 2>/dev/null || echo unknown) \
-(\`git describe --dirty\`), built in $B"
+(\`git describe --dirty\`), built in $B${dirty:+; uncommitted changes in the tree \
+when it ran: $dirty}"
 	echo "- Settings: BENCH_PAIRS=$PAIRS BENCH_SECONDS=$SECS BENCH_WARMUP=$WARM \
 BENCH_FREQS=\"$FREQS\" BENCH_WORKLOADS=\"$WORKS\" BENCH_KREPS=$KREPS"
 	echo "- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); rounds that waited for"
@@ -84,7 +87,7 @@ workload CPU time lost (slowdown per CPU s / Hz, µs)" \
 			    "$(fig %.1f pct "samples.$z" "expected.$z"); lost $(fig %.0f id "lost.$z")" \
 			    "" ""
 			br=$(pairs div "bytes.$k" "samples.$k" | med)
-			row 2 "$w, $f Hz: bytes per sample" \
+			row 2 "$w, $f Hz: bytes per sample ($(fsum "$WARM + $SECS + $TAIL") s captures)" \
 			    "$(pairs div "bytes.$k" "samples.$k" | summ %.2f)" \
 			    "$(pairs div "bytes.$p" "samples.$p" | summ %.1f)" \
 			    "$(pairs div "bytes.$z" "samples.$z" | summ %.2f)" "" \
