@@ -341,10 +341,11 @@ static int cmp_kept(const void *a, const void *b)
 }
 
 /* Deletes the oldest captures in the output directory (and the .svg made
- * from each) until at most max_files remain and they fit in max_bytes.
- * Only files named as psys-record names them are touched; the newest is
- * always kept. */
-static void enforce_retention(struct recorder *r)
+ * from each) until at most max_files - RESERVE remain and they fit in
+ * max_bytes. Only files named as psys-record names them are touched; the
+ * newest is always kept. RESERVE 1 makes room for a capture about to
+ * start, so that the folder never holds more than max_files. */
+static void enforce_retention(struct recorder *r, unsigned long reserve)
 {
 	int fd = dup(r->dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -378,7 +379,8 @@ static void enforce_retention(struct recorder *r)
 		n++;
 	}
 	qsort(k, n, sizeof(*k), cmp_kept);
-	for (size_t i = 0; i + 1 < n && (n - i > r->max_files || total > r->max_bytes); i++) {
+	unsigned long keep = r->max_files > reserve ? r->max_files - reserve : 1;
+	for (size_t i = 0; i + 1 < n && (n - i > keep || total > r->max_bytes); i++) {
 		char svg[270];
 
 		if (unlinkat(dirfd(d), k[i].name, 0) == 0) {
@@ -435,6 +437,8 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 	header = build_header(r, c);
 	if (!header)
 		goto fail;
+	if (r->triggered && !capture_is_file_name(r->output))
+		enforce_retention(r, 1);
 	if ((err = open_file(r, c, header, name_ns ? name_ns : c->start_wall))) {
 		fprintf(stderr, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
 		goto fail;
@@ -536,7 +540,7 @@ static void capture_end(struct recorder *r, const char *reason)
 	r->cur = NULL;
 	capture_free(c);
 	if (r->triggered && !capture_is_file_name(r->output))
-		enforce_retention(r);
+		enforce_retention(r, 0);
 }
 
 /* ---- the recorder ---- */
