@@ -55,9 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		slice_ids_free(&ids);
 	}
-	if (slice_parse_time(s, &tm) == 0)
-		(void)slice_time_mono(&tm, 1795684504123456789LL, 523456789012LL,
-				      &mono);
+	if (slice_parse_time(s, &tm) == 0) {
+		/* Capture starts come from untrusted headers: try the edges. */
+		static const int64_t starts[][2] = {
+			{ 1795684504123456789LL, 523456789012LL },
+			{ INT64_MAX, INT64_MAX }, { INT64_MIN, INT64_MIN },
+			{ INT64_MIN + 1, 1 }, { 1, INT64_MAX - 1 }, { -1, -1 },
+		};
+		for (size_t i = 0; i < sizeof(starts) / sizeof(*starts); i++)
+			(void)slice_time_mono(&tm, starts[i][0], starts[i][1], &mono);
+	}
 	free(s);
 	return 0;
 }

@@ -181,6 +181,13 @@ static int64_t days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* Non-zero if SECS since the epoch, in ns, fits in an int64_t (years
+ * 1678 to 2261): a date outside is refused, not wrapped around. */
+static int secs_fit(int64_t secs)
+{
+	return secs > INT64_MIN / 1000000000 + 1 && secs < INT64_MAX / 1000000000 - 1;
+}
+
 int slice_parse_time(const char *s, struct slice_time *out)
 {
 	const char *p = s;
@@ -216,6 +223,8 @@ int slice_parse_time(const char *s, struct slice_time *out)
 		if (sign) {
 			int64_t secs = days_from_civil(y, mo, d) * 86400 -
 				       sign * ((int64_t)oh * 3600 + om * 60);
+			if (!secs_fit(secs))
+				return -EINVAL;
 			ns = secs * 1000000000 + tod;
 		} else {
 			/* Local time: let mktime apply the zone and DST. */
@@ -229,7 +238,8 @@ int slice_parse_time(const char *s, struct slice_time *out)
 			tm.tm_sec = (int)(whole % 60);
 			tm.tm_isdst = -1;
 			time_t t = mktime(&tm);
-			if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11))
+			if ((t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11)) ||
+			    !secs_fit(t))
 				return -EINVAL;
 			ns = (int64_t)t * 1000000000 + tod % 1000000000;
 		}
@@ -269,9 +279,10 @@ int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
 	case SLICE_TIME_NONE:
 		return 1;
 	case SLICE_TIME_REL:
-		if (!mono0_ns)
+		/* Header times are untrusted: out of range, not wrapped. */
+		if (!mono0_ns || __builtin_add_overflow(mono0_ns, t->ns, &wall))
 			return -EINVAL;
-		*mono = mono0_ns + t->ns;
+		*mono = wall;
 		return 0;
 	case SLICE_TIME_WALL:
 		wall = t->ns;
@@ -279,6 +290,8 @@ int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
 	case SLICE_TIME_TOD: {
 		/* Local midnight of the day 12 h before the start, then
 		 * that day's time or the next day's. */
+		if (wall0_ns < INT64_MIN + 43200000000000LL)
+			return -EINVAL;
 		time_t base = (time_t)((wall0_ns - 43200000000000LL) / 1000000000);
 		struct tm tm;
 		if (!localtime_r(&base, &tm))
@@ -292,6 +305,8 @@ int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
 			m.tm_sec = (int)(secs % 60);
 			m.tm_isdst = -1;
 			time_t x = mktime(&m);
+			if (!secs_fit(x))
+				return -EINVAL;
 			wall = (int64_t)x * 1000000000 + t->ns % 1000000000;
 			if (wall >= wall0_ns - 43200000000000LL)
 				break;
@@ -301,9 +316,10 @@ int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
 	default:
 		return -EINVAL;
 	}
-	if (!wall0_ns || !mono0_ns)
+	if (!wall0_ns || !mono0_ns || __builtin_sub_overflow(wall, wall0_ns, &wall) ||
+	    __builtin_add_overflow(mono0_ns, wall, &wall))
 		return -EINVAL;
-	*mono = mono0_ns + (wall - wall0_ns);
+	*mono = wall;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "fold.h"
 #include "ksyms.h"
+#include "slice.h"
 #include "test.h"
 
 /* fold_sort on a fold with no lines (a capture whose samples were all
@@ -58,9 +59,57 @@ static void empty_ksyms(void)
 	ksyms_free(ks);
 }
 
+/* Dates outside the years an int64_t of ns can hold (1678-2261)
+ * overflowed into a wrong time (UBSan: signed overflow in slice.c), and
+ * header times near the limits overflowed slice_time_mono. Found by
+ * fuzz_cpulist: "6022-11-26 10:15:04Z". */
+static void slice_time_range(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} cases[] = {
+		{ "6022-11-26 10:15:04Z", 0 },
+		{ "6022-11-26 10:15:04", 0 },
+		{ "0000-01-01T00:00:00Z", 0 },
+		{ "1600-03-01T00:00:00+01:00", 0 },
+		{ "9999-12-31T23:59:59.999-23:59", 0 },
+		{ "2261-12-31T23:59:59Z", 1 },
+		{ "1970-01-01T00:00:00Z", 1 },
+		{ "1680-01-01T00:00:00Z", 1 },
+	};
+	struct slice_time t;
+	int64_t mono = 7;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int rc = slice_parse_time(cases[i].s, &t);
+
+		CHECK(cases[i].ok ? rc == 0 : rc == -EINVAL, "'%s': %d", cases[i].s, rc);
+	}
+	/* 1680 against a capture of 2026: 1.1e19 ns before it. */
+	CHECK(slice_parse_time("1680-01-01T00:00:00Z", &t) == 0, "1680");
+	CHECK(slice_time_mono(&t, 1795684504123456789LL, 523456789012LL, &mono) == -EINVAL,
+	      "1680 from 2026 wrapped to %lld", (long long)mono);
+	/* A header whose start is near the limits. */
+	CHECK(slice_parse_time("2261-12-31T23:59:59Z", &t) == 0, "2261");
+	CHECK(slice_time_mono(&t, -9000000000000000000LL, 523456789012LL, &mono) == -EINVAL,
+	      "2261 from a start in 1684 wrapped to %lld", (long long)mono);
+	CHECK(slice_parse_time("999999999", &t) == 0, "relative");
+	CHECK(slice_time_mono(&t, 1, INT64_MAX - 5, &mono) == -EINVAL,
+	      "relative past INT64_MAX wrapped to %lld", (long long)mono);
+	CHECK(slice_parse_time("10:15", &t) == 0, "time of day");
+	CHECK(slice_time_mono(&t, INT64_MIN + 1, 1, &mono) == -EINVAL,
+	      "time of day with a start at INT64_MIN");
+	/* And in range, still right: 1 s after a start of 10 s. */
+	CHECK(slice_parse_time("1970-01-01T00:00:11Z", &t) == 0, "1970");
+	CHECK(slice_time_mono(&t, 10000000000LL, 500, &mono) == 0 && mono == 1000000500,
+	      "in range: %lld", (long long)mono);
+}
+
 int main(void)
 {
 	empty_fold();
 	empty_ksyms();
+	slice_time_range();
 	return test_done("test_fuzz_regress");
 }
