@@ -1,6 +1,7 @@
 /* What the two .psys harnesses (fuzz_psysfile: any bytes; fuzz_psysrec:
  * well-framed records with any payloads) do with a file: read it whole
- * through every accessor, then fold it and write the result. */
+ * through every accessor, then fold it and write the result as folded
+ * text, speedscope JSON and pprof. */
 #ifndef PSYS_FUZZ_PSYS_CHECK_H
 #define PSYS_FUZZ_PSYS_CHECK_H
 
@@ -14,7 +15,9 @@
 
 #include "fold.h"
 #include "ksyms.h"
+#include "pprof.h"
 #include "psysfile.h"
+#include "slice.h"
 #include "speedscope.h"
 
 static FILE *sink;
@@ -81,14 +84,33 @@ static void read_all(const uint8_t *data, size_t size)
 
 static void fold_all(const uint8_t *data, size_t size)
 {
-	struct psysfile_reader *r;
+	struct psysfile_reader *r, *r0 = NULL;
+	struct psysfile_sample s;
 	struct fold_opts o = { 0 };
 	struct fold_input in = { 0 };
+	struct slice sl = { 0 };
 	struct fold *f;
 	size_t n;
 
 	if (psysfile_open_mem(data, size, &r))
 		return;
+	/* Sometimes the symbols as an external table (a first reading of the
+	 * same file), looked up with a KASLR rebase, and a slice. */
+	if (size >> 7 & 1 && psysfile_open_mem(data, size, &r0) == 0) {
+		while (psysfile_next(r0, &s) == 1)
+			;
+		in.ks = psysfile_ksyms(r0);
+		in.rebase = 1;
+		in.delta = size >> 8 & 1 ? 0x200000 : 0;
+		in.etext = size >> 9 & 1 ? 0xffffffff81e00000ull : 0;
+	}
+	if (size >> 10 & 1) {
+		if (slice_parse_ids("0,2-5", &sl.cpus) || slice_set_comm(&sl, "^[a-z<]", NULL, 0))
+			abort();
+		o.slice = &sl;
+		in.from_ns = 1;
+		in.to_ns = UINT64_MAX - 1;
+	}
 	/* Options from the size, so the corpus explores them without a
 	 * prefix byte that would break the file's magic. */
 	o.idle = size & 1;
@@ -98,7 +120,8 @@ static void fold_all(const uint8_t *data, size_t size)
 	o.per_cpu = size >> 4 & 1;
 	o.per_pid = size >> 5 & 1;
 	in.host = size >> 6 & 1 ? "host" : NULL;
-	in.to_ns = UINT64_MAX;
+	if (!in.to_ns)
+		in.to_ns = UINT64_MAX;
 	f = fold_new(&o);
 	if (!f)
 		abort();
@@ -111,12 +134,19 @@ static void fold_all(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < n; i++)
 				stacks[i] = fold_line(f, i, &counts[i]);
 			speedscope_write(sink, "fuzz", "fuzz", stacks, counts, n);
+			const char *notes[] = { "fuzz" };
+			struct pprof_meta pm = { .time_ns = 1, .duration_ns = 2,
+						 .period_ns = size & 1 ? 1000000 : 0,
+						 .comments = notes, .ncomments = 1 };
+			pprof_write(sink, &pm, stacks, counts, n);
 		}
 		free(stacks);
 		free(counts);
 	}
 	fold_free(f);
+	slice_free(&sl);
 	psysfile_reader_free(r);
+	psysfile_reader_free(r0);
 }
 
 static void psys_check(const uint8_t *data, size_t size)
