@@ -30,7 +30,11 @@ grep -qx '# sample_type: samples/count' "$T/dump" || fail "no samples/count"
 grep -qx '# sample_type: cpu/nanoseconds' "$T/dump" || fail "no cpu/nanoseconds"
 grep -qx '# period: 2004008 cpu/nanoseconds' "$T/dump" || fail "period: $(grep period "$T/dump")"
 grep -qx "# strings: [0-9]*, string_table\[0\]: ''" "$T/dump" || fail "string_table[0] not empty"
-grep -qx '# comment: title: sysHigh for cpu 1' "$T/dump" || fail "no title comment"
+# The comments are the folded output's metadata lines, in order.
+grep '^# ' "$T/folded" | sed 's/^# //' > "$T/meta"
+sed -n 's/^# comment: //p' "$T/dump" > "$T/comments"
+grep -q 'sysHigh for cpu 1' "$T/comments" || fail "no title in the comments"
+cmp -s "$T/meta" "$T/comments" || { diff "$T/meta" "$T/comments" | head; fail "comments differ from the metadata"; }
 grep -q '^# time_nanos: 1[0-9]\{18\}$' "$T/dump" || fail "no start time"
 n=$(grep -c . "$T/want")
 measure "pprof: $n stacks, $(wc -c < "$T/cap.pb.gz") bytes"
