@@ -82,8 +82,8 @@ timed() {
 	echo "$us" > "$T/last"
 }
 
-n=$("$BUILD/psys-fold" --idle --user "$cap" | sed -n 's/^# samples_read: \([0-9]*\).*/\1/p')
-sys=$("$BUILD/psys-fold" "$cap" | sed -n 's/^# samples: //p')
+n=$("$BUILD/psys-fold" --idle --user "$cap" | sed -n 's/^# samples_read: "\([0-9]*\).*/\1/p')
+sys=$("$BUILD/psys-fold" "$cap" | sed -n 's/^# samples: "\(.*\)"$/\1/p')
 echo "capture: $n samples ($sys sys samples folded), $(stat -c %s "$cap") bytes, $RUNS runs, medians"
 timed "psys-fold (embedded symbols)" "$n" "$BUILD/psys-fold" "$cap"
 emb=$(cat "$T/last")

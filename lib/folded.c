@@ -127,6 +127,119 @@ static char *dup_trimmed(const char *s, size_t n, size_t *outlen)
 	return d;
 }
 
+int folded_meta_write(FILE *out, const char *key, const char *value)
+{
+	int n = fprintf(out, "# %s: \"", key);
+
+	for (const unsigned char *p = (const unsigned char *)value; *p && n >= 0; p++) {
+		if (*p == '"' || *p == '\\')
+			n = fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			n = fprintf(out, "\\u%04x", *p);
+		else
+			n = putc(*p, out) == EOF ? -1 : 0;
+	}
+	return n < 0 ? n : fprintf(out, "\"\n");
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d = c >= '0' && c <= '9' ? c - '0' :
+				  (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (unsigned)d;
+	}
+	return 0;
+}
+
+static size_t put_utf8(char *d, unsigned cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A value written as a JSON string ("...") is decoded in place; anything
+ * else (other producers' plain values, or a malformed string) is kept as
+ * it is. Decoding never lengthens: every escape is at least as long as
+ * the UTF-8 it stands for. */
+static void unquote(char *v, size_t *len)
+{
+	size_t n = *len, o = 0;
+
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return;
+	char *d = malloc(n);
+	if (!d)
+		return;
+	for (size_t i = 1; i < n - 1; i++) {
+		unsigned cp, lo;
+
+		if (v[i] == '"') {
+			free(d);
+			return;
+		}
+		if (v[i] != '\\') {
+			d[o++] = v[i];
+			continue;
+		}
+		if (++i >= n - 1) {
+			free(d);
+			return;
+		}
+		switch (v[i]) {
+		case '"': case '\\': case '/': d[o++] = v[i]; break;
+		case 'b': d[o++] = '\b'; break;
+		case 'f': d[o++] = '\f'; break;
+		case 'n': d[o++] = '\n'; break;
+		case 'r': d[o++] = '\r'; break;
+		case 't': d[o++] = '\t'; break;
+		case 'u':
+			if (i + 4 > n - 2 || hex4(v + i + 1, &cp)) {
+				free(d);
+				return;
+			}
+			i += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < n - 1 && v[i + 1] == '\\' &&
+			    v[i + 2] == 'u' && !hex4(v + i + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			} else if (cp >= 0xd800 && cp < 0xe000) {
+				cp = 0xfffd;	/* a lone surrogate */
+			}
+			o += put_utf8(d + o, cp);
+			break;
+		default:
+			free(d);
+			return;
+		}
+	}
+	memcpy(v, d, o);
+	v[o] = '\0';
+	*len = o;
+	free(d);
+}
+
 /* Keeps "# key: value" (LINE points past the "# "). */
 static int add_meta(struct folded *f, const char *line, size_t len)
 {
@@ -151,6 +264,7 @@ static int add_meta(struct folded *f, const char *line, size_t len)
 		free(m->value);
 		return -ENOMEM;
 	}
+	unquote(m->value, &m->value_len);
 	f->nmeta++;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #define PSYS_FOLDED_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* What the first stack line decided the whole input is. */
 enum folded_mode { FOLDED_UNKNOWN, FOLDED_SINGLE, FOLDED_DIFF };
@@ -73,6 +74,13 @@ int folded_read_mem(struct folded *f, const char *buf, size_t len,
 
 /* The value of the first metadata line with KEY (compared exactly), or
  * NULL; LEN (if not NULL) gets its length. */
+/* Writes one metadata line "# KEY: VALUE" to OUT with VALUE as a JSON
+ * string ("..." with \\, \" and \u00XX escapes): a line that ends in a
+ * quote is never taken for a stack by folded-stack readers that know
+ * nothing of metadata (flamegraph.pl, speedscope), which a value ending in
+ * a number would be. Returns what fprintf returns. */
+int folded_meta_write(FILE *out, const char *key, const char *value);
+
 const char *folded_meta_get(const struct folded *f, const char *key,
 			    size_t *len);
 

@@ -62,3 +62,9 @@ least_loaded_cpu() {
 		printf "%s %.2f\n", substr($1, 4), 100 * ($4 - s0[$1]) / (t - t0[$1])
 	}' "$T/.stat0" "$T/.stat1" | sort -k2,2n | head -n 1
 }
+
+# meta FILE KEY: the value of psys-fold's "# KEY: "VALUE"" line (values are
+# JSON strings; these tests' values need no unescaping).
+meta() {
+	sed -n "s/^# $2: \"\\(.*\\)\"\$/\\1/p" "$1"
+}

@@ -189,34 +189,46 @@ static void meta_title(const struct meta *m, char *buf, size_t len)
 static void meta_print(const struct meta *m, const struct fold_counts *c,
 		       const char *slice_text, FILE *out)
 {
-	char cpus[4096], title[4200], a[64], b[64];
+	char cpus[4096], title[4200], a[64], b[64], v[256];
 
 	cpulist_join(&m->cpus, ":", cpus, sizeof(cpus));
 	meta_title(m, title, sizeof(title));
-	fprintf(out, "# psys-fold %s\n", PSYS_VERSION);
-	fprintf(out, "# title: %s\n", title);
+	/* Values are JSON strings (lib/folded.h): other tools never read a
+	 * metadata line as a stack. */
+	folded_meta_write(out, "psys-fold", PSYS_VERSION);
+	folded_meta_write(out, "title", title);
 	if (*m->hosts)
-		fprintf(out, "# host: %s\n", m->hosts);
+		folded_meta_write(out, "host", m->hosts);
 	if (*m->kernel)
-		fprintf(out, "# kernel: %s\n", m->kernel);
+		folded_meta_write(out, "kernel", m->kernel);
 	if (m->wall_first && !ptime_iso(m->wall_first, a, sizeof(a)) &&
-	    !ptime_iso(m->wall_last, b, sizeof(b)))
-		fprintf(out, "# window: %s .. %s (%.3f s)\n", a, b,
-			(m->wall_last - m->wall_first) / 1e9);
-	fprintf(out, "# cpus: %s\n", cpus);
-	if (m->freq)
-		fprintf(out, "# freq: %ld Hz\n", m->freq);
+	    !ptime_iso(m->wall_last, b, sizeof(b))) {
+		char w[200];
+		snprintf(w, sizeof(w), "%s .. %s (%.3f s)", a, b,
+			 (m->wall_last - m->wall_first) / 1e9);
+		folded_meta_write(out, "window", w);
+	}
+	folded_meta_write(out, "cpus", cpus);
+	if (m->freq) {
+		snprintf(v, sizeof(v), "%ld Hz", m->freq);
+		folded_meta_write(out, "freq", v);
+	}
 	if (*slice_text)
-		fprintf(out, "# slice:%s\n", slice_text);
-	fprintf(out, "# samples: %llu\n", (unsigned long long)c->folded);
-	fprintf(out, "# samples_read: %llu (user %llu, idle %llu, sliced off %llu "
-		"not folded)\n", (unsigned long long)c->samples,
-		(unsigned long long)c->user, (unsigned long long)c->idle,
-		(unsigned long long)c->filtered);
-	fprintf(out, "# lost: %llu\n", (unsigned long long)m->lost);
-	fprintf(out, "# stack_errors: %llu\n", (unsigned long long)m->stack_errors);
-	if (m->files > 1)
-		fprintf(out, "# files: %d\n", m->files);
+		folded_meta_write(out, "slice", slice_text + (*slice_text == ' '));
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)c->folded);
+	folded_meta_write(out, "samples", v);
+	snprintf(v, sizeof(v), "%llu (user %llu, idle %llu, sliced off %llu not folded)",
+		 (unsigned long long)c->samples, (unsigned long long)c->user,
+		 (unsigned long long)c->idle, (unsigned long long)c->filtered);
+	folded_meta_write(out, "samples_read", v);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)m->lost);
+	folded_meta_write(out, "lost", v);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)m->stack_errors);
+	folded_meta_write(out, "stack_errors", v);
+	if (m->files > 1) {
+		snprintf(v, sizeof(v), "%d", m->files);
+		folded_meta_write(out, "files", v);
+	}
 }
 
 /* Says on stderr what a damaged or cut-short file lost. Returns 1 if
@@ -790,8 +802,10 @@ int main(int argc, char **argv)
 		} else {
 			meta_print(&m, fold_counts(f), p.slice_text, stdout);
 			if (diff) {
-				printf("# diff: base %s (%llu samples)\n", diff,
-				       (unsigned long long)fold_counts(base)->folded);
+				char v[4200];
+				snprintf(v, sizeof(v), "base %s (%llu samples)", diff,
+					 (unsigned long long)fold_counts(base)->folded);
+				folded_meta_write(stdout, "diff", v);
 				err = fold_write_diff(base, f, stdout);
 			} else {
 				err = fold_write(f, stdout);

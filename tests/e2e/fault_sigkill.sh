@@ -39,9 +39,9 @@ while [ $i -lt $trials ]; do
 	[ $rc -eq 3 ] || fail "trial $i (kill at $delay_ms ms, seed $((seed + i))): psys-fold exit $rc, want 3: $(cat "$T/err")"
 	grep -q "^psys-fold: warning: '$f': truncated (no trailer" "$T/err" ||
 		fail "trial $i: no trailer-less warning: $(cat "$T/err")"
-	grep -q '^# title: sysHigh for cpu '$cpu'$' "$T/folded" ||
+	[ "$(meta "$T/folded" title)" = "sysHigh for cpu $cpu" ] ||
 		fail "trial $i: no title line: $(head -n 3 "$T/folded")"
-	n=$(sed -n 's/^# samples: //p' "$T/folded")
+	n=$(meta "$T/folded" samples)
 	got=$(sed -n 's/.*folded the samples up to +\([0-9.]*\) s.*/\1/p' "$T/err")
 	mono0=$(psys-fold --info "$f" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["start"]["mono_ns"])') ||

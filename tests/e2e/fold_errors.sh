@@ -22,7 +22,7 @@ psys-fold -V | grep -q "^psys-fold [0-9]" || fail "--version"
 require_bpf
 psys-record -C 0 -f 1000 -s 1.5 -o "$T/c.psys" > /dev/null 2>&1 || fail "record"
 psys-fold --idle "$T/c.psys" > "$T/full" || fail "fold"
-full=$(sed -n 's/^# samples: //p' "$T/full")
+full=$(meta "$T/full" samples)
 size=$(stat -c %s "$T/c.psys")
 
 # Cut in the middle: folds a part, warns, exit 3.
@@ -30,7 +30,7 @@ head -c $((size * 2 / 3)) "$T/c.psys" > "$T/cut.psys"
 rc=0; psys-fold --idle "$T/cut.psys" > "$T/cut" 2> "$T/err" || rc=$?
 [ $rc -eq 3 ] || fail "truncated: exit $rc, want 3"
 grep -q "truncated" "$T/err" || fail "truncated: no warning"
-part=$(sed -n 's/^# samples: //p' "$T/cut")
+part=$(meta "$T/cut" samples)
 [ "$part" -le "$full" ] || fail "truncated file has more samples ($part) than the whole ($full)"
 
 # Standard input works like a file.

@@ -28,7 +28,9 @@ fold() { # output name, options...
 
 fold all
 a=$(sum "^$A;" "$T/all"); b=$(sum "^$B;" "$T/all")
-[ "$a" -gt 500 ] && [ "$b" -gt 500 ] || fail "loads not seen: A $a B $b samples"
+# A floor, not an expectation: on a shared machine the loads may get
+# little CPU; what follows compares counts with each other.
+[ "$a" -gt 100 ] && [ "$b" -gt 100 ] || fail "loads not seen: A $a B $b samples"
 grep "^$A;" "$T/all" | grep -Eq ";(ksys_read|vfs_read);" || fail "A has no read path"
 grep "^$B;" "$T/all" | grep -Eq ";(vfs_statx|__do_sys_newfstatat|filename_lookup);" ||
 	fail "B has no stat path"
@@ -40,8 +42,8 @@ fold cpu1 -C 1
 [ "$(sum "^$B;" "$T/cpu0")" = 0 ] || fail "--cpu 0 kept B"
 [ "$(sum "^$B;" "$T/cpu1")" = "$b" ] || fail "--cpu 1 lost B samples"
 [ "$(sum "^$A;" "$T/cpu1")" = 0 ] || fail "--cpu 1 kept A"
-grep -q "^# title: sysHigh for cpu 1$" "$T/cpu1" || fail "--cpu 1 title: $(grep title "$T/cpu1")"
-grep -q "^# slice: --cpu 1$" "$T/cpu1" || fail "--cpu 1: no # slice line"
+[ "$(meta "$T/cpu1" title)" = "sysHigh for cpu 1" ] || fail "--cpu 1 title: $(grep title "$T/cpu1")"
+[ "$(meta "$T/cpu1" slice)" = "--cpu 1" ] || fail "--cpu 1: no # slice line"
 fold cpuboth --cpu 0-1
 cmp -s "$T/all" "$T/cpuboth" && fail "--cpu 0-1 output should only differ by its # slice line"
 grep -v '^# slice' "$T/cpuboth" | cmp -s - "$T/all" || fail "--cpu 0-1 differs from no filter"
@@ -61,7 +63,7 @@ fold comm --comm 'sliceB$'
 	fail "--comm should keep B and nothing else"
 fold none -c '^no such process$'
 [ "$(grep -vc '^# ' "$T/none")" = 0 ] || fail "--comm matching nothing kept lines"
-grep -q "^# samples: 0$" "$T/none" || fail "--comm matching nothing: samples line"
+[ "$(meta "$T/none" samples)" = 0 ] || fail "--comm matching nothing: samples line"
 # Combined: A's pid on B's CPU is nothing.
 fold combo --pid $pa --cpu 1
 [ "$(sum "^$A;" "$T/combo")" = 0 ] || fail "--pid A --cpu 1 kept samples"
@@ -108,7 +110,7 @@ fold pidonly --per-pid --no-comm
 cp "$T/cap.psys" "$T/copy.psys"
 psys-fold "$T/cap.psys" "$T/copy.psys" > "$T/two" || fail "two files"
 [ "$(sum "^$A;" "$T/two")" = $((2 * a)) ] || fail "two files: A counts not added"
-grep -q "^# files: 2$" "$T/two" || fail "two files: # files"
+[ "$(meta "$T/two" files)" = 2 ] || fail "two files: # files"
 host=$(psys-fold --info "$T/cap.psys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["host"])')
 psys-fold --per-host "$T/cap.psys" "$T/copy.psys" > "$T/hosts" || fail "--per-host"
 [ "$(sum "^$host;$A;" "$T/hosts")" = $((2 * a)) ] || fail "--per-host: no '$host' root frame"
@@ -119,13 +121,13 @@ psys-fold --diff "$T/cap.psys" "$T/cap.psys" > "$T/self" || fail "--diff self"
 grep -v '^# ' "$T/self" | awk '$(NF-1) != $NF { bad = 1 } END { exit bad }' ||
 	fail "--diff with itself: unequal counts"
 [ "$(grep -v '^# ' "$T/self" | awk '{ s += $(NF-1) } END { print s }')" = \
-  "$(sed -n 's/^# samples: //p' "$T/all")" ] || fail "--diff base counts"
+  "$(meta "$T/all" samples)" ] || fail "--diff base counts"
 psys-fold --comm "^$A\$" "$T/cap.psys" > "$T/a.folded"
 psys-fold -d "$T/a.folded" "$T/cap.psys" > "$T/diff" || fail "--diff folded base"
 grep "^$B;" "$T/diff" | awk '$(NF-1) != 0 { bad = 1 } END { exit bad }' || fail "B in a base that lacks it"
 [ "$(grep "^$B;" "$T/diff" | awk '{ s += $NF } END { print s }')" = "$b" ] || fail "--diff: B's new counts"
 grep "^$A;" "$T/diff" | awk '$(NF-1) != $NF { bad = 1 } END { exit bad }' || fail "--diff: A should be equal"
-grep -q "^# diff: base $T/a.folded" "$T/diff" || fail "--diff: no # diff line"
+grep -q "^# diff: \"base $T/a.folded" "$T/diff" || fail "--diff: no # diff line"
 # Both sides as folded text give the same lines.
 psys-fold "$T/cap.psys" > "$T/all.folded"
 psys-fold -d "$T/a.folded" "$T/all.folded" | grep -v '^# ' > "$T/difftext" || fail "--diff text text"

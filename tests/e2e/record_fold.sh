@@ -22,22 +22,27 @@ wait
 grep -q "(0 lost," "$T/summary" || fail "samples lost: $(cat "$T/summary")"
 
 psys-fold "$T/cap.psys" > "$T/folded" || fail "psys-fold failed"
-grep -q "^# title: sysHigh for cpu $cpu\$" "$T/folded" || fail "title: $(grep title "$T/folded")"
+[ "$(meta "$T/folded" title)" = "sysHigh for cpu $cpu" ] || fail "title: $(grep title "$T/folded")"
 grep -q "^$comm;" "$T/folded" || fail "no stack of $comm"
 grep "^$comm;" "$T/folded" | grep -q ";do_syscall_64;" || fail "no do_syscall_64 under $comm"
 grep "^$comm;" "$T/folded" | grep -Eq ";(ksys_read|__x64_sys_read|vfs_read);" ||
 	fail "no read(2) path (ksys_read/vfs_read) under $comm"
+# No metadata line can be read as a stack by tools that know nothing of
+# metadata: flamegraph.pl takes any line ending in "<space>NUMBER".
+grep '^# ' "$T/folded" | grep -Eq '[[:space:]][0-9]+(\.[0-9]*)?$' &&
+	fail "a metadata line ends like a stack: $(grep '^# ' "$T/folded" | grep -E '[[:space:]][0-9]+$')"
 # Every line is "frames COUNT" with a positive count.
 grep -v '^# ' "$T/folded" | grep -Evq '^[^ ].* [1-9][0-9]*$' && fail "malformed folded line"
 
 # All samples of the CPU, whatever mode: HZ x seconds, within 15 %.
-total=$(psys-fold --idle --user "$T/cap.psys" | sed -n 's/^# samples: //p')
+psys-fold --idle --user "$T/cap.psys" > "$T/all"
+total=$(meta "$T/all" samples)
 want=$((hz * secs))
 measure "samples $total (expected $want at $hz Hz x $secs s on cpu $cpu)"
 [ "$total" -ge $((want * 85 / 100)) ] && [ "$total" -le $((want * 115 / 100)) ] ||
 	fail "sample count $total not within 15% of $want"
 folded_sum=$(grep -v '^# ' "$T/folded" | awk '{s += $NF} END {print s}')
-[ "$folded_sum" = "$(sed -n 's/^# samples: //p' "$T/folded")" ] ||
+[ "$folded_sum" = "$(meta "$T/folded" samples)" ] ||
 	fail "folded counts ($folded_sum) differ from the # samples line"
 
 # The header says what a reader needs to trust the symbols.

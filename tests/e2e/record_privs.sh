@@ -31,7 +31,7 @@ chmod 0644 "$T/pub.psys"
 chmod 0755 "$T"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
 as_nobody "$BUILD/psys-fold" --idle "$T/pub.psys" > "$T/folded" || fail "psys-fold as nobody"
-grep -q "^# title: sysHigh for cpu 0$" "$T/folded" || fail "fold output as nobody"
+[ "$(meta "$T/folded" title)" = "sysHigh for cpu 0" ] || fail "fold output as nobody"
 as_nobody "$BUILD/psys-svg" < "$T/folded" > "$T/g.svg" || fail "psys-svg as nobody"
 as_nobody "$BUILD/psys-watch" -i 0.2 -g 0 --once > "$T/trig" || fail "psys-watch as nobody"
 grep -q '"type":"psys-trigger"' "$T/trig" || fail "psys-watch output as nobody"

@@ -28,7 +28,7 @@ rc=0
 psys-fold --user --idle "$T/kill.psys" > "$T/kill.folded" 2> "$T/kill.err" || rc=$?
 [ $rc -eq 3 ] || fail "killed capture: psys-fold exit $rc, want 3"
 grep -q "truncated" "$T/kill.err" || fail "no truncation warning: $(cat "$T/kill.err")"
-n=$(sed -n 's/^# samples: //p' "$T/kill.folded")
+n=$(meta "$T/kill.folded" samples)
 measure "SIGKILL at 2.6 s kept $n samples at 1000 Hz"
 [ "$n" -ge 1700 ] || fail "killed capture kept only $n samples"
 grep -q "^psys-sig-load;" "$T/kill.folded" || fail "killed capture lost its stacks' names"

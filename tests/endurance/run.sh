@@ -15,8 +15,8 @@ PATH="$BUILD:$BUILD/tests:$PATH"
 loadgen -c 1 -t $((SECS + 30)) -n endure-load > /dev/null & echo $! >> "$T/pids"
 psys-watch -i 0.5 -g 5 | psys-record -o "$T/out" --max-files 5 -f 200 -s 2 \
 	> "$T/paths" 2> "$T/err" &
+rec=$!	# the last command of the pipeline: psys-record itself
 sleep 1
-rec=$(pgrep -n -x psys-record)
 echo "$rec" >> "$T/pids"
 echo "t_s rss_kib fds files bytes" > "$T/series"
 start=$(date +%s)
@@ -38,7 +38,7 @@ for f in "$T"/out/*.psys; do
 	lost=$((lost + l))
 done
 echo "captures written: $captures; kept: $(ls "$T/out" | wc -l); lost samples in kept files: $lost"
-awk 'NR == 2 { r0 = $2; f0 = $3 } NR > 1 { if ($4 > 5) bad = "files " $4;
+awk 'NR == 2 { r0 = $2; f0 = $3 } NR > 1 { if ($4 > 5) bad = "files " $4 " > --max-files 5";
 	if ($3 > f0) bad = "fds grew " f0 " -> " $3; rmax = $2 > rmax ? $2 : rmax }
 	END { if (rmax > r0 * 1.5 + 1024) bad = bad " rss grew " r0 " -> " rmax " KiB";
 	      if (bad) { print "FAIL: " bad; exit 1 } print "ok: bounded and flat" }' "$T/series"

@@ -269,8 +269,69 @@ static void test_long_line(void)
 	folded_free(&f);
 }
 
+/* Metadata values written as JSON strings come back decoded; plain values
+ * (other producers) and malformed strings come back as written; and no
+ * written line could be read as a stack by a tool that ignores metadata. */
+static int count_lines(void *ctx, const struct folded_line *l)
+{
+	(void)l;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_quoted_metadata(void)
+{
+	static const struct {
+		const char *line, *key, *want;
+	} cases[] = {
+		{ "# title: \"sysHigh for cpu 1\"", "title", "sysHigh for cpu 1" },
+		{ "# host: plain value 7", "host", "plain value 7" },
+		{ "# a: \"q\\\"b\\\\c\\/d\"", "a", "q\"b\\c/d" },
+		{ "# u: \"\\u00e9\\u20ac\\ud83d\\ude00\"", "u", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "# lone: \"x\\ud800y\"", "lone", "x\xef\xbf\xbdy" },
+		{ "# bad: \"x\\qy\"", "bad", "\"x\\qy\"" },
+		{ "# cut: \"x\\u12\"", "cut", "\"x\\u12\"" },
+		{ "# inner: \"a\"b\"", "inner", "\"a\"b\"" },
+		{ "# one: \"", "one", "\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct folded f;
+		char buf[256];
+		int n = 0;
+
+		snprintf(buf, sizeof(buf), "%s\nx;y 1\n", cases[i].line);
+		folded_init(&f);
+		CHECK(folded_read_mem(&f, buf, strlen(buf), count_lines, &n) == 0 && n == 1,
+		      "read %s", cases[i].line);
+		const char *v = folded_meta_get(&f, cases[i].key, NULL);
+		CHECK(v && strcmp(v, cases[i].want) == 0, "%s: got '%s'", cases[i].line, v ? v : "(null)");
+		folded_free(&f);
+	}
+
+	/* Round trip of a hostile value through the writer. */
+	const char hostile[] = "a\"b\\c\n# title: x 5\t\x01\x7f\xc3\xa9 9";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	folded_meta_write(m, "title", hostile);
+	fputs("x;y 3\n", m);
+	fclose(m);
+	CHECK(strchr(text, '\n') == text + strlen(text) - strlen("x;y 3\n") - 1,
+	      "one line: %s", text);
+	CHECK(text[strlen(text) - strlen("x;y 3\n") - 2] == '"', "metadata line ends in a quote");
+	struct folded f;
+	int n = 0;
+	folded_init(&f);
+	CHECK(folded_read_mem(&f, text, len, count_lines, &n) == 0 && n == 1, "round trip read");
+	const char *v = folded_meta_get(&f, "title", NULL);
+	CHECK(v && strcmp(v, hostile) == 0, "round trip: '%s'", v ? v : "(null)");
+	folded_free(&f);
+	free(text);
+}
+
 int main(void)
 {
+	test_quoted_metadata();
 	test_lines();
 	test_metadata();
 	test_modes();
