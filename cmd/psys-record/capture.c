@@ -643,8 +643,11 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 		if (cpulist_has(&r->cpus, t.hot[i].cpu))
 			cpulist_add(&hot, t.hot[i].cpu);
 	if (hot.n == 0) {
-		if (r->verbose)
-			fprintf(stderr, PROG ": trigger for CPUs not sampled here (-C): ignored\n");
+		/* Said once even without -v: a pipeline whose -C lists differ
+		 * would otherwise wait in silence. */
+		if (r->ignored_triggers++ == 0 || r->verbose)
+			fprintf(stderr, PROG ": ignoring a trigger for CPUs not sampled here "
+				"(see -C)%s\n", r->verbose ? "" : "; further ones silently");
 		goto out;
 	}
 	/* The trigger's own clock reading anchors the window; a line from the

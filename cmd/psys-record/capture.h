@@ -40,7 +40,7 @@ struct recorder {
 	struct capture *cur;
 	int64_t last_end_mono;		/* where the previous capture ended */
 	int64_t next_drain;
-	uint64_t bad_lines, captures, failures;
+	uint64_t bad_lines, captures, failures, ignored_triggers;
 	int stdout_broken;
 	char last_error[256];
 };

@@ -80,7 +80,8 @@ static void usage(FILE *f)
 "\n"
 "Prints the path of each finished file on standard output, flushed, and a\n"
 "summary on standard error. SIGINT or SIGTERM finish the current capture\n"
-"properly and exit. Needs root, or CAP_BPF and CAP_PERFMON.\n"
+"properly and exit. Needs root, or CAP_BPF and CAP_PERFMON, and CAP_SYSLOG\n"
+"to read kernel symbol addresses (unless kernel.perf_event_paranoid <= 1).\n"
 "\n"
 "Exit status: 0 success, 1 failure (in triggered mode: a capture failed),\n"
 "2 usage error.\n");
@@ -414,9 +415,26 @@ int main(int argc, char **argv)
 	 * time, and files embed them as stacks appear. */
 	r.ksyms = ksyms_load("/proc/kallsyms");
 	if (!r.ksyms) {
-		fprintf(stderr, PROG ": cannot read '/proc/kallsyms': %s\n",
-			errno == ENODATA ? "addresses hidden (kernel.kptr_restrict)" : strerror(errno));
-		return 1;
+		char restrict_[16], paranoid[16];
+		int e = errno;
+
+		recorder_read_line("/proc/sys/kernel/kptr_restrict", restrict_, sizeof(restrict_));
+		recorder_read_line("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid));
+		/* Without addresses there is nothing to embed, nor reference
+		 * symbols to check a kallsyms copy against later. */
+		if (e == ENODATA && r.no_symbols) {
+			fprintf(stderr, PROG ": warning: /proc/kallsyms shows no addresses here "
+				"(needs CAP_SYSLOG); the file will carry no reference symbols, so "
+				"psys-fold --kallsyms will need --force\n");
+		} else if (e == ENODATA) {
+			fprintf(stderr, PROG ": cannot read kernel symbol addresses from "
+				"/proc/kallsyms: needs CAP_SYSLOG (kernel.kptr_restrict=%s, "
+				"kernel.perf_event_paranoid=%s)\n", restrict_, paranoid);
+			return 1;
+		} else {
+			fprintf(stderr, PROG ": cannot read '/proc/kallsyms': %s\n", strerror(e));
+			return 1;
+		}
 	}
 	/* A closed stdout must not kill us before a file is finished. */
 	signal(SIGPIPE, SIG_IGN);
