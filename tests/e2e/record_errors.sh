@@ -26,21 +26,22 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	# CAP_BPF and CAP_PERFMON but not CAP_SYSLOG: kallsyms hides addresses
 	# when perf_event_paranoid > 1, and the error says what is missing.
 	if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 1 ]; then
-		chmod 0777 "$T"
+		chmod 0711 "$T"
+		mkdir "$T/nb"
+		chown 65534:65534 "$T/nb"
 		caps=-all,+bpf,+perfmon
 		rc=0
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps \
-			--ambient-caps=$caps "$BUILD/psys-record" -C 0 -s 0.2 -o "$T/ns.psys" \
+			--ambient-caps=$caps "$BUILD/psys-record" -C 0 -s 0.2 -o "$T/nb/ns.psys" \
 			> /dev/null 2> "$T/err" || rc=$?
 		[ $rc -eq 1 ] && grep -q "needs CAP_SYSLOG" "$T/err" ||
 			fail "without CAP_SYSLOG: exit $rc: $(cat "$T/err")"
 		# --no-symbols does without, and says what that costs.
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps \
 			--ambient-caps=$caps "$BUILD/psys-record" -C 0 -s 0.2 --no-symbols \
-			-o "$T/ns.psys" > /dev/null 2> "$T/err" ||
+			-o "$T/nb/ns.psys" > /dev/null 2> "$T/err" ||
 			fail "--no-symbols without CAP_SYSLOG failed: $(cat "$T/err")"
 		grep -q "no reference symbols" "$T/err" || fail "--no-symbols: no warning"
-		chmod 0700 "$T"
 	fi
 elif [ "${CI:-}" = true ]; then
 	fail "cannot test the unprivileged path (need root and setpriv)"
