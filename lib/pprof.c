@@ -10,6 +10,7 @@
 #include "hmap.h"
 #include "profile.pb-c.h"
 #include "speedscope.h"
+#include "utf8.h"
 
 typedef Perftools__Profiles__Profile Profile;
 typedef Perftools__Profiles__ValueType ValueType;
@@ -43,7 +44,7 @@ static int str_eq(const void *ctx, uint32_t i)
  * -1 when out of memory. */
 static int64_t strtab_index(struct strtab *t, const char *s, size_t len)
 {
-	size_t need = speedscope_utf8(s, len, NULL, 0);
+	size_t need = utf8_repair(s, len, NULL, 0);
 	char *clean = malloc(need + 1);
 	struct str_key k = { t, clean };
 	uint64_t h;
@@ -51,7 +52,7 @@ static int64_t strtab_index(struct strtab *t, const char *s, size_t len)
 
 	if (!clean)
 		return -1;
-	speedscope_utf8(s, len, clean, need + 1);
+	utf8_repair(s, len, clean, need + 1);
 	h = hash_bytes(clean, need, 0);
 	i = hmap_get(&t->map, h, str_eq, &k);
 	if (i != HMAP_NONE) {

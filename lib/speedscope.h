@@ -17,11 +17,5 @@
 int speedscope_write(FILE *out, const char *name, const char *exporter,
 		     const char *const *stacks, const uint64_t *counts, size_t n);
 
-/* Copies the LEN bytes at S into OUT (size OUT_LEN, terminated) with every
- * byte that is not part of a valid UTF-8 sequence (overlong forms,
- * surrogates and code points above U+10FFFF included) and every NUL
- * replaced by U+FFFD. Returns the length written, or the length needed
- * (excluding the terminator) when OUT_LEN is too small, like snprintf. */
-size_t speedscope_utf8(const char *s, size_t len, char *out, size_t out_len);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ptime.h"
 #include "trigger.h"
 #include "usyms.h"
+#include "utf8.h"
 
 #define PROG "psys-record"
 #define FLUSH_NS NSEC			/* a data record at least this often */
@@ -46,22 +47,6 @@ int capture_is_file_name(const char *p)
 	size_t n = strlen(p);
 
 	return n > 5 && strcmp(p + n - 5, ".psys") == 0;
-}
-
-/* jansson takes only valid UTF-8: replace what is not. */
-static json_t *json_text(const char *s)
-{
-	json_t *j = json_string(s);
-
-	if (!j) {
-		char *copy = strdup(s);
-		for (char *p = copy; p && *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		j = json_string(copy ? copy : "");
-		free(copy);
-	}
-	return j;
 }
 
 void recorder_read_line(const char *path, char *buf, size_t len)
@@ -96,11 +81,12 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	json_object_set_new(h, "format", json_string("psys"));
 	json_object_set_new(h, "version", json_integer(PSYSFILE_VERSION_MAJOR));
 	json_object_set_new(h, "tool", json_string(PROG " " PSYS_VERSION));
-	json_object_set_new(h, "host", json_text(u.nodename));
+	json_object_set_new(h, "host", utf8_json(u.nodename, strlen(u.nodename)));
 	json_object_set_new(h, "kernel", json_pack("{s:o, s:o, s:o}",
-		"release", json_text(u.release), "version", json_text(u.version),
-		"machine", json_text(u.machine)));
-	json_object_set_new(h, "boot_id", json_text(boot_id));
+		"release", utf8_json(u.release, strlen(u.release)),
+		"version", utf8_json(u.version, strlen(u.version)),
+		"machine", utf8_json(u.machine, strlen(u.machine))));
+	json_object_set_new(h, "boot_id", utf8_json(boot_id, strlen(boot_id)));
 	json_object_set_new(h, "ncpus", json_integer(sysconf(_SC_NPROCESSORS_CONF)));
 	json_object_set_new(h, "cpus_online", json_string(online));
 	/* cpus: what the file holds samples of; sampled: what was sampled. */
@@ -127,7 +113,7 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ref[i]->addr);
 		json_array_append_new(refs, json_pack("{s:o, s:s}", "name",
-			json_text(ref[i]->name), "addr", addr));
+			utf8_json(ref[i]->name, strlen(ref[i]->name)), "addr", addr));
 	}
 	/* The end of the core text too: a reader tells "past the end of
 	 * text" from "unknown" with it. */

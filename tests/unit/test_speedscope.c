@@ -3,6 +3,7 @@
  * written file read back with jansson: schema, shared frames, stacks root
  * first, weights. */
 #include "speedscope.h"
+#include "utf8.h"
 #include "test.h"
 
 #include <errno.h>
@@ -37,12 +38,12 @@ int main(void)
 	char out[64];
 
 	for (size_t i = 0; i < sizeof(utf8) / sizeof(utf8[0]); i++) {
-		size_t n = speedscope_utf8(utf8[i].in, utf8[i].len, out, sizeof(out));
+		size_t n = utf8_repair(utf8[i].in, utf8[i].len, out, sizeof(out));
 		CHECK(n == strlen(utf8[i].want) && strcmp(out, utf8[i].want) == 0,
 		      "utf8 case %zu: got '%s' (%zu)", i, out, n);
 		/* Too small a buffer: truncated, terminated, needed length told. */
 		char small[2] = "x";
-		CHECK(speedscope_utf8(utf8[i].in, utf8[i].len, small, sizeof(small)) == n &&
+		CHECK(utf8_repair(utf8[i].in, utf8[i].len, small, sizeof(small)) == n &&
 			      strlen(small) <= 1, "utf8 case %zu: small buffer", i);
 	}
 
