@@ -431,6 +431,22 @@ static int read_all(int fd, char **out, size_t *out_len)
 	return 0;
 }
 
+/* Doubles *BUF (capacity *CAP), refusing to pass LIMIT. Returns 0,
+ * -EFBIG or -ENOMEM (the buffer is unchanged then). */
+static int grow(char **buf, size_t *cap, size_t limit)
+{
+	char *p;
+
+	if (*cap * 2 > limit)
+		return -EFBIG;
+	p = realloc(*buf, *cap * 2);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap *= 2;
+	return 0;
+}
+
 /* Decompresses gzip or zstd input into a new buffer. Refuses output above
  * 1 GiB: no kallsyms is near that, a decompression bomb is. */
 static int inflate_all(const char *in, size_t in_len, char **out,
@@ -455,15 +471,8 @@ static int inflate_all(const char *in, size_t in_len, char **out,
 			return -ENOMEM;
 		}
 		while (ib.pos < ib.size || r != 0) {
-			if (len == cap) {
-				char *p = cap * 2 > limit ? NULL : realloc(buf, cap * 2);
-				if (!p) {
-					err = cap * 2 > limit ? -EFBIG : -ENOMEM;
-					break;
-				}
-				buf = p;
-				cap *= 2;
-			}
+			if (len == cap && (err = grow(&buf, &cap, limit)))
+				break;
 			ZSTD_outBuffer ob = { buf, cap, len };
 			size_t before = ib.pos;
 			r = ZSTD_decompressStream(dctx, &ob, &ib);
@@ -492,15 +501,8 @@ static int inflate_all(const char *in, size_t in_len, char **out,
 		zs.next_in = (unsigned char *)in;
 		zs.avail_in = in_len;
 		do {
-			if (len == cap) {
-				char *p = cap * 2 > limit ? NULL : realloc(buf, cap * 2);
-				if (!p) {
-					err = cap * 2 > limit ? -EFBIG : -ENOMEM;
-					break;
-				}
-				buf = p;
-				cap *= 2;
-			}
+			if (len == cap && (err = grow(&buf, &cap, limit)))
+				break;
 			zs.next_out = (unsigned char *)buf + len;
 			zs.avail_out = cap - len;
 			zr = inflate(&zs, Z_NO_FLUSH);
