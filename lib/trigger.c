@@ -1,6 +1,8 @@
 /* Trigger lines: formatting and parsing; see trigger.h for the format. */
 #include "trigger.h"
+
 #include "cpulist.h"
+#include "ptime.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -47,26 +49,6 @@ static int pct_ok(double v)
 	return isfinite(v) && v >= 0 && v <= 100;
 }
 
-/* "2026-11-26T10:15:04.123+01:00" for NS since the epoch, local time. */
-static int format_time(int64_t ns, char *buf, size_t len)
-{
-	time_t sec = (time_t)(ns / 1000000000);
-	int ms = (int)(ns % 1000000000 / 1000000);
-	struct tm tm;
-	long off;
-	size_t k;
-
-	if (!localtime_r(&sec, &tm))
-		return -EOVERFLOW;
-	k = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!k)
-		return -EOVERFLOW;
-	off = tm.tm_gmtoff;
-	snprintf(buf + k, len - k, ".%03d%c%02ld:%02ld", ms, off < 0 ? '-' : '+',
-		 labs(off) / 3600, labs(off) % 3600 / 60);
-	return 0;
-}
-
 int trigger_format(const struct trigger *t, char **out)
 {
 	json_t *root = NULL, *hot = NULL;
@@ -81,7 +63,7 @@ int trigger_format(const struct trigger *t, char **out)
 		    t->hot[i].cpu > CPULIST_MAX_CPU ||
 		    (i && t->hot[i].cpu <= t->hot[i - 1].cpu))
 			return -EINVAL;
-	if (format_time(t->wall_ns, when, sizeof(when)))
+	if (ptime_iso(t->wall_ns, when, sizeof(when)))
 		return -EINVAL;
 
 	root = json_object();

@@ -3,6 +3,7 @@
  * It never records anything itself: psys-record reads its lines. */
 #include "cpulist.h"
 #include "procstat.h"
+#include "ptime.h"
 #include "trigger.h"
 
 #include <errno.h>
@@ -130,22 +131,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A snapshot and the instants it stands for, read just before it so that
  * mono is never later than the counters. */
 static int snapshot(struct procstat *ps, int64_t *mono, int64_t *wall)
 {
 	int err;
 
-	*mono = clock_ns(CLOCK_MONOTONIC);
-	*wall = clock_ns(CLOCK_REALTIME);
+	*mono = ptime_now(CLOCK_MONOTONIC);
+	*wall = ptime_now(CLOCK_REALTIME);
 	if ((err = procstat_read(ps, NULL)))
 		fprintf(stderr, PROG ": cannot read '/proc/stat': %s\n",
 			strerror(-err));
@@ -268,7 +261,7 @@ int main(int argc, char **argv)
 		int64_t now;
 
 		next += step;
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = ptime_now(CLOCK_MONOTONIC);
 		/* Stopped (SIGSTOP, a debugger) past a poll: skip the missed
 		 * ones rather than firing them back to back. */
 		if (next < now)
