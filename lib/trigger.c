@@ -58,6 +58,11 @@ int trigger_format(const struct trigger *t, char **out)
 	if (t->nhot < 1 || t->wall_ns < 0 || t->mono_start_ns < 0 ||
 	    t->mono_start_ns >= t->mono_ns || !pct_ok(t->gate))
 		return -EINVAL;
+	/* The interval is written rounded to 1 us and must read back as
+	 * above 0 and at most INTERVAL_MAX. */
+	if (t->mono_ns - t->mono_start_ns < 500 ||
+	    t->mono_ns - t->mono_start_ns > (int64_t)(INTERVAL_MAX * 1e9))
+		return -EINVAL;
 	for (int i = 0; i < t->nhot; i++)
 		if (!pct_ok(t->hot[i].sys_pct) || t->hot[i].cpu < 0 ||
 		    t->hot[i].cpu > CPULIST_MAX_CPU ||
