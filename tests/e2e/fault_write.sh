@@ -1,0 +1,74 @@
+#!/bin/sh
+# Write errors in psys-fold and psys-svg: a full device (/dev/full, a full
+# tmpfs) and a closed pipe (its read end closed before the program starts,
+# SIGPIPE at its default) are failures: a one-line message naming the
+# output and the reason, exit 1, never death by a signal; psys-svg -o
+# leaves neither a partial file under the name nor its temporary, and an
+# existing file untouched. Uses a real capture checked in as a fuzz seed,
+# so it needs no BPF.
+. "$TOP/tests/lib.sh"
+[ -x "$BUILD/psys-fold" ] && [ -x "$BUILD/psys-svg" ] || fail "psys-fold, psys-svg not built"
+cap="$TOP/fuzz/corpus/psysfile/two.psys"
+[ -f "$cap" ] || fail "missing $cap"
+
+# expect_write_error NAME REASON COMMAND...: run with stdout as set up by
+# the caller; exit 1 and exactly one stderr line naming REASON.
+expect_write_error() {
+	name=$1 reason=$2; shift 2
+	rc=0
+	"$@" 2> "$T/err" || rc=$?
+	[ $rc -eq 1 ] || fail "$name: exit $rc, want 1 (stderr: $(cat "$T/err"))"
+	[ "$(wc -l < "$T/err")" -eq 1 ] || fail "$name: want one line: $(cat "$T/err")"
+	grep -q "^psys-[a-z]*: cannot write .*: $reason\$" "$T/err" ||
+		fail "$name: message: $(cat "$T/err")"
+}
+
+psys-fold "$cap" > "$T/folded" || fail "psys-fold: exit $?"
+gen-folded -n 3000 -s 30000 > "$T/big.folded"
+
+# Every psys-fold output format, into /dev/full and into a closed pipe.
+for fmt in "" "--format speedscope" "--format pprof" "--info" "--diff $cap"; do
+	set -- psys-fold $fmt "$cap"
+	expect_write_error "psys-fold $fmt > /dev/full" "No space left on device" "$@" > /dev/full
+	expect_write_error "psys-fold $fmt | closed" "Broken pipe" closedpipe "$@"
+done
+# Folded text through --diff's text path too.
+expect_write_error "psys-fold --diff text | closed" "Broken pipe" \
+	closedpipe psys-fold --diff "$T/folded" "$T/folded"
+
+# psys-svg: small and large outputs, /dev/full and a closed pipe.
+for in in "$T/folded" "$T/big.folded"; do
+	expect_write_error "psys-svg $in > /dev/full" "No space left on device" \
+		psys-svg "$in" > /dev/full
+	expect_write_error "psys-svg $in | closed" "Broken pipe" closedpipe psys-svg "$in"
+done
+# -o - is standard output.
+expect_write_error "psys-svg -o - | closed" "Broken pipe" closedpipe psys-svg -o - "$T/folded"
+
+# A full file system under -o: the rest needs a small tmpfs.
+[ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root (the rest passed)"
+mkdir "$T/small"
+mount -t tmpfs -o size=64k,mode=0700 psys-test "$T/small" || skip "cannot mount a tmpfs"
+trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+
+psys-svg -o "$T/small/g.svg" "$T/folded" || fail "-o small graph: exit $?"
+cp "$T/small/g.svg" "$T/keep.svg"
+# Replacing it with a graph that does not fit: the old one stays whole.
+expect_write_error "psys-svg -o (full, existing)" "No space left on device" \
+	psys-svg -o "$T/small/g.svg" "$T/big.folded"
+grep -qF "'$T/small/g.svg'" "$T/err" || fail "-o full: message does not name the file: $(cat "$T/err")"
+cmp -s "$T/small/g.svg" "$T/keep.svg" || fail "-o full: the existing graph was changed"
+[ "$(ls -A "$T/small")" = g.svg ] || fail "-o full: left behind: $(ls -A "$T/small")"
+# A new name: nothing at all.
+expect_write_error "psys-svg -o (full, new)" "No space left on device" \
+	psys-svg -o "$T/small/new.svg" "$T/big.folded"
+[ ! -e "$T/small/new.svg" ] || fail "-o full: a partial new.svg claims success"
+[ "$(ls -A "$T/small")" = g.svg ] || fail "-o full: left behind: $(ls -A "$T/small")"
+
+# psys-fold has no -o: into a file on the full disk it fails all the same.
+head -c 60000 /dev/zero > "$T/small/fill" 2>/dev/null || true
+expect_write_error "psys-fold > full tmpfs" "No space left on device" \
+	psys-fold "$cap" > "$T/small/out.folded"
+expect_write_error "psys-fold --format speedscope > full tmpfs" "No space left on device" \
+	psys-fold --format speedscope "$cap" > "$T/small/out.json"
+exit 0
