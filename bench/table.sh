@@ -20,8 +20,13 @@ row() {
 machine() {
 	model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-	virt=$(systemd-detect-virt 2>/dev/null || true)
-	[ -z "$virt" ] && grep -q hypervisor /proc/cpuinfo && virt="virtual machine"
+	# Both: a container inside a VM reports only the container otherwise.
+	vm=$(systemd-detect-virt --vm 2>/dev/null || true)
+	[ -z "$vm" ] || [ "$vm" = none ] && grep -q hypervisor /proc/cpuinfo && vm="a hypervisor"
+	ct=$(systemd-detect-virt --container 2>/dev/null || true)
+	virt=""
+	[ -n "$vm" ] && [ "$vm" != none ] && virt="virtual machine ($vm)"
+	[ -n "$ct" ] && [ "$ct" != none ] && virt="${virt:+$virt, }container ($ct)"
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); bench took $((ELAPSED / 60)) min $((ELAPSED % 60)) s"
 	echo "- Machine: $model, $NCPU CPUs online (nproc $(nproc)), $mem RAM${virt:+, $virt}"
 	echo "- Kernel: $(uname -r) ($(uname -v)); perf $(perf --version | sed 's/perf version //')"
