@@ -554,11 +554,15 @@ fi
 
 # ---- 6. psys-watch: stop it ----
 WATCH_WALL=0
+WATCH_NOTE=""
 if [ -n "$WATCH" ]; then
+	kill -0 $WATCH 2>/dev/null || WATCH_NOTE=yes
 	kill -TERM $WATCH 2>/dev/null || true
 	wait $WATCH || true
 	put "watch.cph" 1 "$(fsum "$(kv cpu "$T/watch.rs") * 3600 / $(kv wall "$T/watch.rs")")"
 	WATCH_WALL=$(kv wall "$T/watch.rs")
+	[ -z "$WATCH_NOTE" ] || WATCH_NOTE="psys-watch ended by itself after $(printf %.0f \
+"$WATCH_WALL") s, status $(kv status "$T/watch.rs"): $(head -n 2 "$T/watch.err" | tr '\n' ' ')"
 fi
 
 ELAPSED=$(( $(date +%s) - START ))

@@ -162,7 +162,7 @@ whole runs with start-up (wait4)" \
 		    "$(fig %.2f id "presteady.$w"); $(fig %.1f id "precpu.$w")" "" "" "" ""
 	done
 	want 6 && row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
-	    "$(fig %.2f id watch.cph)" "" "" "" ""
+	    "$(fig %.2f id watch.cph)${WATCH_NOTE:+ ($WATCH_NOTE)}" "" "" "" ""
 	if [ -n "$SVG_EXT" ]; then
 		echo
 		echo "bench/svg.sh (psys-svg's own measurement):"
