@@ -13,9 +13,12 @@ trap 'kill $(cat "$T/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$T"' EXIT
 PATH="$BUILD:$BUILD/tests:$PATH"
 
 loadgen -c 1 -t $((SECS + 30)) -n endure-load > /dev/null & echo $! >> "$T/pids"
-psys-watch -i 0.5 -g 5 | psys-record -o "$T/out" --max-files 5 -f 200 -s 2 \
-	> "$T/paths" 2> "$T/err" &
-rec=$!	# the last command of the pipeline: psys-record itself
+mkfifo "$T/trig"
+psys-watch -i 0.5 -g 5 > "$T/trig" &
+watch=$!
+echo $watch >> "$T/pids"
+psys-record -o "$T/out" --max-files 5 -f 200 -s 2 < "$T/trig" > "$T/paths" 2> "$T/err" &
+rec=$!
 sleep 1
 echo "$rec" >> "$T/pids"
 echo "t_s rss_kib fds files bytes" > "$T/series"
@@ -28,7 +31,7 @@ while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
 	bytes=$(du -sk "$T/out" | awk '{print $1 * 1024}')
 	echo "$(( $(date +%s) - start )) $rss $fds $files $bytes" >> "$T/series"
 done
-pkill -INT -x psys-watch || true
+kill -INT "$watch" 2>/dev/null || true	# ours only: others may run one
 wait "$rec" 2>/dev/null || true
 cat "$T/series"
 captures=$(wc -l < "$T/paths")
