@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -750,6 +751,9 @@ int main(int argc, char **argv)
 			note_slice(&p, opt == OPT_FROM ? "--from" : "--to", optarg);
 		}
 	}
+	/* A reader that goes away is a write error to report, not a silent
+	 * death: whoever runs us learns the output is incomplete. */
+	signal(SIGPIPE, SIG_IGN);
 	if (optind == argc) {
 		fprintf(stderr, PROG ": no input files (use - for standard input)\n");
 		goto usage_error;
