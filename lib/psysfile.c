@@ -106,6 +106,8 @@ struct psysfile_writer {
 	uint32_t npending;
 	uint64_t base_time;
 	uint64_t time_unit;	/* ns per stored time step */
+	uint64_t period;	/* expected step between a CPU's samples, ns */
+	uint64_t period_steps;	/* ...in time units, for the record being built */
 	int64_t *cpu_last;	/* per CPU: its previous sample, in steps */
 	uint32_t *cpu_gen;	/* ...valid when equal to gen */
 	size_t ncpu;
@@ -123,6 +125,11 @@ void psysfile_set_level(struct psysfile_writer *w, int level)
 void psysfile_set_sync(struct psysfile_writer *w, int on)
 {
 	w->sync = on;
+}
+
+void psysfile_set_period(struct psysfile_writer *w, uint64_t ns)
+{
+	w->period = ns <= 1000000000ull ? ns : 0;
 }
 
 void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns)
@@ -497,8 +504,10 @@ int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 		w->cpu_gen = gen;
 		w->ncpu = n;
 	}
-	if (w->npending == 0)
+	if (w->npending == 0) {
 		w->base_time = s->time_ns;
+		w->period_steps = (w->period + w->time_unit / 2) / w->time_unit;
+	}
 	/* Times as the step from the same CPU's previous sample: each CPU
 	 * ticks at the sampling period, so steps repeat and compress. Steps
 	 * are whole time units: finer digits are timer jitter (microseconds
@@ -507,7 +516,9 @@ int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s)
 	prev = w->cpu_gen[s->cpu] == w->gen ? w->cpu_last[s->cpu] : 0;
 	w->cpu_gen[s->cpu] = w->gen;
 	w->cpu_last[s->cpu] = q;
-	buf_put_svarint(&w->col[COL_TIME], q - prev);
+	/* Less the sampling period: what is left is timer jitter, small
+	 * numbers of one byte rather than ~period-sized ones of two. */
+	buf_put_svarint(&w->col[COL_TIME], q - prev - (int64_t)w->period_steps);
 	buf_put_varint(&w->col[COL_CPU], s->cpu);
 	buf_put_varint(&w->col[COL_THREAD], (uint64_t)tid);
 	/* The stack and the low flag bits share a column: "user mode" and
@@ -634,6 +645,9 @@ int psysfile_flush(struct psysfile_writer *w)
 	buf_put_varint(&w->sec, w->time_unit);
 	for (int c = 0; c < NCOLS; c++)
 		buf_put_bytes(&w->sec, w->col[c].data, w->col[c].len);
+	/* Added after the columns so that readers without it still read the
+	 * record; absent means 0. */
+	buf_put_varint(&w->sec, w->period_steps);
 	put_section(w, SEC_SAMPLES);
 	if (w->raw.err)
 		return w->raw.err;
@@ -747,7 +761,7 @@ struct psysfile_reader {
 	/* The data record being read. */
 	struct buf rec;
 	struct cursor col[NCOLS];
-	uint64_t left, base_time, time_unit;
+	uint64_t left, base_time, time_unit, period_steps;
 	int64_t *cpu_last;
 	uint32_t *cpu_gen;
 	size_t ncpu;
@@ -976,6 +990,12 @@ static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 		r->col[i].p = p;
 		r->col[i].end = p + len;
 	}
+	/* Then, optionally, the sampling period in time units, taken off
+	 * each time step by the writer. */
+	r->period_steps = 0;
+	if (cursor_left(c) && (cursor_varint(c, &r->period_steps) ||
+			       r->period_steps > 1000000000ull / unit))
+		return -EBADMSG;
 	/* Every sample takes at least one byte in each column. */
 	if (n > (size_t)(r->col[COL_FLAGS].end - r->col[COL_FLAGS].p))
 		return -EBADMSG;
@@ -1267,7 +1287,8 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 			r->cpu_gen = gen;
 			r->ncpu = n;
 		}
-		int64_t q = (r->cpu_gen[cpu] == r->gen ? r->cpu_last[cpu] : 0) + dt;
+		int64_t q = (r->cpu_gen[cpu] == r->gen ? r->cpu_last[cpu] : 0) + dt +
+			    (int64_t)r->period_steps;
 		r->cpu_gen[cpu] = r->gen;
 		r->cpu_last[cpu] = q;
 		s->time_ns = r->base_time + (uint64_t)q * r->time_unit;

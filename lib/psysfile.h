@@ -63,6 +63,11 @@ int psysfile_create(int dirfd, const char *path, const json_t *header,
 void psysfile_set_level(struct psysfile_writer *w, int level);
 void psysfile_set_sync(struct psysfile_writer *w, int on);
 
+/* The sampling period (1e9 / frequency), which makes stored time steps
+ * small: only each step's difference from it is stored. 0 (the default)
+ * for none. Takes effect at the next record. */
+void psysfile_set_period(struct psysfile_writer *w, uint64_t ns);
+
 /* Resolution of stored sample times (default PSYSFILE_TIME_UNIT ns; 1 to
  * 1,000,000). Times are rounded to the nearest step; each data record
  * names its own unit. */

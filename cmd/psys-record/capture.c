@@ -429,6 +429,7 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 		fprintf(stderr, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
 		goto fail;
 	}
+	psysfile_set_period(c->w, NSEC / r->freq);
 	sampler_counts(r->sampler, NULL, &c->at_start);
 	r->cur = c;
 	if (r->ring) {

@@ -139,6 +139,8 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/a.psys", dir);
 	CHECK(psysfile_create(AT_FDCWD, path, hdr, ks, &w) == 0, "create");
 	psysfile_set_sync(w, 0);
+	/* The synthetic CPUs tick every 200-205 us. */
+	psysfile_set_period(w, 200000);
 	for (int i = 0; i < NSAMPLES; i++) {
 		CHECK(psysfile_add(w, &want[i]) == 0, "add %d", i);
 		if (i % 3000 == 2999)
@@ -193,6 +195,7 @@ int main(void)
 	CHECK(psysfile_create(AT_FDCWD, path, hdr, NULL, &w) == 0, "create exact");
 	psysfile_set_sync(w, 0);
 	psysfile_set_time_unit(w, 1);
+	psysfile_set_period(w, 200000);
 	for (int k = 0; k < 1000; k++)
 		psysfile_add(w, &want[k]);
 	CHECK(psysfile_finish(w, trl) == 0, "finish exact");
