@@ -107,7 +107,9 @@ uint64_t hash_u64s(const uint64_t *v, size_t n, uint64_t seed)
 {
 	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
 
+	/* One multiply per word and a full mix at the end: stacks are hashed
+	 * once per sample, and their words are already well spread. */
 	for (size_t i = 0; i < n; i++)
-		h = hash_mix(h ^ v[i]) + i;
-	return h;
+		h = (h ^ v[i]) * 0x100000001b3ull + (h >> 29);
+	return hash_mix(h);
 }

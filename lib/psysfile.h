@@ -58,7 +58,7 @@ struct psysfile_writer;
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out);
 
-/* zstd level for data records (default 6) and whether each record is
+/* zstd level for data records (default 3) and whether each record is
  * followed by fdatasync (default on: a power cut loses at most a record). */
 void psysfile_set_level(struct psysfile_writer *w, int level);
 void psysfile_set_sync(struct psysfile_writer *w, int on);
