@@ -51,8 +51,15 @@ static inline size_t cursor_left(const struct cursor *c)
 /* Fast path for decoding hot columns; same contract as cursor_varint. */
 static inline int cursor_varint_fast(struct cursor *c, uint64_t *v)
 {
+	/* One and two bytes inline: stack references and time steps are
+	 * almost always that short. */
 	if (c->p < c->end && *c->p < 0x80) {
 		*v = *c->p++;
+		return 0;
+	}
+	if (c->end - c->p >= 2 && c->p[1] < 0x80) {
+		*v = (uint64_t)(c->p[0] & 0x7f) | (uint64_t)c->p[1] << 7;
+		c->p += 2;
 		return 0;
 	}
 	return cursor_varint(c, v);

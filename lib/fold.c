@@ -245,6 +245,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	const struct fold_input *in = input ? input : &none;
 	const struct slice *sl = f->o.slice;
 	struct hmap idx = { 0 };	/* key -> entry */
+	uint32_t *last = NULL;		/* stack id -> entry last used + 1 */
+	size_t nlast = 0;
 	struct entry *e = NULL;
 	uint32_t ne = 0, cap = 0;
 	struct psysfile_sample s;
@@ -299,6 +301,18 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			sk = s.stack_id;
 		}
 		cpu = f->o.per_cpu ? s.cpu : 0;
+		/* Fast path: stack ids are dense, and a stack is mostly seen in
+		 * one thread, so the entry last used for this stack is checked
+		 * first, without hashing. */
+		int simple = !f->o.per_cpu && s.ustack_id == PSYSFILE_NO_STACK &&
+			     sk < KEY_STACK_ERR;
+		if (simple && sk < nlast && last[sk] &&
+		    e[last[sk] - 1].thread == s.thread_id &&
+		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
+			e[last[sk] - 1].count++;
+			f->c.folded++;
+			continue;
+		}
 		uint64_t key = (uint64_t)s.thread_id << 32 | sk;
 		struct entry_key ek = { e, s.thread_id, sk, cpu, s.ustack_id };
 		uint32_t i;
@@ -326,6 +340,18 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		e[i].count++;
 		f->c.folded++;
+		if (simple) {
+			if (sk >= nlast) {
+				size_t n = (size_t)sk * 2 + 1024;
+				uint32_t *p = realloc(last, n * sizeof(*p));
+				if (!p)
+					goto cleanup;
+				memset(p + nlast, 0, (n - nlast) * sizeof(*p));
+				last = p;
+				nlast = n;
+			}
+			last[sk] = i + 1;
+		}
 	}
 
 	ks = in->ks ? in->ks : psysfile_ksyms(r);
@@ -394,6 +420,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	}
 	err = 0;
 cleanup:
+	free(last);
 	hmap_free(&idx);
 	free(e);
 	free(comm_cache);
