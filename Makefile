@@ -6,6 +6,7 @@
 #   make test       build, then run every unit and end-to-end test
 #   make run        the main job: watch, capture bursts, render SVGs
 #   make bench      the side-by-side benchmark (never part of `make test`)
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local DESTDIR=   programs, man pages, bash
 #                   completion, systemd unit (make uninstall removes them)
 #   make dist       $(BUILD)/psys-VERSION.tar.gz of the committed tree
@@ -48,6 +49,16 @@ endif
 WS_LIBS  := -lzstd -ljansson -lelf -lz -lm -lprotobuf-c
 BPF_LIBS := -lbpf
 
+# The flags a build folder was built with: when they change (SANITIZE=1,
+# another CC or CFLAGS), everything in it is rebuilt, instead of objects
+# built with different flags being linked together.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS)
+ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file > $(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
 ifeq ($(V),1)
 Q :=
 msg :=
@@ -85,7 +96,7 @@ all: $(CMDS:%=$(BUILD)/%) $(UNIT_BINS) $(TOOL_BINS)
 
 tools: $(WS_CMDS:%=$(BUILD)/%)
 
-$(BUILD)/lib/%.o: lib/%.c
+$(BUILD)/lib/%.o: lib/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -99,7 +110,7 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto
 	$(call msg,PROTOC,$@)
 	$(Q)$(PROTOC_C) --proto_path=lib --c_out=$(BUILD)/gen $<
 
-$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(FLAGS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -107,7 +118,7 @@ $(LIBPSYS): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/cmd/%.o: cmd/%.c
+$(BUILD)/cmd/%.o: cmd/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -137,19 +148,31 @@ endif
 endef
 $(foreach c,$(CMDS),$(eval $(call CMD_template,$(c))))
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
 # Test programs keep frame pointers: the user-stack tests walk them.
-$(BUILD)/tests/%: tests/tools/%.c
+$(BUILD)/tests/%: tests/tools/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
 
+# SANITIZE goes to the tests too: a test that runs make (install.sh) must
+# build with the flags of the programs it tests.
 test: all
-	$(Q)tests/run.sh $(BUILD)
+	$(Q)SANITIZE="$(SANITIZE)" tests/run.sh $(BUILD)
+
+# Fuzzing (clang with libFuzzer, ASan+UBSan; see fuzz/Makefile): each
+# harness for FUZZ_SECONDS (default 60; CI's smoke uses 20).
+# fuzz-regress replays the checked-in corpora only (seconds).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-regress
+fuzz:
+	$(Q)$(MAKE) --no-print-directory -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+fuzz-regress:
+	$(Q)$(MAKE) --no-print-directory -C fuzz regress
 
 bench: all
 	$(Q)bench/run.sh $(BUILD)

@@ -20,6 +20,7 @@
 #include "pprof.h"
 #include "psysfile.h"
 #include "ptime.h"
+#include "utf8.h"
 #include "slice.h"
 #include "speedscope.h"
 
@@ -287,8 +288,8 @@ static int print_info(const char *path, struct psysfile_reader *r)
 		;
 	const struct psysfile_stats *st = psysfile_stats(r);
 	json_t *h = psysfile_header(r), *t = psysfile_trailer(r);
-	json_t *o = json_pack("{s:s?, s:O?, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-		"file", json_string(path) ? path : NULL, "header", h, "trailer", t,
+	json_t *o = json_pack("{s:o?, s:O?, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+		"file", utf8_json(path, strlen(path)), "header", h, "trailer", t,
 		"read", "records", (json_int_t)st->records,
 		"bad_records", (json_int_t)st->bad_records,
 		"skipped_bytes", (json_int_t)st->skipped_bytes,

@@ -364,7 +364,8 @@ static void enforce_retention(struct recorder *r, unsigned long reserve)
 		total += st.st_size;
 		n++;
 	}
-	qsort(k, n, sizeof(*k), cmp_kept);
+	if (n)	/* qsort wants a non-NULL array even for none */
+		qsort(k, n, sizeof(*k), cmp_kept);
 	unsigned long keep = r->max_files > reserve ? r->max_files - reserve : 1;
 	for (size_t i = 0; i + 1 < n && (n - i > keep || total > r->max_bytes); i++) {
 		char svg[270];

@@ -405,11 +405,11 @@ int main(int argc, char **argv)
 	if (*max_rate && r.freq > strtoul(max_rate, NULL, 10)) {
 		fprintf(stderr, PROG ": -f %u is above kernel.perf_event_max_sample_rate (%s)\n",
 			r.freq, max_rate);
-		return 1;
+		goto early_fail;
 	}
 	if (sampler_check_privileges(why, sizeof(why))) {
 		fprintf(stderr, PROG ": cannot sample kernel stacks: %s\n", why);
-		return 1;
+		goto early_fail;
 	}
 	/* Symbols are read before sampling starts: reading kallsyms takes
 	 * time, and files embed them as stacks appear. */
@@ -430,10 +430,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": cannot read kernel symbol addresses from "
 				"/proc/kallsyms: needs CAP_SYSLOG (kernel.kptr_restrict=%s, "
 				"kernel.perf_event_paranoid=%s)\n", restrict_, paranoid);
-			return 1;
+			goto early_fail;
 		} else {
 			fprintf(stderr, PROG ": cannot read '/proc/kallsyms': %s\n", strerror(e));
-			return 1;
+			goto early_fail;
 		}
 	}
 	/* A closed stdout must not kill us before a file is finished. */
@@ -452,4 +452,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return err ? 1 : 0;
+
+early_fail:
+	cpulist_free(&r.cpus);
+	return 1;
 }

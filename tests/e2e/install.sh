@@ -8,7 +8,9 @@
 . "$TOP/tests/lib.sh"
 
 # A make of our own, not a child of the make running the tests.
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP" BUILD="$BUILD" "$@"; }
+# With the flags the programs under test were built with (SANITIZE).
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP" BUILD="$BUILD" \
+	SANITIZE="${SANITIZE:-}" "$@"; }
 progs="psys-watch psys-record psys-fold psys-svg"
 
 d=$T/root
