@@ -7,6 +7,8 @@
  * without hashing. */
 #include "flame.h"
 
+#include "hmap.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -50,34 +52,6 @@ struct flame {
 };
 
 #define ROOT_NAME "all"
-
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Only for our own tables: it reads words in host byte order, so nothing
- * that reaches the output may depend on it. */
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 0x243f6a8885a308d3ull ^ n, w;
-
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 31;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	return mix64(h ^ w);
-}
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -171,7 +145,7 @@ static int ntab_rehash(struct flame *fl)
 /* Returns the id of the name S[0..N), adding it if new, or -ENOMEM. */
 static int64_t intern(struct flame *fl, const char *s, size_t n)
 {
-	uint64_t h = hash_bytes(s, n);
+	uint64_t h = hash_bytes(s, n, 0);
 	size_t mask, i;
 	struct name *nm;
 
@@ -204,7 +178,7 @@ static int64_t intern(struct flame *fl, const char *s, size_t n)
 
 static inline uint64_t child_hash(uint32_t parent, uint32_t name)
 {
-	return mix64(((uint64_t)parent << 32) | name);
+	return hash_mix(((uint64_t)parent << 32) | name);
 }
 
 static void ctab_put(uint32_t *tab, size_t size, uint64_t h, uint32_t id)
