@@ -68,3 +68,13 @@ least_loaded_cpu() {
 meta() {
 	sed -n "s/^# $2: \"\\(.*\\)\"\$/\\1/p" "$1"
 }
+
+# require_browser: sets $browser to a headless-capable Chromium, or skips
+# (which fails under CI, where build.sh installs it).
+require_browser() {
+	browser=""
+	for b in chromium chromium-browser google-chrome; do
+		command -v $b > /dev/null && browser=$b && return 0
+	done
+	skip "chromium not installed (apt-get install chromium)"
+}

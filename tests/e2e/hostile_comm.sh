@@ -22,14 +22,7 @@ command -v xmllint > /dev/null || {
 	[ "${CI:-}" = true ] && fail "xmllint missing under CI (apt-get install libxml2-utils)"
 	skip "xmllint not installed (apt-get install libxml2-utils)"
 }
-browser=""
-for b in chromium chromium-browser google-chrome; do
-	command -v $b > /dev/null && browser=$b && break
-done
-if [ -z "$browser" ]; then
-	[ "${CI:-}" = true ] && fail "no chromium under CI (apt-get install chromium)"
-	skip "chromium not installed (apt-get install chromium)"
-fi
+require_browser
 
 A='<svg onload=x>&'
 B='"'"'"'/><g onload=y'

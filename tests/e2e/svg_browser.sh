@@ -9,14 +9,7 @@
 . "$TOP/tests/lib.sh"
 
 [ -x "$BUILD/psys-svg" ] || fail "psys-svg not built"
-browser=""
-for b in chromium chromium-browser google-chrome; do
-	command -v $b > /dev/null && browser=$b && break
-done
-if [ -z "$browser" ]; then
-	[ "${CI:-}" = true ] && fail "no chromium under CI (apt-get install chromium)"
-	skip "chromium not installed (apt-get install chromium)"
-fi
+require_browser
 
 cat > "$T/in.folded" <<'EOF'
 # psys-fold 0.1.0
