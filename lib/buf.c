@@ -27,6 +27,26 @@ int buf_reserve(struct buf *b, size_t n)
 	return 0;
 }
 
+int buf_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		c *= 2;
+	}
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 void buf_put(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0 || buf_reserve(b, n))

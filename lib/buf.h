@@ -26,6 +26,11 @@ void buf_put_svarint(struct buf *b, int64_t v);
 /* A varint length followed by the bytes. */
 void buf_put_bytes(struct buf *b, const void *p, size_t n);
 
+/* Makes room in the array *P (elements of SIZE bytes, capacity *CAP
+ * elements) for NEED elements, doubling the capacity (from 64 at least).
+ * Returns 0, or -ENOMEM with the array and *CAP unchanged. */
+int buf_grow(void **p, size_t *cap, size_t need, size_t size);
+
 void buf_reset(struct buf *b);	/* len = 0, keeps the memory */
 void buf_free(struct buf *b);	/* accepts NULL */
 

@@ -7,6 +7,7 @@
  * without hashing. */
 #include "flame.h"
 
+#include "buf.h"
 #include "hmap.h"
 
 #include <errno.h>
@@ -52,23 +53,6 @@ struct flame {
 };
 
 #define ROOT_NAME "all"
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 struct flame *flame_new(unsigned flags)
 {
@@ -159,9 +143,9 @@ static int64_t intern(struct flame *fl, const char *s, size_t n)
 			return fl->ntab[i] - 1;
 	}
 	if (fl->nnames >= UINT32_MAX - 1 ||
-	    grow((void **)&fl->names, &fl->names_cap, fl->nnames + 1,
+	    buf_grow((void **)&fl->names, &fl->names_cap, fl->nnames + 1,
 		 sizeof(*fl->names)) ||
-	    grow((void **)&fl->arena, &fl->arena_cap, fl->arena_len + n + 1, 1))
+	    buf_grow((void **)&fl->arena, &fl->arena_cap, fl->arena_len + n + 1, 1))
 		return -ENOMEM;
 	nm = &fl->names[fl->nnames];
 	nm->off = fl->arena_len;
@@ -334,9 +318,9 @@ static int ensure_path(struct flame *fl, size_t need)
 
 	if (need <= cap)
 		return 0;
-	if (grow((void **)&fl->path, &cap, need, sizeof(*fl->path)) ||
-	    grow((void **)&fl->ends, &c2, need, sizeof(*fl->ends)) ||
-	    grow((void **)&fl->starts, &c3, need, sizeof(*fl->starts)))
+	if (buf_grow((void **)&fl->path, &cap, need, sizeof(*fl->path)) ||
+	    buf_grow((void **)&fl->ends, &c2, need, sizeof(*fl->ends)) ||
+	    buf_grow((void **)&fl->starts, &c3, need, sizeof(*fl->starts)))
 		return -ENOMEM;
 	/* All three grew from the same capacity to the same size. */
 	fl->path_cap = cap;
@@ -446,7 +430,7 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 			fl->nbefore[fl->path[d]] += before;
 	}
 	if (!(fl->flags & FLAME_REVERSE)) {
-		if (grow((void **)&fl->prev, &fl->prev_cap, len + 1, 1)) {
+		if (buf_grow((void **)&fl->prev, &fl->prev_cap, len + 1, 1)) {
 			fl->have_prev = 0;
 			return 0;
 		}
@@ -532,7 +516,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 	for (size_t i = 0; i < fl->nnames; i++)
 		rank[order[i]] = i;
 
-	if (grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
+	if (buf_grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
 		goto cleanup;
 	stack[sp++] = (struct todo){ FLAME_ROOT, 0, 0 };
 	while (sp) {
@@ -542,7 +526,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		size_t nk = 0;
 
 		for (uint32_t c = fl->nchild[t.node]; c; c = fl->nnext[c]) {
-			if (grow((void **)&kids, &kids_cap, nk + 1,
+			if (buf_grow((void **)&kids, &kids_cap, nk + 1,
 				 sizeof(*kids)))
 				goto cleanup;
 			kids[nk++] = ((uint64_t)rank[fl->nname[c]] << 32) | c;
@@ -552,7 +536,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		}
 		sort_u64(kids, nk);
 
-		if (grow((void **)&frames, &frames_cap, nframes + 1,
+		if (buf_grow((void **)&frames, &frames_cap, nframes + 1,
 			 sizeof(*frames)))
 			goto cleanup;
 		f = &frames[nframes++];
@@ -570,7 +554,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 
 		/* Children go on the stack last first, so that the first is
 		 * laid out next; their positions count the pruned ones too. */
-		if (grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)))
+		if (buf_grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)))
 			goto cleanup;
 		{
 			size_t kept = 0;

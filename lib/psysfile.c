@@ -64,6 +64,18 @@ static uint16_t rec_hdr_check(const unsigned char *h)
 	return (uint16_t)crc32(c, h + 8, REC_HDR_SIZE - 8);
 }
 
+/* Room for NEED entries in a stack table's offset and length arrays,
+ * which share one capacity: growing both from the same capacity gives
+ * them the same new one. Returns 0 or -ENOMEM. */
+static int grow_stacks(uint64_t **off, uint32_t **len, size_t *cap, size_t need)
+{
+	size_t c = *cap;
+
+	if (buf_grow((void **)off, &c, need, sizeof(**off)))
+		return -ENOMEM;
+	return buf_grow((void **)len, cap, need, sizeof(**len));
+}
+
 /* ---------------------------------------------------------------- writer */
 
 struct thread {
@@ -78,14 +90,16 @@ struct psysfile_writer {
 	ZSTD_CCtx *cctx;
 
 	struct thread *threads;
-	uint32_t nthreads, threads_cap, threads_new;
+	uint32_t nthreads, threads_new;
+	size_t threads_cap;
 	struct hmap thread_map;
 
 	uint64_t *frames;	/* every stack's frames, end to end */
 	size_t nframes, frames_cap;
 	uint64_t *stack_off;
 	uint32_t *stack_len;
-	uint32_t nstacks, stacks_cap, stacks_new;
+	uint32_t nstacks, stacks_new;
+	size_t stacks_cap;
 	struct hmap stack_map;
 
 	struct hmap sym_done;	/* symbol start address -> emitted */
@@ -93,13 +107,15 @@ struct psysfile_writer {
 
 	/* User stacks: interned frame names, and stacks of name ids. */
 	char **ustr;
-	uint32_t nustr, ustr_cap, ustr_new;
+	uint32_t nustr, ustr_new;
+	size_t ustr_cap;
 	struct hmap ustr_map;
 	uint32_t *uids;		/* every user stack's name ids, end to end */
 	size_t nuids, uids_cap;
 	uint64_t *ustack_off;
 	uint32_t *ustack_len;
-	uint32_t nustacks, ustacks_cap, ustacks_new;
+	uint32_t nustacks, ustacks_new;
+	size_t ustacks_cap;
 	struct hmap ustack_map;
 
 	struct buf col[NCOLS];
@@ -303,15 +319,9 @@ static int64_t thread_id(struct psysfile_writer *w, const struct psysfile_sample
 
 	if (id != HMAP_NONE)
 		return id;
-	if (w->nthreads == w->threads_cap) {
-		uint32_t cap = w->threads_cap ? w->threads_cap * 2 : 256;
-		struct thread *t = realloc(w->threads, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		w->threads = t;
-		w->threads_cap = cap;
-	}
+	if (buf_grow((void **)&w->threads, &w->threads_cap, w->nthreads + 1,
+		     sizeof(*w->threads)))
+		return -ENOMEM;
 	struct thread *t = &w->threads[w->nthreads];
 	t->pid = s->pid;
 	t->tid = s->tid;
@@ -346,28 +356,10 @@ static int64_t stack_id(struct psysfile_writer *w, const uint64_t *frames, uint3
 
 	if (id != HMAP_NONE)
 		return id;
-	if (w->nstacks == w->stacks_cap) {
-		uint32_t cap = w->stacks_cap ? w->stacks_cap * 2 : 1024;
-		uint64_t *off = realloc(w->stack_off, cap * sizeof(*off));
-		if (!off)
-			return -ENOMEM;
-		w->stack_off = off;
-		uint32_t *len = realloc(w->stack_len, cap * sizeof(*len));
-		if (!len)
-			return -ENOMEM;
-		w->stack_len = len;
-		w->stacks_cap = cap;
-	}
-	if (w->frames_cap - w->nframes < n) {
-		size_t cap = w->frames_cap ? w->frames_cap : 16384;
-		while (cap - w->nframes < n)
-			cap *= 2;
-		uint64_t *f = realloc(w->frames, cap * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		w->frames = f;
-		w->frames_cap = cap;
-	}
+	if (grow_stacks(&w->stack_off, &w->stack_len, &w->stacks_cap, w->nstacks + 1))
+		return -ENOMEM;
+	if (buf_grow((void **)&w->frames, &w->frames_cap, w->nframes + n, sizeof(*w->frames)))
+		return -ENOMEM;
 	memcpy(w->frames + w->nframes, frames, n * sizeof(uint64_t));
 	w->stack_off[w->nstacks] = w->nframes;
 	w->stack_len[w->nstacks] = n;
@@ -397,15 +389,8 @@ static int64_t ustr_id(struct psysfile_writer *w, const char *name)
 
 	if (id != HMAP_NONE)
 		return id;
-	if (w->nustr == w->ustr_cap) {
-		uint32_t cap = w->ustr_cap ? w->ustr_cap * 2 : 256;
-		char **p = realloc(w->ustr, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		w->ustr = p;
-		w->ustr_cap = cap;
-	}
+	if (buf_grow((void **)&w->ustr, &w->ustr_cap, w->nustr + 1, sizeof(*w->ustr)))
+		return -ENOMEM;
 	w->ustr[w->nustr] = strdup(name);
 	if (!w->ustr[w->nustr] || hmap_put(&w->ustr_map, h, w->nustr)) {
 		free(w->ustr[w->nustr]);
@@ -443,28 +428,10 @@ static int64_t ustack_id(struct psysfile_writer *w, const char *const *names, ui
 	uint32_t id = hmap_get(&w->ustack_map, h, ustack_eq, &k);
 	if (id != HMAP_NONE)
 		return id;
-	if (w->nustacks == w->ustacks_cap) {
-		uint32_t cap = w->ustacks_cap ? w->ustacks_cap * 2 : 256;
-		uint64_t *off = realloc(w->ustack_off, cap * sizeof(*off));
-		if (!off)
-			return -ENOMEM;
-		w->ustack_off = off;
-		uint32_t *len = realloc(w->ustack_len, cap * sizeof(*len));
-		if (!len)
-			return -ENOMEM;
-		w->ustack_len = len;
-		w->ustacks_cap = cap;
-	}
-	if (w->uids_cap - w->nuids < n) {
-		size_t cap = w->uids_cap ? w->uids_cap : 4096;
-		while (cap - w->nuids < n)
-			cap *= 2;
-		uint32_t *p = realloc(w->uids, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		w->uids = p;
-		w->uids_cap = cap;
-	}
+	if (grow_stacks(&w->ustack_off, &w->ustack_len, &w->ustacks_cap, w->nustacks + 1))
+		return -ENOMEM;
+	if (buf_grow((void **)&w->uids, &w->uids_cap, w->nuids + n, sizeof(*w->uids)))
+		return -ENOMEM;
 	memcpy(w->uids + w->nuids, ids, n * sizeof(uint32_t));
 	w->ustack_off[w->nustacks] = w->nuids;
 	w->ustack_len[w->nustacks] = n;
@@ -776,21 +743,25 @@ struct psysfile_reader {
 	ZSTD_DCtx *dctx;
 
 	struct rthread *threads;
-	uint32_t nthreads, threads_cap;
+	uint32_t nthreads;
+	size_t threads_cap;
 	struct buf strings;
 	uint64_t *frames;
 	size_t nframes, frames_cap;
 	uint64_t *stack_off;
 	uint32_t *stack_len;
-	uint32_t nstacks, stacks_cap;
+	uint32_t nstacks;
+	size_t stacks_cap;
 
 	char **ustr;		/* user frame names, each its own allocation */
-	uint32_t nustr, ustr_cap;
+	uint32_t nustr;
+	size_t ustr_cap;
 	const char **uptr;	/* every user stack's names, end to end */
 	size_t nuptr, uptr_cap;
 	uint64_t *ustack_off;
 	uint32_t *ustack_len;
-	uint32_t nustacks, ustacks_cap;
+	uint32_t nustacks;
+	size_t ustacks_cap;
 
 	/* The data record being read. */
 	struct buf rec;
@@ -807,15 +778,9 @@ struct psysfile_reader {
 static int add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
 		      const unsigned char *comm, size_t n)
 {
-	if (r->nthreads == r->threads_cap) {
-		uint32_t cap = r->threads_cap ? r->threads_cap * 2 : 256;
-		struct rthread *t = realloc(r->threads, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		r->threads = t;
-		r->threads_cap = cap;
-	}
+	if (buf_grow((void **)&r->threads, &r->threads_cap, r->nthreads + 1,
+		     sizeof(*r->threads)))
+		return -ENOMEM;
 	/* A comm is a C string: an embedded NUL ends it. */
 	const unsigned char *nul = memchr(comm, 0, n);
 	if (nul)
@@ -895,28 +860,10 @@ static int parse_stacks(struct psysfile_reader *r, struct cursor *c)
 		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
 		    n > cursor_left(c))
 			return -EBADMSG;
-		if (r->nstacks == r->stacks_cap) {
-			uint32_t cap = r->stacks_cap ? r->stacks_cap * 2 : 1024;
-			uint64_t *off = realloc(r->stack_off, cap * sizeof(*off));
-			if (!off)
-				return -ENOMEM;
-			r->stack_off = off;
-			uint32_t *len = realloc(r->stack_len, cap * sizeof(*len));
-			if (!len)
-				return -ENOMEM;
-			r->stack_len = len;
-			r->stacks_cap = cap;
-		}
-		if (r->frames_cap - r->nframes < n) {
-			size_t cap = r->frames_cap ? r->frames_cap : 16384;
-			while (cap - r->nframes < n)
-				cap *= 2;
-			uint64_t *f = realloc(r->frames, cap * sizeof(*f));
-			if (!f)
-				return -ENOMEM;
-			r->frames = f;
-			r->frames_cap = cap;
-		}
+		if (grow_stacks(&r->stack_off, &r->stack_len, &r->stacks_cap, r->nstacks + 1))
+			return -ENOMEM;
+		if (buf_grow((void **)&r->frames, &r->frames_cap, r->nframes + n, sizeof(*r->frames)))
+			return -ENOMEM;
 		for (uint64_t i = 0; i < n; i++) {
 			if (cursor_svarint(c, &delta))
 				return -EBADMSG;
@@ -942,14 +889,8 @@ static int parse_ustrings(struct psysfile_reader *r, struct cursor *c)
 	while (count--) {
 		if (cursor_bytes(c, &p, &n) || memchr(p, 0, n))
 			return -EBADMSG;
-		if (r->nustr == r->ustr_cap) {
-			uint32_t cap = r->ustr_cap ? r->ustr_cap * 2 : 256;
-			char **q = realloc(r->ustr, cap * sizeof(*q));
-			if (!q)
-				return -ENOMEM;
-			r->ustr = q;
-			r->ustr_cap = cap;
-		}
+		if (buf_grow((void **)&r->ustr, &r->ustr_cap, r->nustr + 1, sizeof(*r->ustr)))
+			return -ENOMEM;
 		if (!(r->ustr[r->nustr] = strndup((const char *)p, n)))
 			return -ENOMEM;
 		r->nustr++;
@@ -967,28 +908,10 @@ static int parse_ustacks(struct psysfile_reader *r, struct cursor *c)
 		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
 		    n > cursor_left(c))
 			return -EBADMSG;
-		if (r->nustacks == r->ustacks_cap) {
-			uint32_t cap = r->ustacks_cap ? r->ustacks_cap * 2 : 256;
-			uint64_t *off = realloc(r->ustack_off, cap * sizeof(*off));
-			if (!off)
-				return -ENOMEM;
-			r->ustack_off = off;
-			uint32_t *len = realloc(r->ustack_len, cap * sizeof(*len));
-			if (!len)
-				return -ENOMEM;
-			r->ustack_len = len;
-			r->ustacks_cap = cap;
-		}
-		if (r->uptr_cap - r->nuptr < n) {
-			size_t cap = r->uptr_cap ? r->uptr_cap : 4096;
-			while (cap - r->nuptr < n)
-				cap *= 2;
-			const char **q = realloc(r->uptr, cap * sizeof(*q));
-			if (!q)
-				return -ENOMEM;
-			r->uptr = q;
-			r->uptr_cap = cap;
-		}
+		if (grow_stacks(&r->ustack_off, &r->ustack_len, &r->ustacks_cap, r->nustacks + 1))
+			return -ENOMEM;
+		if (buf_grow((void **)&r->uptr, &r->uptr_cap, r->nuptr + n, sizeof(*r->uptr)))
+			return -ENOMEM;
 		for (uint64_t i = 0; i < n; i++) {
 			/* Names must be defined before the stacks using them. */
 			if (cursor_varint(c, &id) || id >= r->nustr)
