@@ -10,6 +10,8 @@
 #   make install PREFIX=/usr/local DESTDIR=   programs, man pages, bash
 #                   completion, systemd unit (make uninstall removes them)
 #   make dist       $(BUILD)/psys-VERSION.tar.gz of the committed tree
+#   make deb        $(BUILD)/deb/psys_VERSION_ARCH.deb (dpkg-buildpackage,
+#                   from debian/; needs dpkg-dev and debhelper), lintian-checked
 #   make clean
 #   V=1 shows the commands; SANITIZE=1 builds with ASan+UBSan.
 #
@@ -37,6 +39,29 @@ CFLAGS   ?= -O2 -g
 ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 
+# Hardening, on unless HARDEN=0, and placed before the caller's flags so
+# that those (dpkg-buildflags', or -fno-stack-protector by hand) win:
+# stack protector and stack clash protection, control-flow protection
+# (x86 CET, arm64 PAC/BTI), position-independent executables, full RELRO
+# (relocations read-only, symbols bound at start),
+# and _FORTIFY_SOURCE=2 (the __*_chk variants of memcpy, sprintf, read...)
+# when optimizing (glibc needs it) and not already set in CPPFLAGS (as
+# dpkg-buildflags does; Ubuntu's compiler default gives way to it). Not under
+# SANITIZE=1: ASan intercepts the plain functions, not the _chk ones.
+# The BPF object never sees any of these: its rule uses none of
+# CPPFLAGS, CFLAGS or LDFLAGS.
+HARDEN ?= 1
+ifeq ($(HARDEN),1)
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS))$(SANITIZE),)
+ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),)
+override CPPFLAGS := -D_FORTIFY_SOURCE=2 $(CPPFLAGS)
+endif
+endif
+HARDEN_CF := $(if $(filter x86,$(ARCH)),-fcf-protection,$(if $(filter arm64,$(ARCH)),-mbranch-protection=standard))
+override CFLAGS  := -fstack-protector-strong -fstack-clash-protection $(HARDEN_CF) -fPIE $(CFLAGS)
+override LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+endif
+
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -DPSYS_VERSION='"$(VERSION)"' -Ilib -Ibpf -I$(BUILD)/bpf \
 	-I$(BUILD)/gen -MMD -MP
@@ -50,10 +75,10 @@ WS_LIBS  := -lzstd -ljansson -lelf -lz -lm -lprotobuf-c
 BPF_LIBS := -lbpf
 
 # The flags a build folder was built with: when they change (SANITIZE=1,
-# another CC or CFLAGS), everything in it is rebuilt, instead of objects
-# built with different flags being linked together.
+# another CC, CPPFLAGS or CFLAGS), everything in it is rebuilt, instead of
+# objects built with different flags being linked together.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS)
+FLAGS_NOW   := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_NOW))
 $(shell mkdir -p $(BUILD))
 $(file > $(FLAGS_STAMP),$(FLAGS_NOW))
@@ -89,7 +114,7 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 
 .DELETE_ON_ERROR:
-.PHONY: all tools test bench run deps install uninstall dist clean
+.PHONY: all tools test bench run deps install uninstall dist deb clean
 .SECONDARY:
 
 all: $(CMDS:%=$(BUILD)/%) $(UNIT_BINS) $(TOOL_BINS)
@@ -99,7 +124,7 @@ tools: $(WS_CMDS:%=$(BUILD)/%)
 $(BUILD)/lib/%.o: lib/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Generated headers first: lib/ files include them, and -MMD only knows
 # that after a first compile.
@@ -112,7 +137,7 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto
 
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(FLAGS_STAMP)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIBPSYS): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -121,7 +146,7 @@ $(LIBPSYS): $(LIB_OBJS)
 $(BUILD)/cmd/%.o: cmd/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The BPF object: compiled for the BPF target against the UAPI headers
 # only (no vmlinux.h, no CO-RE), so it loads on any kernel with BPF ring
@@ -151,13 +176,13 @@ $(foreach c,$(CMDS),$(eval $(call CMD_template,$(c))))
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
 # Test programs keep frame pointers: the user-stack tests walk them.
 $(BUILD)/tests/%: tests/tools/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
 
 # SANITIZE goes to the tests too: a test that runs make (install.sh) must
 # build with the flags of the programs it tests.
@@ -236,6 +261,10 @@ dist:
 	@mkdir -p $(BUILD)
 	$(call msg,DIST,$(BUILD)/$(DIST).tar.gz)
 	$(Q)git archive --format=tar --prefix=$(DIST)/ HEAD | gzip -9n > $(BUILD)/$(DIST).tar.gz
+
+# The Debian package, built from a copy of the tree (scripts/build-deb.sh).
+deb:
+	$(Q)scripts/build-deb.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -78,3 +78,21 @@ require_browser() {
 	done
 	skip "chromium not installed (apt-get install chromium)"
 }
+
+# hardening_gaps ELF [nofortify]: prints, one per line, what a hardened
+# build should have given ELF and did not; nothing when all is there:
+# PIE, full RELRO (a GNU_RELRO segment and BIND_NOW), the stack protector
+# and, unless "nofortify", _FORTIFY_SOURCE (calls to glibc's __*_chk).
+hardening_gaps() {
+	readelf -hldW "$1" > "$T/.elf" 2> /dev/null || { echo "not an ELF file"; return 0; }
+	nm -D "$1" > "$T/.syms" 2> /dev/null || :
+	grep -q '^ *Type: *DYN' "$T/.elf" && grep -q '(FLAGS_1).* PIE' "$T/.elf" ||
+		echo "not PIE: $(sed -n 's/^ *Type: *//p' "$T/.elf")"
+	grep -q ' GNU_RELRO ' "$T/.elf" || echo "no GNU_RELRO segment (relro)"
+	grep -Eq '\(FLAGS\).* BIND_NOW|\(FLAGS_1\).* NOW' "$T/.elf" ||
+		echo "no BIND_NOW (-z now: partial RELRO only)"
+	grep -q ' U __stack_chk_fail' "$T/.syms" || echo "no stack protector (__stack_chk_fail)"
+	[ "${2:-}" = nofortify ] || grep -q ' U __[a-z0-9_]*_chk@' "$T/.syms" ||
+		echo "no _FORTIFY_SOURCE (no __*_chk function called)"
+	return 0
+}
