@@ -33,9 +33,13 @@ else
 		--exclude="./${build#./}" -cf - . | tar -xf - -C "$src"
 fi
 
-# A make of its own, not a child of the make that runs this script.
-( cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-	dpkg-buildpackage --build=binary --no-sign -Jauto )
+# A make of its own, not a child of the make that runs this script, and
+# none of that make's variables: make exports those given on its command
+# line, and BUILD=DIR would make debian/rules clean remove DIR itself.
+unset MAKEFLAGS MFLAGS MAKELEVEL BUILD SANITIZE HARDEN V CC CLANG BPFTOOL \
+	CPPFLAGS CFLAGS LDFLAGS PREFIX DESTDIR BINDIR MANDIR LIBEXECDIR \
+	BASHCOMPDIR SYSTEMDUNITDIR SYSCONFDIR
+( cd "$src" && dpkg-buildpackage --build=binary --no-sign -Jauto )
 rm -rf "$src"
 changes=$(ls "$out"/psys_"$version"_*.changes)
 ls "$out"/*.deb
@@ -45,4 +49,4 @@ if ! command -v lintian > /dev/null; then
 	exit 0
 fi
 echo "lintian $changes"
-lintian --fail-on error,warning --info "$changes"
+lintian --fail-on error,warning --display-info "$changes"
