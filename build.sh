@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs whatever psys needs that this Debian/Ubuntu machine lacks (with
 # apt-get, only when something is missing), then runs make with the given
-# targets:   sudo ./build.sh run     sudo ./build.sh test
+# targets:   sudo ./build.sh run     sudo ./build.sh test     ./build.sh deb
 set -eu
 cd "$(dirname "$0")"
 
@@ -10,12 +10,18 @@ BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev 
 BPF_PKGS="clang llvm libbpf-dev"
 TEST_PKGS="libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev"
 BENCH_PKGS="linux-perf valgrind hyperfine"
+# make deb (debian/control's Build-Depends beyond the above: systemd for
+# its unit directory) and its lintian check; the tests build and install
+# the package, and check hardening with devscripts' hardening-check.
+DEB_PKGS="dpkg-dev debhelper lintian systemd"
+TEST_PKGS="$TEST_PKGS $DEB_PKGS devscripts"
 
 want="$BUILD_PKGS $BPF_PKGS"
 for target in "$@"; do
 	case $target in
 	test|check) want="$want $TEST_PKGS" ;;
 	bench) want="$want $TEST_PKGS $BENCH_PKGS" ;;
+	deb) want="$want $DEB_PKGS" ;;
 	esac
 done
 
