@@ -33,10 +33,11 @@ else
 	echo "note: no hardening-check (devscripts): checked with readelf and nm only"
 fi
 
-# dry VAR=VALUE...: the commands `make all` would run, one per line.
+# dry VAR=VALUE...: the commands `make all` would run, one per line, for
+# a default build (not SANITIZE=1) with VAR=VALUE...
 dry() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CPPFLAGS -u CFLAGS -u LDFLAGS \
-		make -n -s -C "$TOP" V=1 BUILD="$T/b" "$@" all > "$T/dry.raw" 2>&1 ||
+		-u SANITIZE -u HARDEN make -n -s -C "$TOP" V=1 BUILD="$T/b" "$@" all > "$T/dry.raw" 2>&1 ||
 		fail "make -n $*: $(tail -n 3 "$T/dry.raw")"
 	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$T/dry.raw" > "$T/dry"
 	grep -e '-target bpf' "$T/dry" > "$T/bpf" || fail "make -n $*: no BPF compile"
