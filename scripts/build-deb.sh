@@ -29,7 +29,7 @@ if git rev-parse --git-dir > /dev/null 2>&1; then
 	git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done; :' sh |
 		tar --null -T - -cf - | tar -xf - -C "$src"
 else
-	tar --exclude=./build --exclude='./build-*' --exclude=./psys-out \
+	tar --exclude=./.git --exclude=./build --exclude='./build-*' --exclude=./psys-out \
 		--exclude="./${build#./}" -cf - . | tar -xf - -C "$src"
 fi
 
