@@ -25,7 +25,7 @@ mkdir -p "$src"
 # The files: in a git checkout, those git tracks, as they are in the
 # working tree (so uncommitted edits are in, new files need a git add);
 # in an unpacked release tarball, everything but build and output folders.
-if git rev-parse --git-dir > /dev/null 2>&1; then
+if [ "$(git rev-parse --show-toplevel 2> /dev/null)" = "$(pwd -P)" ]; then
 	git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done; :' sh |
 		tar --null -T - -cf - | tar -xf - -C "$src"
 else
