@@ -72,6 +72,13 @@ int hmap_set(struct hmap *m, uint64_t key, uint32_t val)
 	return hmap_put(m, key, val);
 }
 
+void hmap_clear(struct hmap *m)
+{
+	if (m->cap)
+		memset(m->vals, 0xff, m->cap * sizeof(*m->vals));
+	m->n = 0;
+}
+
 void hmap_free(struct hmap *m)
 {
 	if (!m)

@@ -34,6 +34,9 @@ int hmap_set(struct hmap *m, uint64_t key, uint32_t val);
 
 void hmap_free(struct hmap *m);	/* accepts NULL; M can be reused after */
 
+/* Empties M, keeping its memory for the next entries. */
+void hmap_clear(struct hmap *m);
+
 /* Hashing helpers: a strong 64-bit mix, and hashes of byte strings and
  * arrays of 64-bit words built on it. */
 static inline uint64_t hash_mix(uint64_t x)

@@ -1,170 +1,130 @@
-/* Bounded ring of timestamped records; see pring.h.
- *
- * Layout: records sit back to back in one byte array, each a 16-byte
- * header (payload length, stamp) and the payload padded to 8 bytes. A
- * record never wraps: when it does not fit before the end of the array, a
- * wrap marker (length WRAP) is left there, or nothing if fewer than 16
- * bytes remain, and the record starts again at offset 0. */
+/* The pre-trigger ring of sealed blocks; see pring.h. A circular array of
+ * pointers, grown when full; the blocks themselves are separate
+ * allocations, so nothing is resident that no block uses. */
 #include "pring.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR 16
-#define WRAP UINT32_MAX
+#include "buf.h"
 
 struct pring {
-	unsigned char *data;
-	size_t cap, head, tail;	/* oldest record; where the next one goes */
-	size_t used;
-	uint64_t count, evicted_full;
+	struct psysblock **b;
+	size_t cap, head, n;	/* oldest at head, n held */
+	size_t max, bytes;
+	uint64_t samples, evicted_full, complete_since;
 };
 
-struct hdr {
-	uint32_t len, pad;
-	uint64_t time;
-};
-
-struct pring *pring_new(size_t bytes)
+struct pring *pring_new(size_t max_bytes)
 {
 	struct pring *r;
 
-	if (bytes < 64) {
+	if (max_bytes < 64) {
 		errno = EINVAL;
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->cap = bytes & ~(size_t)7;
-	r->data = malloc(r->cap);
-	if (!r->data) {
-		free(r);
-		return NULL;
-	}
+	if (r)
+		r->max = max_bytes;
 	return r;
 }
 
-static size_t rec_size(size_t n)
+size_t pring_block_bytes(const struct psysblock *b)
 {
-	return HDR + ((n + 7) & ~(size_t)7);
+	return sizeof(*b) + b->len;
 }
 
-/* The offset of the record at OFF, following a wrap if there is one. */
-static size_t real_off(const struct pring *r, size_t off)
+static struct psysblock *at(const struct pring *r, size_t i)
 {
-	struct hdr h;
-
-	if (r->cap - off < HDR)
-		return 0;
-	memcpy(&h, r->data + off, sizeof(h));
-	return h.len == WRAP ? 0 : off;
+	return r->b[(r->head + i) & (r->cap - 1)];
 }
 
 static void drop_oldest(struct pring *r)
 {
-	struct hdr h;
-	size_t off = real_off(r, r->head), sz;
+	struct psysblock *b = at(r, 0);
 
-	memcpy(&h, r->data + off, sizeof(h));
-	sz = rec_size(h.len);
-	r->used -= sz + (off != r->head ? r->cap - r->head : 0);
-	r->head = off + sz;
-	if (--r->count == 0)
-		r->head = r->tail = r->used = 0;
+	r->bytes -= pring_block_bytes(b);
+	r->samples -= b->nsamples;
+	free(b);
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->n--;
 }
 
-int pring_push(struct pring *r, uint64_t time, const void *p, size_t n)
+int pring_push(struct pring *r, struct psysblock *b)
 {
-	size_t need = rec_size(n), at;
-	struct hdr h = { (uint32_t)n, 0, time };
+	size_t need = pring_block_bytes(b);
 
-	if (need > r->cap || n >= WRAP)
+	if (need > r->max) {
+		free(b);
 		return -E2BIG;
-	for (;;) {
-		if (r->count == 0)
-			r->head = r->tail = r->used = 0;
-		if (r->count == 0 || r->tail > r->head) {
-			/* Free: [tail, cap) and [0, head). */
-			if (r->cap - r->tail >= need) {
-				at = r->tail;
-				break;
-			}
-			if (r->head >= need) {
-				/* Wrap, leaving a marker if a header fits. */
-				if (r->cap - r->tail >= HDR) {
-					struct hdr w = { WRAP, 0, 0 };
-					memcpy(r->data + r->tail, &w, sizeof(w));
-				}
-				r->used += r->cap - r->tail;
-				at = 0;
-				break;
-			}
-		} else if (r->head - r->tail >= need) {
-			/* Free: [tail, head). */
-			at = r->tail;
-			break;
+	}
+	if (r->n == r->cap) {
+		/* Double, unrolling the circle so the oldest is first. */
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct psysblock **p = malloc(cap * sizeof(*p));
+
+		if (!p) {
+			free(b);
+			return -ENOMEM;
 		}
+		for (size_t i = 0; i < r->n; i++)
+			p[i] = at(r, i);
+		free(r->b);
+		r->b = p;
+		r->cap = cap;
+		r->head = 0;
+	}
+	while (r->n && r->bytes + need > r->max) {
+		uint64_t last = at(r, 0)->last_ns;
+
 		drop_oldest(r);
 		r->evicted_full++;
+		if (last >= r->complete_since)
+			r->complete_since = last + 1;
 	}
-	memcpy(r->data + at, &h, sizeof(h));
-	memcpy(r->data + at + HDR, p, n);
-	r->tail = at + need;
-	r->used += need;
-	r->count++;
+	r->b[(r->head + r->n) & (r->cap - 1)] = b;
+	r->n++;
+	r->bytes += need;
+	r->samples += b->nsamples;
 	return 0;
 }
 
 void pring_expire(struct pring *r, uint64_t before)
 {
-	while (r->count) {
-		struct hdr h;
-
-		memcpy(&h, r->data + real_off(r, r->head), sizeof(h));
-		if (h.time >= before)
-			break;
+	while (r->n && at(r, 0)->last_ns < before)
 		drop_oldest(r);
-	}
 }
 
 int pring_each(const struct pring *r, uint64_t from, pring_fn fn, void *ctx)
 {
-	size_t off = r->head;
-
-	for (uint64_t i = 0; i < r->count; i++) {
-		struct hdr h;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct psysblock *b = at(r, i);
 		int ret;
 
-		off = real_off(r, off);
-		memcpy(&h, r->data + off, sizeof(h));
-		if (h.time >= from && (ret = fn(ctx, h.time, r->data + off + HDR, h.len)))
+		if (b->last_ns >= from && (ret = fn(ctx, b)))
 			return ret;
-		off += rec_size(h.len);
 	}
 	return 0;
 }
 
 void pring_stats(const struct pring *r, struct pring_stats *st)
 {
-	struct hdr h;
-
-	st->bytes = r->cap;
-	st->used = r->used;
-	st->records = r->count;
+	st->max_bytes = r->max;
+	st->bytes = r->bytes;
+	st->blocks = r->n;
+	st->samples = r->samples;
+	st->oldest = r->n ? at(r, 0)->first_ns : 0;
 	st->evicted_full = r->evicted_full;
-	st->oldest = 0;
-	if (r->count) {
-		memcpy(&h, r->data + real_off(r, r->head), sizeof(h));
-		st->oldest = h.time;
-	}
+	st->complete_since = r->complete_since;
 }
 
 void pring_free(struct pring *r)
 {
 	if (!r)
 		return;
-	free(r->data);
+	while (r->n)
+		drop_oldest(r);
+	free(r->b);
 	free(r);
 }

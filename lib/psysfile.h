@@ -1,10 +1,13 @@
 /* The .psys container: one capture, self-describing and self-sufficient.
- * A fixed file header, then records: a JSON header, zstd-compressed data
- * records written as the capture goes (each holds the samples of about a
- * second plus the threads, stacks and kernel symbols they are the first to
- * use), and a JSON trailer with the counts. Every record carries a CRC and
- * a sync word, so a reader keeps everything before a truncated or damaged
- * spot and resumes after it. The byte layout is in docs/FORMAT.md. */
+ * A fixed file header, then numbered records: a JSON header, data records
+ * written as the capture goes (each one block: the samples of one CPU over
+ * about a second with every thread and stack they use, see psysblock.h),
+ * symbol records naming the kernel addresses the blocks are the first to
+ * use, and a JSON trailer with the counts. Every record carries a CRC, a
+ * sync word and its number, so a reader keeps everything before a
+ * truncated or damaged spot, resumes after it, skips copies, and never
+ * attributes a sample to anything its own block does not say. The byte
+ * layout is in docs/FORMAT.md. */
 #ifndef PSYS_PSYSFILE_H
 #define PSYS_PSYSFILE_H
 
@@ -13,37 +16,12 @@
 #include <stdint.h>
 
 #include "ksyms.h"
+#include "psysblock.h"
 
-#define PSYSFILE_VERSION_MAJOR 1
+/* Version 2: every data record is a self-contained block (psysblock.h).
+ * Version 1 files (psys 0.1) are still read; see psysfile_open. */
+#define PSYSFILE_VERSION_MAJOR 2
 #define PSYSFILE_VERSION_MINOR 0
-/* Stack depth the reader accepts: BPF gives at most 127 kernel frames;
- * the margin is for user stacks. */
-#define PSYSFILE_MAX_FRAMES 1024
-#define PSYSFILE_NO_STACK UINT32_MAX
-/* Sample times are stored in steps of this many ns by default. */
-#define PSYSFILE_TIME_UNIT 1000
-
-/* psysfile_sample.flags: the same bits as bpf/psys.h. */
-#define PSYSFILE_USER		0x1
-#define PSYSFILE_STACK_ERR	0x2
-#define PSYSFILE_TRUNCATED	0x4
-#define PSYSFILE_USTACK_ERR	0x8
-
-struct psysfile_sample {
-	uint64_t time_ns;	/* CLOCK_MONOTONIC */
-	uint32_t cpu, pid, tid, flags;
-	const char *comm;	/* NUL-terminated */
-	uint32_t nframes;
-	const uint64_t *frames;	/* kernel stack, leaf first */
-	/* The user stack, already named (user addresses mean nothing once
-	 * the process is gone), leaf first; NUL-terminated names. */
-	uint32_t nuframes;
-	const char *const *uframes;
-	/* Set by the reader: file-wide ids of the thread (pid, tid, comm),
-	 * of the kernel stack (PSYSFILE_NO_STACK when nframes is 0) and of
-	 * the user stack (PSYSFILE_NO_STACK when nuframes is 0). */
-	uint32_t thread_id, stack_id, ustack_id;
-};
 
 /* ---- Writing ---- */
 
@@ -77,7 +55,19 @@ void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns);
  * when the queue is large. Returns 0 or a negative errno. */
 int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s);
 
-/* Writes the queued samples as one data record (nothing if none).
+/* Writes the sealed block B (not taken) as one data record, preceded by a
+ * record with the kernel symbols its stacks are the first to need: this
+ * is how psys-record copies its pre-trigger ring into a capture without
+ * re-encoding samples. Returns 0 or a negative errno (-EBADMSG if B does
+ * not decode). */
+int psysfile_write_block(struct psysfile_writer *w, const struct psysblock *b);
+
+/* With sync on, waits until the records written so far are on disk.
+ * Returns 0 or a negative errno. */
+int psysfile_sync_now(struct psysfile_writer *w);
+
+/* Writes the queued samples, one data record per CPU (nothing if none),
+ * then syncs.
  * Returns 0 or a negative errno; after an error the file still holds every
  * earlier record intact (a partial record is cut off again). */
 int psysfile_flush(struct psysfile_writer *w);
@@ -111,14 +101,28 @@ struct psysfile_stats {
 	uint64_t skipped_bytes;	/* bytes passed over while resyncing */
 	uint64_t truncated_bytes; /* an incomplete record at the end */
 	uint64_t samples;	/* samples returned */
-	uint64_t unresolved;	/* samples dropped: thread or stack defined
-				   in a damaged record */
+	uint64_t lost_samples;	/* in damaged records whose header said how
+				   many they held */
+	uint64_t missing_records; /* numbers never seen in the record sequence */
+	uint64_t duplicates;	/* records seen twice: the copies skipped */
+	uint64_t unresolved;	/* version 1: samples dropped, their thread or
+				   stack not defined */
+	uint64_t unread_bytes;	/* version 1: bytes after the first damage,
+				   which a 1.x file cannot be read past */
+	int version;		/* the file's major version */
 	int has_header, has_trailer;
 };
 
+/* psysfile_open's error for a file holding more than one capture, such as
+ * two captures joined with cat(1). */
+#define PSYSFILE_ECONCAT ENOTUNIQ
+
 /* Opens PATH ("-" for standard input) and reads it whole. Returns 0,
- * -EPROTO if it is not a .psys file (or a newer major version), or another
- * negative errno. */
+ * -EPROTO if it is not a .psys file, -EPROTONOSUPPORT for a newer major
+ * version, -PSYSFILE_ECONCAT for several captures in one file, or another
+ * negative errno. Version 1 files are read up to their first damaged
+ * record: their ids are file-wide, so nothing after damage can be
+ * attributed safely (the rest is counted in unread_bytes). */
 int psysfile_open(const char *path, struct psysfile_reader **out);
 
 /* The same over a buffer in memory, which the reader copies. */
@@ -126,9 +130,24 @@ int psysfile_open_mem(const void *data, size_t len,
 		      struct psysfile_reader **out);
 
 /* Reads the next sample into S (pointers stay valid until the next call).
- * Returns 1 for a sample, 0 at the end. Damage is never an error here: it
- * is counted in the stats and reading goes on after it. */
+ * Returns 1 for a sample, 0 at the end, -ENOMEM. Damage is never an error
+ * here: it is counted in the stats and reading goes on after it. */
 int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s);
+
+/* The samples of the next intact data record, as columns with file-wide
+ * ids (valid until the next call; do not mix with psysfile_next). */
+struct psysfile_batch {
+	uint32_t n;
+	const uint64_t *time;
+	const uint32_t *cpu, *thread, *stack, *ustack, *flags;
+};
+
+/* Returns 1 for a batch (N may be 0), 0 at the end, or -ENOMEM. */
+int psysfile_next_batch(struct psysfile_reader *r, struct psysfile_batch *b);
+
+/* A thread by file-wide id: its comm (borrowed), pid and tid. */
+const char *psysfile_thread(const struct psysfile_reader *r, uint32_t id,
+			    uint32_t *pid, uint32_t *tid);
 
 /* The header and trailer objects (borrowed), or NULL when absent. The
  * trailer is known once psysfile_next has returned 0. */

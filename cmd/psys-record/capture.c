@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "psys.h"
 #include "psysfile.h"
@@ -23,11 +24,11 @@
 #include "utf8.h"
 
 #define PROG "psys-record"
-#define FLUSH_NS NSEC			/* a data record at least this often */
+#define BLOCK_NS NSEC			/* a block (data record) spans at most this */
+#define BLOCK_LEVEL 3			/* zstd level of blocks */
 #define DRAIN_BUSY_NS (100 * 1000000LL)	/* capturing: drain this often */
 #define DRAIN_IDLE_NS (250 * 1000000LL)	/* waiting: the rings have room */
 #define RETAIN_DEFAULT_NS (20 * NSEC)	/* pre-trigger ring: -i up to 10 s */
-#define SAMPLE_ESTIMATE 512		/* bytes a sample takes in the ring */
 
 struct capture {
 	struct psysfile_writer *w;
@@ -36,7 +37,8 @@ struct capture {
 	int64_t start_mono, start_wall;	/* the window starts here... */
 	int64_t end_mono, limit_mono;	/* ...ends here, at the latest there */
 	int64_t want_start_mono;	/* where the pre-window should start */
-	int64_t next_flush;
+	int64_t next_sync;
+	int dirty;			/* records written since the last sync */
 	json_t *triggers;		/* every trigger line, as JSON */
 	struct sampler_counts at_start;
 	int err;
@@ -103,6 +105,11 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 		json_object_set(h, "trigger", json_array_get(c->triggers, 0));
 		json_object_set_new(h, "pre_s", json_real((c->end_mono - c->start_mono -
 			r->duration_ns) / 1e9));
+		/* The lead asked for, when sampling had not reached that far
+		 * back (the recorder had just started). */
+		if (c->want_start_mono < c->start_mono)
+			json_object_set_new(h, "pre_wanted_s", json_real((c->end_mono -
+				c->want_start_mono - r->duration_ns) / 1e9));
 	}
 	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
 	json_object_set_new(h, "user_stacks", json_boolean(r->user_stacks));
@@ -230,12 +237,102 @@ static uint32_t name_user_frames(struct recorder *r, const struct psys_sample *s
 	return s->nuframes;
 }
 
-static void capture_add(struct recorder *r, struct capture *c, const struct psys_sample *s)
+static int wanted(const struct capture *c, const struct psys_sample *s)
 {
+	return !c->err && (int64_t)s->time_ns >= c->start_mono &&
+	       (int64_t)s->time_ns < c->end_mono && cpulist_has(&c->cpus, s->cpu);
+}
+
+/* Writes block B, or the part of it in C's window, to C's file when B is
+ * of one of C's CPUs. */
+static void capture_block(struct recorder *r, struct capture *c, const struct psysblock *b)
+{
+	struct psysblock *t;
+
+	if (c->err || !cpulist_has(&c->cpus, b->cpu) ||
+	    (int64_t)b->last_ns < c->start_mono || (int64_t)b->first_ns >= c->end_mono)
+		return;
+	if ((int64_t)b->first_ns >= c->start_mono && (int64_t)b->last_ns < c->end_mono) {
+		c->err = psysfile_write_block(c->w, b);
+	} else if (!(c->err = psysblock_trim(b, c->start_mono, c->end_mono, r->cctx, r->dctx,
+					     BLOCK_LEVEL, &t)) && t) {
+		c->err = psysfile_write_block(c->w, t);
+		free(t);
+	}
+	c->dirty = 1;
+}
+
+/* Seals the block of builder BB: into the capture where it is wanted,
+ * then into the ring, which keeps it. */
+static void seal(struct recorder *r, struct psysblock_builder *bb)
+{
+	struct psysblock *b;
+	int err = psysblock_seal(bb, r->cctx, BLOCK_LEVEL, &b);
+
+	if (err) {
+		if (r->cur && !r->cur->err)
+			r->cur->err = err;
+		psysblock_reset(bb);
+		return;
+	}
+	if (!b)
+		return;
+	if (r->cur)
+		capture_block(r, r->cur, b);
+	if (r->ring)
+		pring_push(r->ring, b);
+	else
+		free(b);
+}
+
+static struct psysblock_builder *builder_for(struct recorder *r, uint32_t cpu)
+{
+	if (cpu >= r->nbld) {
+		size_t cap = r->nbld;
+
+		if (buf_grow((void **)&r->bld, &cap, (size_t)cpu + 1, sizeof(*r->bld)))
+			return NULL;
+		memset(r->bld + r->nbld, 0, (cap - r->nbld) * sizeof(*r->bld));
+		r->nbld = cap;
+	}
+	if (!r->bld[cpu] && (r->bld[cpu] = psysblock_builder_new(cpu)))
+		psysblock_set_period(r->bld[cpu], NSEC / r->freq);
+	return r->bld[cpu];
+}
+
+/* Seals the blocks that span BLOCK_NS by NOW (or all of CPUS' blocks when
+ * CPUS is given, as a capture ends). */
+static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus)
+{
+	for (size_t i = 0; i < r->nbld; i++) {
+		struct psysblock_builder *bb = r->bld[i];
+
+		if (!bb || !psysblock_count(bb))
+			continue;
+		if (cpus ? cpulist_has(cpus, (int)i)
+			 : (int64_t)psysblock_first_ns(bb) + BLOCK_NS <= now)
+			seal(r, bb);
+	}
+}
+
+static int on_sample(void *ctx, const struct psys_sample *s)
+{
+	struct recorder *r = ctx;
 	char comm[PSYS_COMM_LEN + 1];
 	struct psysfile_sample fs;
 	const char *unames[PSYS_MAX_FRAMES];
+	struct psysblock_builder *bb;
 
+	/* Without a ring, only the capture's window is kept. */
+	if (!r->ring && !(r->cur && wanted(r->cur, s)))
+		return 0;
+	if (!(bb = builder_for(r, s->cpu))) {
+		if (r->cur && !r->cur->err)
+			r->cur->err = -ENOMEM;
+		return 0;
+	}
+	if (psysblock_count(bb) && s->time_ns >= psysblock_first_ns(bb) + BLOCK_NS)
+		seal(r, bb);
 	memcpy(comm, s->comm, PSYS_COMM_LEN);
 	comm[PSYS_COMM_LEN] = '\0';
 	fs.time_ns = s->time_ns;
@@ -248,24 +345,13 @@ static void capture_add(struct recorder *r, struct capture *c, const struct psys
 	fs.frames = (const uint64_t *)s->frames;
 	fs.nuframes = r->usyms && s->nuframes ? name_user_frames(r, s, unames) : 0;
 	fs.uframes = unames;
-	c->err = psysfile_add(c->w, &fs);
-}
-
-static int wanted(const struct capture *c, const struct psys_sample *s)
-{
-	return !c->err && (int64_t)s->time_ns >= c->start_mono &&
-	       (int64_t)s->time_ns < c->end_mono && cpulist_has(&c->cpus, s->cpu);
-}
-
-static int on_sample(void *ctx, const struct psys_sample *s)
-{
-	struct recorder *r = ctx;
-
-	if (r->ring)
-		pring_push(r->ring, s->time_ns, s, PSYS_SAMPLE_HDR_SIZE +
-			   (s->nframes + s->nuframes) * sizeof(__u64));
-	if (r->cur && wanted(r->cur, s))
-		capture_add(r, r->cur, s);
+	int err = psysblock_add(bb, &fs);
+	if (err == -E2BIG) {
+		seal(r, bb);
+		err = psysblock_add(bb, &fs);
+	}
+	if (err && r->cur && !r->cur->err)
+		r->cur->err = err;
 	return 0;
 }
 
@@ -276,18 +362,15 @@ struct backfill {
 	uint64_t n;
 };
 
-static int backfill_one(void *ctx, uint64_t time, const void *p, size_t n)
+static int backfill_one(void *ctx, const struct psysblock *b)
 {
-	struct backfill *b = ctx;
-	const struct psys_sample *s = p;
+	struct backfill *f = ctx;
 
-	(void)time;
-	(void)n;
-	if ((b->cpu < 0 || (int)s->cpu == b->cpu) && wanted(b->c, s)) {
-		capture_add(b->r, b->c, s);
-		b->n++;
+	if (f->cpu < 0 || (int)b->cpu == f->cpu) {
+		capture_block(f->r, f->c, b);
+		f->n += b->nsamples;
 	}
-	return b->c->err;
+	return f->c->err;
 }
 
 /* ---- retention ---- */
@@ -413,14 +496,25 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 		json_array_append(c->triggers, trig);
 	c->want_start_mono = want_start;
 	/* Never twice the same samples: a new capture starts where the
-	 * previous one ended at the earliest. */
-	c->start_mono = want_start > r->last_end_mono ? want_start : r->last_end_mono;
+	 * previous one ended at the earliest. And never before what was
+	 * sampled: not before the sampler started, nor before what the ring
+	 * still holds whole. The header then claims only what the file can
+	 * hold. */
+	int64_t floor = r->last_end_mono > r->sampling_since ? r->last_end_mono
+							    : r->sampling_since;
+	if (r->ring) {
+		struct pring_stats ps;
+		pring_stats(r->ring, &ps);
+		if ((int64_t)ps.complete_since > floor)
+			floor = (int64_t)ps.complete_since;
+	}
+	c->start_mono = want_start > floor ? want_start : floor;
 	c->start_wall = ptime_now(CLOCK_REALTIME) - (now - c->start_mono);
 	c->end_mono = end;
 	c->limit_mono = c->start_mono + (r->triggered ? r->max_ns : end - c->start_mono);
 	if (c->end_mono > c->limit_mono)
 		c->end_mono = c->limit_mono;
-	c->next_flush = now + FLUSH_NS;
+	c->next_sync = now + NSEC;
 	header = build_header(r, c);
 	if (!header)
 		goto fail;
@@ -430,7 +524,6 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 		fprintf(stderr, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
 		goto fail;
 	}
-	psysfile_set_period(c->w, NSEC / r->freq);
 	sampler_counts(r->sampler, NULL, &c->at_start);
 	r->cur = c;
 	if (r->ring) {
@@ -547,31 +640,35 @@ int recorder_open(struct recorder *r, int triggered)
 		fprintf(stderr, PROG ": out of memory\n");
 		return -ENOMEM;
 	}
+	r->cctx = ZSTD_createCCtx();
+	r->dctx = ZSTD_createDCtx();
+	if (!r->cctx || !r->dctx) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
 	if (triggered) {
-		/* Sized for the time it must cover, within --pre-memory. */
+		/* It holds the time it must cover, as sealed blocks: what the
+		 * samples take, at most --pre-memory. */
 		r->retain_ns = r->pre_ns >= 0 ? r->pre_ns + NSEC : RETAIN_DEFAULT_NS;
-		uint64_t want = (uint64_t)(r->retain_ns / 1e9 * r->freq * r->cpus.n *
-					   SAMPLE_ESTIMATE) + (1 << 20);
-		if (want > r->pre_memory)
-			want = r->pre_memory;
-		r->ring = pring_new(want);
+		r->ring = pring_new(r->pre_memory);
 		if (!r->ring) {
-			fprintf(stderr, PROG ": cannot allocate the pre-trigger ring (%llu bytes): %s\n",
-				(unsigned long long)want, strerror(errno));
+			fprintf(stderr, PROG ": cannot make the pre-trigger ring: %s\n",
+				strerror(errno));
 			return -ENOMEM;
 		}
 		if (r->verbose) {
 			char cpus[4096];
 			cpulist_format(&r->cpus, cpus, sizeof(cpus));
 			fprintf(stderr, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
-				"pre-trigger ring %.1f MiB for %.1f s\n", cpus, r->freq,
-				want / 1048576.0, r->retain_ns / 1e9);
+				"pre-trigger ring for %.1f s, at most %.1f MiB\n", cpus, r->freq,
+				r->retain_ns / 1e9, r->pre_memory / 1048576.0);
 		}
 	}
 	if ((ret = sampler_open(&so, on_sample, r, &r->sampler, err, sizeof(err)))) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return ret;
 	}
+	r->sampling_since = ptime_now(CLOCK_MONOTONIC);
 	/* From here on the program runs with only what it still needs: the
 	 * BPF program is attached, kallsyms read, the directory open. */
 	uint64_t keep = 0;
@@ -682,6 +779,9 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
 		drain(r);
 		r->next_drain = now + (r->cur ? DRAIN_BUSY_NS : DRAIN_IDLE_NS);
+		/* A block spans at most about a second: what a capture loses
+		 * to SIGKILL or a power cut. */
+		seal_due(r, now, NULL);
 		if (r->ring)
 			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
 	}
@@ -693,13 +793,16 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 	if (now >= c->end_mono || c->err) {
 		/* Everything up to the end must be in before the trailer. */
 		sampler_drain(r->sampler);
+		seal_due(r, now, &c->cpus);
 		capture_end(r, stopping == SIGINT ? "SIGINT" : stopping == SIGTERM ? "SIGTERM" :
 			       c->end_mono >= c->limit_mono && r->triggered ? "max-seconds" : "duration");
 		return;
 	}
-	if (now >= c->next_flush) {
-		c->err = psysfile_flush(c->w);
-		c->next_flush += FLUSH_NS;
+	if (now >= c->next_sync) {
+		if (c->dirty)
+			c->err = psysfile_sync_now(c->w);
+		c->dirty = 0;
+		c->next_sync = now + NSEC;
 	}
 }
 
@@ -708,8 +811,8 @@ int64_t recorder_next_wake(const struct recorder *r, int64_t now)
 	int64_t t = r->next_drain;
 
 	if (r->cur) {
-		if (r->cur->next_flush < t)
-			t = r->cur->next_flush;
+		if (r->cur->next_sync < t)
+			t = r->cur->next_sync;
 		if (r->cur->end_mono < t)
 			t = r->cur->end_mono;
 	}
@@ -741,6 +844,14 @@ void recorder_close(struct recorder *r)
 	r->sampler = NULL;
 	pring_free(r->ring);
 	r->ring = NULL;
+	for (size_t i = 0; i < r->nbld; i++)
+		psysblock_builder_free(r->bld[i]);
+	free(r->bld);
+	r->bld = NULL;
+	r->nbld = 0;
+	ZSTD_freeCCtx(r->cctx);
+	ZSTD_freeDCtx(r->dctx);
+	r->cctx = r->dctx = NULL;
 	usyms_free(r->usyms);
 	r->usyms = NULL;
 	if (r->dirfd >= 0)

@@ -10,6 +10,7 @@
 #include "hmap.h"
 #include "ksyms.h"
 #include "pring.h"
+#include "psysblock.h"
 #include "sampler.h"
 
 #define NSEC 1000000000LL
@@ -34,6 +35,13 @@ struct recorder {
 	int dirfd;			/* the output directory */
 	struct sampler *sampler;
 	struct pring *ring;		/* the pre-trigger buffer */
+	/* One block builder per sampled CPU (by CPU number): every sample
+	 * is encoded once, into its CPU's block; sealed blocks go to the
+	 * ring and, when a capture wants them, to its file. */
+	struct psysblock_builder **bld;
+	size_t nbld;
+	void *cctx, *dctx;		/* zstd contexts for sealing, trimming */
+	int64_t sampling_since;		/* CLOCK_MONOTONIC: the sampler's start */
 	struct usyms *usyms;		/* names user addresses (--user-stacks) */
 	struct hmap comm_of;		/* pid -> hash of its comm: exec check */
 	int64_t retain_ns;		/* how far back the ring reaches */
