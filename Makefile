@@ -179,10 +179,10 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS) $(FLAGS_STAMP)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
 # Test programs keep frame pointers: the user-stack tests walk them.
-$(BUILD)/tests/%: tests/tools/%.c $(FLAGS_STAMP)
+$(BUILD)/tests/%: tests/tools/%.c $(LIBPSYS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
 # SANITIZE goes to the tests too: a test that runs make (install.sh) must
 # build with the flags of the programs it tests.

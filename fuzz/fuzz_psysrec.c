@@ -10,8 +10,10 @@
  * payload with zstd; bit 1 spoil the header check; bit 2 spoil the CRC;
  * bit 3 claim a longer payload (the truncated tail of a killed writer);
  * bit 4 put a stray byte before the record (resync); bits 5-7 go into the
- * record's flags byte above the compression bit. fuzz/psysrec.py turns a
- * real capture into this form for the seeds. */
+ * record's flags byte above the compression bit. An input starting with
+ * the byte 0xff makes a version 2 file (28-byte record headers, numbered
+ * in order); otherwise version 1. fuzz/psysrec.py turns a real capture
+ * into this form for the seeds. */
 #include <zlib.h>
 #include <zstd.h>
 
@@ -30,32 +32,38 @@ static void put_le32(uint8_t *p, uint32_t v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t cap = 16, len = 16, i = 0;
+	size_t cap = 16, len = 16, i = 0, hs = 20;
 	uint8_t *out = malloc(cap);
+	uint32_t seq = 0;
 
 	if (!out)
 		return 0;
 	memcpy(out, MAGIC, 16);
+	if (size && data[0] == 0xff) {
+		out[8] = 2;
+		hs = 28;
+		i = 1;
+	}
 	while (i + 4 <= size) {
 		uint8_t type = data[i], how = data[i + 1];
 		size_t n = data[i + 2] | (size_t)data[i + 3] << 8, stored;
 		const uint8_t *p = data + i + 4;
-		uint8_t h[20], *grow;
+		uint8_t h[28], *grow;
 
 		i += 4;
 		if (n > size - i)
 			n = size - i;
 		i += n;
 		size_t bound = ZSTD_compressBound(n);
-		if (len + 21 + n + bound > cap) {
-			cap = (len + 21 + n + bound) * 2;
+		if (len + 1 + hs + n + bound > cap) {
+			cap = (len + 1 + hs + n + bound) * 2;
 			if (!(grow = realloc(out, cap)))
 				break;
 			out = grow;
 		}
 		if (how & 16)
 			out[len++] = 'P';
-		uint8_t *pay = out + len + 20;
+		uint8_t *pay = out + len + hs;
 		if (how & 1) {
 			stored = ZSTD_compress(pay, bound, p, n, 1);
 			if (ZSTD_isError(stored))
@@ -70,11 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_le32(h + 8, (uint32_t)stored + (how & 8 ? 1000 : 0));
 		put_le32(h + 12, (uint32_t)n);
 		put_le32(h + 16, (uint32_t)crc32(0, pay, (uInt)stored) ^ (how & 4 ? 1 : 0));
-		uLong c = crc32(crc32(0, h, 6), h + 8, 12);
+		put_le32(h + 20, seq++);
+		put_le32(h + 24, 0);
+		uLong c = crc32(crc32(0, h, 6), h + 8, (uInt)hs - 8);
 		h[6] = (uint8_t)c ^ (how & 2 ? 1 : 0);
 		h[7] = (uint8_t)(c >> 8);
-		memcpy(out + len, h, 20);
-		len += 20 + stored;
+		memcpy(out + len, h, hs);
+		len += hs + stored;
 	}
 	psys_check(out, len);
 	free(out);

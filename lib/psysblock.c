@@ -53,6 +53,7 @@ struct psysblock_builder {
 	 * both, and checking them costs less than hashing. */
 	uint32_t last_thread, last_stack;
 	struct buf col[NCOLS], raw;
+	int nonzero[NCOLS];		/* a column holds a value other than 0 */
 };
 
 struct psysblock_builder *psysblock_builder_new(uint32_t cpu)
@@ -63,6 +64,8 @@ struct psysblock_builder *psysblock_builder_new(uint32_t cpu)
 		return NULL;
 	b->cpu = cpu;
 	b->unit = b->next_unit = PSYSFILE_TIME_UNIT;
+	for (int c = 0; c < COL_FLAGS; c++)
+		b->nonzero[c] = 1;
 	return b;
 }
 
@@ -340,6 +343,8 @@ int psysblock_add(struct psysblock_builder *b, const struct psysfile_sample *s)
 	buf_put_varint(&b->col[COL_STACK], (uint64_t)(sid + 1) << 3 | (s->flags & 7));
 	buf_put_varint(&b->col[COL_FLAGS], s->flags >> 3);
 	buf_put_varint(&b->col[COL_USTACK], (uint64_t)(uid + 1));
+	b->nonzero[COL_FLAGS] |= s->flags >> 3 != 0;
+	b->nonzero[COL_USTACK] |= uid >= 0;
 	for (int c = 0; c < NCOLS; c++)
 		if (b->col[c].err) {
 			for (int k = 0; k < NCOLS; k++) {
@@ -367,8 +372,10 @@ void psysblock_reset(struct psysblock_builder *b)
 	hmap_clear(&b->stack_map);
 	hmap_clear(&b->ustr_map);
 	hmap_clear(&b->ustack_map);
-	for (int c = 0; c < NCOLS; c++)
+	for (int c = 0; c < NCOLS; c++) {
 		buf_reset(&b->col[c]);
+		b->nonzero[c] = c < COL_FLAGS;
+	}
 }
 
 /* Appends section TAG with body SEC to RAW. */
@@ -401,18 +408,39 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 	}
 	put_section(raw, SEC_THREADS, &sec);
 	if (b->nstacks) {
+		uint64_t first = 0;
+
 		buf_put_varint(&sec, b->nstacks);
 		for (uint32_t id = 0; id < b->nstacks; id++) {
 			const uint64_t *f = b->frames + b->stack_off[id];
-			uint64_t prev = 0;
+			uint32_t n = b->stack_len[id], ref = 0, shared = 0;
 
-			/* Each frame as the step from the one before: a
-			 * caller sits near its callee in the kernel text. */
-			buf_put_varint(&sec, b->stack_len[id]);
-			for (uint32_t i = 0; i < b->stack_len[id]; i++) {
+			/* Stacks share their callers: the root end is taken
+			 * from the recent stack that shares most of it. */
+			for (uint32_t j = id > 64 ? id - 64 : 0; j < id; j++) {
+				const uint64_t *g = b->frames + b->stack_off[j];
+				uint32_t m = b->stack_len[j], k = 0;
+
+				while (k < n && k < m && f[n - 1 - k] == g[m - 1 - k])
+					k++;
+				if (k > shared) {
+					shared = k;
+					ref = j + 1;
+				}
+			}
+			buf_put_varint(&sec, n - shared);
+			buf_put_varint(&sec, ref);
+			if (ref)
+				buf_put_varint(&sec, shared);
+			/* The rest, leaf first, each frame as the step from the
+			 * one before (a caller sits near its callee); the first
+			 * from the previous stack's first. */
+			uint64_t prev = first;
+			for (uint32_t i = 0; i < n - shared; i++) {
 				buf_put_svarint(&sec, (int64_t)(f[i] - prev));
 				prev = f[i];
 			}
+			first = f[0];
 		}
 		put_section(raw, SEC_STACKS, &sec);
 	}
@@ -430,12 +458,46 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 		put_section(raw, SEC_USTACKS, &sec);
 	}
 	/* Columns, not rows: each column on its own is regular, which is
-	 * what zstd compresses well. */
+	 * what zstd compresses well. A column of zeros is left empty. */
 	for (int c = 0; c < NCOLS; c++)
-		buf_put_bytes(&sec, b->col[c].data, b->col[c].len);
+		buf_put_bytes(&sec, b->col[c].data, b->nonzero[c] ? b->col[c].len : 0);
 	put_section(raw, SEC_SAMPLES, &sec);
 	buf_free(&sec);
 	return raw->err;
+}
+
+/* Gives back the builder's memory: a builder per CPU waits most of the
+ * time, and then holds only what its open block needs. */
+static void release(struct psysblock_builder *b)
+{
+	free(b->threads);
+	b->threads = NULL;
+	b->threads_cap = 0;
+	buf_free(&b->strs);
+	free(b->frames);
+	b->frames = NULL;
+	b->frames_cap = 0;
+	free(b->stack_off);
+	free(b->stack_len);
+	b->stack_off = b->stack_len = NULL;
+	b->stack_off_cap = b->stack_len_cap = 0;
+	free(b->ustr);
+	b->ustr = NULL;
+	b->ustr_cap = 0;
+	free(b->uids);
+	b->uids = NULL;
+	b->uids_cap = 0;
+	free(b->ustack_off);
+	free(b->ustack_len);
+	b->ustack_off = b->ustack_len = NULL;
+	b->ustack_off_cap = b->ustack_len_cap = 0;
+	hmap_free(&b->thread_map);
+	hmap_free(&b->stack_map);
+	hmap_free(&b->ustr_map);
+	hmap_free(&b->ustack_map);
+	for (int c = 0; c < NCOLS; c++)
+		buf_free(&b->col[c]);
+	buf_free(&b->raw);
 }
 
 int psysblock_seal(struct psysblock_builder *b, void *cctx, int level,
@@ -471,6 +533,7 @@ int psysblock_seal(struct psysblock_builder *b, void *cctx, int level,
 	blk->raw_len = (uint32_t)b->raw.len;
 	blk->len = (uint32_t)n;
 	psysblock_reset(b);
+	release(b);
 	*out = blk;
 	return 0;
 }
@@ -556,7 +619,7 @@ static int decode_threads(struct psysblock_view *v, struct cursor *c)
 
 static int decode_stacks(struct psysblock_view *v, struct cursor *c)
 {
-	uint64_t count, n, nframes = 0;
+	uint64_t count, own, ref, shared, nframes = 0, first = 0;
 	int64_t delta;
 
 	if (cursor_varint(c, &count) || count > cursor_left(c))
@@ -565,21 +628,32 @@ static int decode_stacks(struct psysblock_view *v, struct cursor *c)
 	    grow((void **)&v->stack_len, v, CAP_STACK_LEN, count, 4))
 		return -ENOMEM;
 	for (uint64_t id = 0; id < count; id++) {
-		uint64_t prev = 0;
-
-		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
-		    n > cursor_left(c))
+		shared = 0;
+		if (cursor_varint(c, &own) || cursor_varint(c, &ref) || ref > id ||
+		    own > PSYSFILE_MAX_FRAMES || own > cursor_left(c) ||
+		    (ref && (cursor_varint(c, &shared) || shared < 1 ||
+			     shared > v->stack_len[ref - 1])))
+			return -EBADMSG;
+		uint64_t n = own + shared;
+		if (n == 0 || n > PSYSFILE_MAX_FRAMES)
 			return -EBADMSG;
 		if (grow((void **)&v->frames, v, CAP_FRAMES, nframes + n, 8))
 			return -ENOMEM;
-		for (uint64_t i = 0; i < n; i++) {
+		uint64_t prev = first;
+		for (uint64_t i = 0; i < own; i++) {
 			if (cursor_svarint(c, &delta))
 				return -EBADMSG;
 			prev += (uint64_t)delta;
 			v->frames[nframes + i] = prev;
 		}
+		if (ref) {
+			const uint64_t *g = v->frames + v->stack_off[ref - 1] +
+					    v->stack_len[ref - 1] - shared;
+			memcpy(v->frames + nframes + own, g, shared * 8);
+		}
 		v->stack_off[id] = (uint32_t)nframes;
 		v->stack_len[id] = (uint32_t)n;
+		first = v->frames[nframes];
 		nframes += n;
 	}
 	v->nstacks = (uint32_t)count;
@@ -644,6 +718,11 @@ static int decode_column(const unsigned char *p, size_t len, uint32_t n, uint32_
 	struct cursor c = { p, p + len };
 	uint64_t v;
 
+	if (!len) {
+		/* Left empty: every value 0. */
+		memset(out, 0, n * sizeof(*out));
+		return 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (cursor_varint_fast(&c, &v) || v > max)
 			return -EBADMSG;
@@ -663,8 +742,8 @@ static int decode_samples(struct psysblock_view *v, struct cursor *c, uint64_t b
 	for (int i = 0; i < NCOLS; i++)
 		if (cursor_bytes(c, &col[i], &len[i]))
 			return -EBADMSG;
-	/* Every sample takes at least a byte in each column. */
-	if (n > len[COL_FLAGS])
+	/* Every sample takes at least a byte of the time column. */
+	if (n > len[COL_TIME])
 		return -EBADMSG;
 	if (grow((void **)&v->time, v, CAP_TIME, n, 8) ||
 	    grow((void **)&v->thread, v, CAP_THREAD, n, 4) ||

@@ -246,11 +246,32 @@ static int warn_damage(const char *path, struct psysfile_reader *r,
 		fprintf(stderr, PROG ": warning: '%s': header missing or damaged\n", path);
 		hurt = 1;
 	}
-	if (st->bad_records || st->skipped_bytes || st->unresolved) {
-		fprintf(stderr, PROG ": warning: '%s': damaged: %llu records and %llu bytes "
-			"skipped, %llu samples unusable\n", path,
-			(unsigned long long)st->bad_records, (unsigned long long)st->skipped_bytes,
-			(unsigned long long)st->unresolved);
+	if (st->bad_records || st->skipped_bytes || st->missing_records) {
+		/* Each record stands alone: what is lost is lost whole, and
+		 * nothing else is attributed differently. */
+		fprintf(stderr, PROG ": warning: '%s': damaged: %llu records", path,
+			(unsigned long long)(st->bad_records + st->missing_records));
+		if (st->lost_samples)
+			fprintf(stderr, " (%llu samples)", (unsigned long long)st->lost_samples);
+		fprintf(stderr, " and %llu bytes skipped; every sample folded is from an intact "
+			"record\n", (unsigned long long)st->skipped_bytes);
+		hurt = 1;
+	}
+	if (st->duplicates) {
+		fprintf(stderr, PROG ": warning: '%s': %llu repeated records skipped\n", path,
+			(unsigned long long)st->duplicates);
+		hurt = 1;
+	}
+	if (st->unread_bytes || st->unresolved) {
+		/* A 1.x file's ids are file-wide: past damage they may point
+		 * anywhere, so nothing after it is read. */
+		fprintf(stderr, PROG ": warning: '%s': format %d capture damaged: the last %llu "
+			"bytes cannot be read safely and were not folded", path, st->version,
+			(unsigned long long)st->unread_bytes);
+		if (st->unresolved)
+			fprintf(stderr, "; %llu samples with undefined ids dropped",
+				(unsigned long long)st->unresolved);
+		fputc('\n', stderr);
 		hurt = 1;
 	}
 	if (!st->has_trailer) {
@@ -277,6 +298,9 @@ static const char *open_error(int err)
 		return "not a .psys file";
 	if (err == -EPROTONOSUPPORT)
 		return "made by a newer psys (unsupported format version)";
+	if (err == -PSYSFILE_ECONCAT)
+		return "holds more than one capture (files joined with cat?); fold each file "
+		       "on its own: psys-fold A.psys B.psys";
 	return strerror(-err);
 }
 
@@ -296,6 +320,12 @@ static int print_info(const char *path, struct psysfile_reader *r)
 		"truncated_bytes", (json_int_t)st->truncated_bytes,
 		"samples", (json_int_t)st->samples,
 		"unresolved", (json_int_t)st->unresolved);
+	json_t *rd = json_object_get(o, "read");
+	json_object_set_new(rd, "version", json_integer(st->version));
+	json_object_set_new(rd, "lost_samples", json_integer((json_int_t)st->lost_samples));
+	json_object_set_new(rd, "missing_records", json_integer((json_int_t)st->missing_records));
+	json_object_set_new(rd, "duplicates", json_integer((json_int_t)st->duplicates));
+	json_object_set_new(rd, "unread_bytes", json_integer((json_int_t)st->unread_bytes));
 
 	if (!o)
 		return -ENOMEM;

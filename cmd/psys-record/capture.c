@@ -24,7 +24,10 @@
 #include "utf8.h"
 
 #define PROG "psys-record"
-#define BLOCK_NS NSEC			/* a block (data record) spans at most this */
+#define BLOCK_NS NSEC			/* a capture's block spans at most this */
+/* While no capture wants a CPU, its blocks span longer: their tables are
+ * shared by more samples, so the ring holds fewer bytes per sample. */
+#define RING_BLOCK_NS (4 * NSEC)
 #define BLOCK_LEVEL 3			/* zstd level of blocks */
 #define DRAIN_BUSY_NS (100 * 1000000LL)	/* capturing: drain this often */
 #define DRAIN_IDLE_NS (250 * 1000000LL)	/* waiting: the rings have room */
@@ -300,7 +303,14 @@ static struct psysblock_builder *builder_for(struct recorder *r, uint32_t cpu)
 	return r->bld[cpu];
 }
 
-/* Seals the blocks that span BLOCK_NS by NOW (or all of CPUS' blocks when
+/* How long CPU's open block may span: a second when a capture takes it
+ * (what SIGKILL may cost the file), longer otherwise. */
+static int64_t block_span(const struct recorder *r, uint32_t cpu)
+{
+	return r->cur && cpulist_has(&r->cur->cpus, (int)cpu) ? BLOCK_NS : RING_BLOCK_NS;
+}
+
+/* Seals the blocks whose span is up by NOW (or all of CPUS' blocks when
  * CPUS is given, as a capture ends). */
 static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus)
 {
@@ -310,7 +320,7 @@ static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus
 		if (!bb || !psysblock_count(bb))
 			continue;
 		if (cpus ? cpulist_has(cpus, (int)i)
-			 : (int64_t)psysblock_first_ns(bb) + BLOCK_NS <= now)
+			 : (int64_t)psysblock_first_ns(bb) + block_span(r, (uint32_t)i) <= now)
 			seal(r, bb);
 	}
 }
@@ -331,7 +341,8 @@ static int on_sample(void *ctx, const struct psys_sample *s)
 			r->cur->err = -ENOMEM;
 		return 0;
 	}
-	if (psysblock_count(bb) && s->time_ns >= psysblock_first_ns(bb) + BLOCK_NS)
+	if (psysblock_count(bb) &&
+	    (int64_t)(s->time_ns - psysblock_first_ns(bb)) >= block_span(r, s->cpu))
 		seal(r, bb);
 	memcpy(comm, s->comm, PSYS_COMM_LEN);
 	comm[PSYS_COMM_LEN] = '\0';
@@ -835,8 +846,30 @@ int recorder_failed(const struct recorder *r)
 	return r->failures != 0;
 }
 
+/* What the pre-trigger ring holds now, for -v and the benchmark. */
+static void ring_report(const struct recorder *r)
+{
+	struct pring_stats ps;
+	size_t building = 0;
+	uint64_t open = 0;
+
+	pring_stats(r->ring, &ps);
+	for (size_t i = 0; i < r->nbld; i++)
+		if (r->bld[i]) {
+			building += psysblock_builder_bytes(r->bld[i]);
+			open += psysblock_count(r->bld[i]);
+		}
+	fprintf(stderr, PROG ": pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
+		"%llu blocks; %llu samples being built in %zu bytes\n",
+		(unsigned long long)ps.samples, ps.bytes,
+		ps.samples ? (double)ps.bytes / ps.samples : 0.0, (unsigned long long)ps.blocks,
+		(unsigned long long)open, building);
+}
+
 void recorder_close(struct recorder *r)
 {
+	if (r->ring && r->verbose)
+		ring_report(r);
 	if (r->cur)
 		capture_free(r->cur);
 	r->cur = NULL;

@@ -59,8 +59,12 @@ static void usage(FILE *f)
 "                       (default: twice the trigger's interval: the interval\n"
 "                       that crossed the gate and the one before; 0 starts at\n"
 "                       the trigger, as perfSys did)\n"
-"      --pre-memory SIZE  most memory for the pre-trigger ring (default 256M;\n"
-"                       it is sized for 20 s, or --pre, of samples)\n"
+"      --pre-memory SIZE  most memory for the pre-trigger ring (default 64M).\n"
+"                       The ring keeps the last 20 s (or --pre + 1 s) as the\n"
+"                       compressed blocks a capture holds: about\n"
+"                       CPUS x HZ x SECONDS x 2-8 bytes, plus a block being\n"
+"                       built per CPU (about HZ x 10 bytes); at the defaults\n"
+"                       on 256 CPUs, at most about 16 MB\n"
 "      --max-seconds SECS  a capture extended by triggers ends after this\n"
 "                       long all the same (default 60)\n"
 "      --max-files N    triggered: keep at most N captures in DIR, deleting\n"
@@ -299,7 +303,7 @@ int main(int argc, char **argv)
 	};
 	struct recorder r = {
 		.freq = 200, .duration_ns = 3 * NSEC, .output = ".", .pre_ns = -1,
-		.pre_memory = 256ull << 20, .max_ns = 60 * NSEC,
+		.pre_memory = 64ull << 20, .max_ns = 60 * NSEC,
 		.max_files = 100, .max_bytes = 1ull << 30, .dirfd = -1,
 	};
 	const char *cpus_arg = NULL;
