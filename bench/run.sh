@@ -12,7 +12,8 @@
 #   4. psys-svg on the generated 100,000-stack input (bench/svg.sh when
 #      present), with wc -l and sort as floors;
 #   5. the pre-trigger buffer: psys-watch | psys-record idle-waiting;
-#   6. psys-watch CPU seconds per hour at -i 1.
+#   6. psys-watch CPU seconds per hour at -i 1;
+#   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh).
 # Method: comparisons are paired and interleaved (the conditions of one
 # round run back to back, in an order rotated every round), $BENCH_PAIRS
 # rounds; each figure is the median (min–max) over rounds, and each
@@ -25,7 +26,7 @@
 # workload per run (4), BENCH_WARMUP seconds between recorder start and
 # workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
 # ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
-# BENCH_FIGURES to run ("1 3 4 5 6"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_FIGURES to run ("1 3 4 5 6 7"; 3 folds 1's captures, 2 comes with 1),
 # BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
@@ -50,7 +51,7 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-FIGS=${BENCH_FIGURES:-"1 3 4 5 6"}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
@@ -565,5 +566,14 @@ if [ -n "$WATCH" ]; then
 "$WATCH_WALL") s, status $(kv status "$T/watch.rs"): $(head -n 2 "$T/watch.err" | tr '\n' ' ')"
 fi
 
+# ---- 7. the recorder's memory: its own script, its own section ----
+RING_EXT=""
+if want 7; then
+	say "7. pre-trigger ring memory"
+	"$TOP/bench/ring.sh" "$B" > "$OUT/ring.md" 2> "$OUT/ring.err" && RING_EXT=$OUT/ring.md ||
+		say "  bench/ring.sh failed: $(tail -n 3 "$OUT/ring.err")"
+fi
+
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"
+[ -z "$RING_EXT" ] || cat "$RING_EXT" >> "$RESULTS"

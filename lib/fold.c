@@ -249,7 +249,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	size_t nlast = 0;
 	struct entry *e = NULL;
 	uint32_t ne = 0, cap = 0;
-	struct psysfile_sample s;
+	struct psysfile_batch b;
+	int k;
 	struct names nm[2] = { 0 };	/* sampled frames, callers */
 	struct buf line = { 0 };
 	uint8_t *comm_cache = NULL;
@@ -261,66 +262,69 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	int err = -ENOMEM;
 
 	f->c.first_ns = f->c.last_ns = 0;
-	while (psysfile_next(r, &s) == 1) {
-		uint32_t sk, cpu;
+	/* Counting first, a record's columns at a time, by (thread, stack):
+	 * names come after, once per distinct entry. */
+	while ((k = psysfile_next_batch(r, &b)) > 0) {
+	for (uint32_t j = 0; j < b.n; j++) {
+		uint32_t sk, cpu, pid, tid, th = b.thread[j], ust = b.ustack[j];
+		uint64_t t = b.time[j];
 		int ok;
 
 		f->c.samples++;
-		if (!f->c.first_ns || s.time_ns < f->c.first_ns)
-			f->c.first_ns = s.time_ns;
-		if (s.time_ns > f->c.last_ns)
-			f->c.last_ns = s.time_ns;
-		if (s.time_ns < in->from_ns || s.time_ns >= in->to_ns) {
+		if (!f->c.first_ns || t < f->c.first_ns)
+			f->c.first_ns = t;
+		if (t > f->c.last_ns)
+			f->c.last_ns = t;
+		if (t < in->from_ns || t >= in->to_ns) {
 			f->c.filtered++;
 			continue;
 		}
+		pid = b.pid_of[th];
 		if (by_ids || by_comm) {
-			ok = !by_ids || slice_ids_ok(sl, s.cpu, s.pid, s.tid);
-			if (ok && by_comm &&
-			    (ok = comm_passes(sl, r, &comm_cache, &comm_cap, s.thread_id)) < 0)
+			psysfile_thread(r, th, &pid, &tid);
+			ok = !by_ids || slice_ids_ok(sl, b.cpu[j], pid, tid);
+			if (ok && by_comm && (ok = comm_passes(sl, r, &comm_cache, &comm_cap, th)) < 0)
 				goto cleanup;
 			if (!ok) {
 				f->c.filtered++;
 				continue;
 			}
 		}
-		if (s.pid == 0 && !f->o.idle) {
+		if (pid == 0 && !f->o.idle) {
 			f->c.idle++;
 			continue;
 		}
-		if (s.flags & PSYSFILE_USER) {
+		if (b.flags[j] & PSYSFILE_USER) {
 			if (!f->o.user) {
 				f->c.user++;
 				continue;
 			}
 			sk = KEY_USER;
-		} else if (s.stack_id == PSYSFILE_NO_STACK) {
+		} else if (b.stack[j] == PSYSFILE_NO_STACK) {
 			f->c.stack_errors++;
 			sk = KEY_STACK_ERR;
 		} else {
-			sk = s.stack_id;
+			sk = b.stack[j];
 		}
-		cpu = f->o.per_cpu ? s.cpu : 0;
+		cpu = f->o.per_cpu ? b.cpu[j] : 0;
 		/* Fast path: stack ids are dense, and a stack is mostly seen in
 		 * one thread, so the entry last used for this stack is checked
 		 * first, without hashing. */
-		int simple = !f->o.per_cpu && s.ustack_id == PSYSFILE_NO_STACK &&
-			     sk < KEY_STACK_ERR;
-		if (simple && sk < nlast && last[sk] &&
-		    e[last[sk] - 1].thread == s.thread_id &&
+		int simple = !f->o.per_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
+		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
 			f->c.folded++;
 			continue;
 		}
-		uint64_t key = (uint64_t)s.thread_id << 32 | sk;
-		struct entry_key ek = { e, s.thread_id, sk, cpu, s.ustack_id };
+		uint64_t key = (uint64_t)th << 32 | sk;
+		struct entry_key ek = { e, th, sk, cpu, ust };
 		uint32_t i;
 		/* Without --per-cpu or user stacks the key is the identity: no
 		 * compare. */
-		if (f->o.per_cpu || s.ustack_id != PSYSFILE_NO_STACK) {
+		if (f->o.per_cpu || ust != PSYSFILE_NO_STACK) {
 			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
-			      hash_mix(s.ustack_id);
+			      hash_mix(ust);
 			i = hmap_get(&idx, key, entry_eq, &ek);
 		} else {
 			i = hmap_get(&idx, key, NULL, NULL);
@@ -333,7 +337,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 					goto cleanup;
 				e = p;
 			}
-			e[ne] = (struct entry){ s.thread_id, sk, cpu, s.pid, s.ustack_id, 0 };
+			e[ne] = (struct entry){ th, sk, cpu, pid, ust, 0 };
 			if (hmap_put(&idx, key, ne))
 				goto cleanup;
 			i = ne++;
@@ -353,6 +357,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			last[sk] = i + 1;
 		}
 	}
+	}
+	if (k < 0)
+		goto cleanup;
 
 	ks = in->ks ? in->ks : psysfile_ksyms(r);
 	for (uint32_t i = 0; i < ne; i++) {

@@ -715,20 +715,28 @@ static int decode_ustacks(struct psysblock_view *v, struct cursor *c, uint32_t n
 static int decode_column(const unsigned char *p, size_t len, uint32_t n, uint32_t *out,
 			 uint64_t max)
 {
-	struct cursor c = { p, p + len };
-	uint64_t v;
+	const unsigned char *end = p + len;
+	uint32_t i = 0;
 
 	if (!len) {
 		/* Left empty: every value 0. */
 		memset(out, 0, n * sizeof(*out));
 		return 0;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (cursor_varint_fast(&c, &v) || v > max)
+	/* Most values are one byte: a tight loop while there are. */
+	while (i < n) {
+		if (p < end && *p < 0x80 && *p <= max) {
+			out[i++] = *p++;
+			continue;
+		}
+		struct cursor c = { p, end };
+		uint64_t v;
+		if (cursor_varint(&c, &v) || v > max)
 			return -EBADMSG;
-		out[i] = (uint32_t)v;
+		out[i++] = (uint32_t)v;
+		p = c.p;
 	}
-	return cursor_left(&c) ? -EBADMSG : 0;
+	return p == end ? 0 : -EBADMSG;
 }
 
 static int decode_samples(struct psysblock_view *v, struct cursor *c, uint64_t base,

@@ -140,6 +140,7 @@ struct psysfile_batch {
 	uint32_t n;
 	const uint64_t *time;
 	const uint32_t *cpu, *thread, *stack, *ustack, *flags;
+	const uint32_t *pid_of;	/* the pid of each thread id */
 };
 
 /* Returns 1 for a batch (N may be 0), 0 at the end, or -ENOMEM. */

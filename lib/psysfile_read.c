@@ -50,8 +50,10 @@ int reader_add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
 		      const char *comm, size_t n)
 {
 	if (buf_grow((void **)&r->threads, &r->threads_cap, r->nthreads + 1,
-		     sizeof(*r->threads)))
+		     sizeof(*r->threads)) ||
+	    buf_grow((void **)&r->tpid, &r->tpid_cap, r->nthreads + 1, sizeof(*r->tpid)))
 		return -ENOMEM;
+	r->tpid[r->nthreads] = pid;
 	r->threads[r->nthreads].pid = pid;
 	r->threads[r->nthreads].tid = tid;
 	r->threads[r->nthreads].comm = r->strings.len;
@@ -264,8 +266,9 @@ static int load_block(struct psysfile_reader *r)
 		return err;
 	if ((err = intern_block(r)) || (err = reader_batch_room(r, v->n)))
 		return err;
-	memcpy(r->btime, v->time, v->n * 8);
-	memcpy(r->bflags, v->flags, v->n * 4);
+	/* Times and flags need no mapping: the block's own arrays serve. */
+	r->ctime = v->time;
+	r->cflags = v->flags;
 	for (uint32_t i = 0; i < v->n; i++) {
 		r->bcpu[i] = v->cpu;
 		r->bthread[i] = r->gthread[v->thread[i]];
@@ -527,12 +530,13 @@ int psysfile_next_batch(struct psysfile_reader *r, struct psysfile_batch *b)
 	}
 	r->batch_pending = 0;
 	b->n = r->bn;
-	b->time = r->btime;
+	b->time = r->ctime;
 	b->cpu = r->bcpu;
 	b->thread = r->bthread;
 	b->stack = r->bstack;
 	b->ustack = r->bustack;
-	b->flags = r->bflags;
+	b->flags = r->cflags;
+	b->pid_of = r->tpid;
 	r->stats.samples += r->bn;
 	r->bi = r->bn;
 	return 1;
@@ -551,11 +555,11 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 	uint32_t i = r->bi++, id = r->bthread[i];
 	const struct rthread *t = &r->threads[id];
 
-	s->time_ns = r->btime[i];
+	s->time_ns = r->ctime[i];
 	s->cpu = r->bcpu[i];
 	s->pid = t->pid;
 	s->tid = t->tid;
-	s->flags = r->bflags[i];
+	s->flags = r->cflags[i];
 	s->comm = (const char *)r->strings.data + t->comm;
 	s->thread_id = id;
 	s->stack_id = r->bstack[i];
@@ -672,6 +676,7 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->gstack);
 	free(r->gustack);
 	free(r->btime);
+	free(r->tpid);
 	free(r->bcpu);
 	free(r->bthread);
 	free(r->bstack);

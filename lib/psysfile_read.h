@@ -66,6 +66,10 @@ struct psysfile_reader {
 	/* The current batch: columns with file-wide ids. */
 	uint64_t *btime;
 	uint32_t *bcpu, *bthread, *bstack, *bustack, *bflags;
+	const uint64_t *ctime;	/* the batch's times and flags: btime and */
+	const uint32_t *cflags;	/* bflags, or the block's own (version 2) */
+	uint32_t *tpid;		/* pid by thread id */
+	size_t tpid_cap;
 	size_t bcap;
 	uint32_t bn, bi;
 	int batch_pending;	/* loaded by open, not yet handed out */

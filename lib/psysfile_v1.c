@@ -173,6 +173,8 @@ static int parse_samples(struct psysfile_reader *r, struct cursor *c)
 	}
 	r->bn = k;
 	r->bi = 0;
+	r->ctime = r->btime;
+	r->cflags = r->bflags;
 	return 0;
 }
 

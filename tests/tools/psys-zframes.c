@@ -4,7 +4,9 @@
  * decompression that reading X.psys needs, and nothing else: the floor the
  * benchmark compares psys-fold with. Written from the record layout in
  * lib/psysfile.c (docs/FORMAT.md); it checks only what it must to walk the
- * records and stops at the first thing it does not recognise.
+ * records and stops at the first thing it does not recognise. Version 2
+ * files (28-byte record headers) and version 1 (20-byte) alike; the
+ * symbols records count, since reading needs them too.
  *
  *   psys-zframes FILE.psys > frames.zst
  *
@@ -16,7 +18,7 @@
 #include <string.h>
 
 #define FILE_HDR_SIZE 16
-#define REC_HDR_SIZE 20
+#define REC_HDR_SIZE 28	/* version 2; version 1: 20 */
 #define REC_ZSTD 0x1
 
 static uint32_t get_le32(const unsigned char *p)
@@ -47,7 +49,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "psys-zframes: '%s': not a .psys file\n", argv[1]);
 		return 1;
 	}
-	while (fread(rh, 1, sizeof(rh), f) == sizeof(rh)) {
+	size_t hs = fh[8] >= 2 ? REC_HDR_SIZE : 20;
+	while (fread(rh, 1, hs, f) == hs) {
 		uint32_t len = get_le32(rh + 8), raw_len = get_le32(rh + 12);
 
 		if (memcmp(rh, "PSYR", 4)) {
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "psys-zframes: '%s': truncated record; stopping\n", argv[1]);
 			break;
 		}
-		total += REC_HDR_SIZE + len;
+		total += hs + len;
 		if (rh[5] & REC_ZSTD) {
 			if (fwrite(payload, 1, len, stdout) != len) {
 				fprintf(stderr, "psys-zframes: cannot write: %s\n", strerror(errno));
