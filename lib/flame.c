@@ -50,6 +50,7 @@ struct flame {
 	size_t depth, path_cap;
 
 	int kernel_annotations;
+	uint32_t last;		/* where the last stack ended */
 };
 
 #define ROOT_NAME "all"
@@ -392,6 +393,7 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 	size_t r = 0, pos = 0;
 	int err;
 
+	fl->last = FLAME_ROOT;
 	if (!(count >= 0 && count < HUGE_VAL))
 		return -EINVAL;
 	if ((fl->flags & FLAME_DIFF) && !(before >= 0 && before < HUGE_VAL))
@@ -421,6 +423,7 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 		fl->have_prev = 0;
 		return err;
 	}
+	fl->last = fl->depth ? fl->path[fl->depth - 1] : FLAME_ROOT;
 	fl->ncount[0] += count;
 	for (size_t d = 0; d < fl->depth; d++)
 		fl->ncount[fl->path[d]] += count;
@@ -590,6 +593,11 @@ cleanup:
 	free(stack);
 	free(frames);
 	return err;
+}
+
+uint32_t flame_last_node(const struct flame *fl)
+{
+	return fl->last;
 }
 
 double flame_total(const struct flame *fl)

@@ -51,6 +51,10 @@ struct flame *flame_new(unsigned flags);
 int flame_add_stack(struct flame *fl, const char *stack, size_t len,
 		    double count, double before);
 
+/* The node where the stack added last ends (FLAME_ROOT for an empty
+ * stack, or when that add failed): where its count went. */
+uint32_t flame_last_node(const struct flame *fl);
+
 /* Lays out the tree: frames narrower than MIN_COUNT (and all empty
  * frames) are left out with everything above them; siblings are ordered by
  * their names' bytes, each name taken as ending in ';' (the order of

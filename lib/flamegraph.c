@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "flamegraph_js.h"
+#include "timeview.h"
 
 #define XPAD 10.0	/* left and right margin, px */
 #define FRAMEPAD 1.0	/* vertical gap between rows, px */
@@ -339,6 +340,7 @@ struct geometry {
 	double width, graph_w, fs, fh, height;
 	double ypad1, ypad2, y0, ty;
 	int inverted;
+	double tv_y;		/* top of the time view; 0: none */
 };
 
 static double frame_y(const struct geometry *g, uint32_t depth)
@@ -407,8 +409,17 @@ static void write_head(struct svg *w, const struct geometry *g,
 		    "#frames rect{rx:2px;ry:2px}\n"
 		    "#frames>g:hover>rect{stroke:#000;stroke-width:0.5}\n"
 		    "#frames text{pointer-events:none}\n"
-		    ".parent{opacity:0.5}\n"
-		    "</style>\n"
+		    ".parent{opacity:0.5}\n");
+	if (g->tv_y > 0)
+		svg_puts(w, "#timeview text{font-size:0.85em}\n"
+			    "#tvplot,.tvmark{cursor:crosshair}\n"
+			    ".tvrow text{text-anchor:end;fill:#555}\n"
+			    ".tvrow path{fill:#e8590c;pointer-events:none}\n"
+			    ".tvlabel{text-anchor:middle;fill:#7a4a00}\n"
+			    ".tvtrig{text-anchor:end;fill:#b00000}\n"
+			    "#tvaxis{pointer-events:none}\n#tvaxis text{text-anchor:middle;fill:#444}\n"
+			    "#tvreset{text-anchor:end}\n#tvsel{pointer-events:none}\n");
+	svg_puts(w, "</style>\n"
 		    "<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" "
 		    "x2=\"0\" y2=\"1\"><stop offset=\"5%\" stop-color=\"");
 	put_str(w, top);
@@ -486,14 +497,17 @@ static int write_empty(struct svg *w, const struct folded *in,
 int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		     const struct flamegraph_opts *o)
 {
-	struct flame_frame *frames = NULL;
+	struct flame_frame *frames = NULL, *whole = NULL;
 	struct painter pt = { 0 };
+	size_t nwhole = 0;
+	uint32_t *colour = NULL;
 	struct geometry g = { 0 };
 	size_t nframes = 0;
 	uint32_t depth = 0;
 	double total, min_count, max_delta = 0, scale;
 	double ch = o->fontsize * o->fontwidth;
 	int diff = in && in->mode == FOLDED_DIFF;
+	int tv = o->timeline && o->line_node && !diff;
 	int has_subtitle, err;
 
 	if (!fl || !(flame_total(fl) > 0))
@@ -514,6 +528,11 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	g.fh = o->frame_height;
 	g.inverted = o->inverted;
 	g.ypad1 = o->fontsize * (has_subtitle ? 5 : 4);
+	if (tv) {
+		/* The time view goes between the titles and the frames. */
+		g.tv_y = o->fontsize * (has_subtitle ? 4.2 : 2.7);
+		g.ypad1 = g.tv_y + timeview_height(o->timeline, o->fontsize) + o->fontsize;
+	}
 	g.ypad2 = o->fontsize * 2 + 10;
 	g.height = g.ypad1 + (depth + 1) * g.fh + g.ypad2;
 	g.y0 = frame_y(&g, 0);
@@ -540,6 +559,18 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	}
 	if (!pt.mixed && in && folded_from_psys(in) && !o->palette_set)
 		pt.user = PALETTE_ORANGE;
+	if (tv) {
+		/* Every frame any range can show, and the colour of each name. */
+		uint32_t d;
+
+		colour = calloc(flame_names(fl) + 1, sizeof(*colour));
+		if (!colour || (err = flame_layout(fl, 0, &whole, &nwhole, &d))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < nwhole; i++)
+			colour[flame_name_id(fl, whole[i].node)] = colour_of(&pt, fl, whole[i].node);
+	}
 	if (diff)
 		for (size_t i = 0; i < nframes; i++)
 			if (fabs(frames[i].self_delta) > max_delta)
@@ -547,6 +578,16 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 
 	write_head(w, &g, in, o);
 	write_controls(w, &g);
+	if (tv) {
+		struct timeview_input ti = {
+			.tl = o->timeline, .fl = fl, .line_node = o->line_node,
+			.frames = whole, .nframes = nwhole, .colour = colour,
+			.x0 = XPAD, .width = g.graph_w, .fs = g.fs,
+		};
+
+		if ((err = timeview_write(w, &ti, g.tv_y)))
+			goto out;
+	}
 	svg_puts(w, "<g id=\"frames\" data-total=\"");
 	svg_count(w, total, 0);
 	svg_puts(w, "\" data-w=\"");
@@ -568,6 +609,17 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	put_str(w, o->countname);
 	svg_puts(w, "\" data-nt=\"");
 	put_str(w, o->nametype);
+	if (tv) {
+		/* What the script needs to lay out any range as this did. */
+		svg_puts(w, "\" data-ypad1=\"");
+		svg_fixed(w, g.ypad1, 2);
+		svg_puts(w, "\" data-ypad2=\"");
+		svg_fixed(w, g.ypad2, 2);
+		svg_puts(w, "\" data-gw=\"");
+		svg_count(w, g.graph_w, 0);
+		svg_puts(w, o->minwidth_percent ? "\" data-mwp=\"" : "\" data-mw=\"");
+		svg_count(w, o->minwidth, 0);
+	}
 	svg_puts(w, "\">\n");
 
 	for (size_t i = 0; i < nframes; i++) {
@@ -615,7 +667,11 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	svg_puts(w, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
 	svg_put(w, FLAMEGRAPH_JS, sizeof(FLAMEGRAPH_JS) - 1);
 	svg_puts(w, "]]></script>\n</svg>\n");
+	err = 0;
+out:
 	free(frames);
+	free(whole);
+	free(colour);
 	free(pt.cache);
-	return svg_flush(w);
+	return err ? err : svg_flush(w);
 }

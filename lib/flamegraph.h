@@ -9,6 +9,7 @@
 #include "flame.h"
 #include "folded.h"
 #include "svg.h"
+#include "timeline.h"
 
 enum flamegraph_palette {
 	PALETTE_HOT, PALETTE_MEM, PALETTE_IO, PALETTE_RED, PALETTE_GREEN,
@@ -36,6 +37,11 @@ struct flamegraph_opts {
 	int inverted;		/* icicle: root at the top */
 	int negate;		/* differential: the columns are AFTER BEFORE */
 	const char *notes;	/* put into the document's <desc> */
+	/* The samples over time (NULL: none), and LINE_NODE[i], the node
+	 * of the tree where stack line i ends: a time view above the graph
+	 * (lib/timeview.h). Not for differential graphs. */
+	const struct timeline *timeline;
+	const uint32_t *line_node;
 };
 
 /* Fills O with flamegraph.pl's defaults. */

@@ -22,6 +22,7 @@ struct line {
 	size_t off;		/* in text */
 	size_t len;
 	uint64_t count;
+	uint32_t before;	/* its index before a sort (fold_sort) */
 };
 
 struct fold {
@@ -32,6 +33,10 @@ struct fold {
 	size_t nlines, lines_cap;
 	struct hmap line_map;
 	int sorted;
+	/* fold_opts.times: every folded sample; line is a line index, or
+	   an entry index of the fold_add in progress. */
+	struct fold_sample *samples;
+	size_t nsamples, samples_cap;
 };
 
 struct fold *fold_new(const struct fold_opts *o)
@@ -74,8 +79,9 @@ static int line_eq(const void *ctx, uint32_t id)
 	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
 }
 
-/* Adds COUNT to the line S (N bytes). */
-static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
+/* Adds COUNT to the line S (N bytes); *ID (if not NULL) gets its index. */
+static int add_line(struct fold *f, const char *s, size_t n, uint64_t count,
+		    uint32_t *idp)
 {
 	struct line_key k = { f, s, n };
 	uint64_t h = hash_bytes(s, n, 0);
@@ -83,6 +89,8 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 
 	if (id != HMAP_NONE) {
 		f->lines[id].count += count;
+		if (idp)
+			*idp = id;
 		return 0;
 	}
 	if (f->nlines >= HMAP_NONE - 1)
@@ -103,6 +111,8 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 	buf_put_u8(&f->text, 0);
 	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
 		return -ENOMEM;
+	if (idp)
+		*idp = (uint32_t)f->nlines;
 	f->nlines++;
 	f->sorted = 0;
 	return 0;
@@ -110,7 +120,23 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 
 int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
 {
-	return add_line(f, stack, len, count);
+	return add_line(f, stack, len, count, NULL);
+}
+
+/* Logs a folded sample of entry E (fold_opts.times). */
+static int log_sample(struct fold *f, uint64_t time_ns, uint32_t cpu, uint32_t e)
+{
+	if (buf_grow((void **)&f->samples, &f->samples_cap, f->nsamples + 1,
+		     sizeof(*f->samples)))
+		return -ENOMEM;
+	f->samples[f->nsamples++] = (struct fold_sample){ time_ns, cpu, e };
+	return 0;
+}
+
+const struct fold_sample *fold_samples(const struct fold *f, size_t *n)
+{
+	*n = f->nsamples;
+	return f->samples;
 }
 
 /* Names of the addresses met in one file, each worked out once. */
@@ -259,6 +285,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	/* Decided once: most folds have no id filter to test per sample. */
 	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
 	int by_comm = sl && sl->has_comm;
+	/* Samples of this call in the log, and each entry's line. */
+	size_t first_logged = f->nsamples;
+	uint32_t *entry_line = NULL;
 	int err = -ENOMEM;
 
 	f->c.first_ns = f->c.last_ns = 0;
@@ -315,6 +344,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
 			f->c.folded++;
+			if (f->o.times && log_sample(f, s.time_ns, s.cpu, last[sk] - 1))
+				goto cleanup;
 			continue;
 		}
 		uint64_t key = (uint64_t)th << 32 | sk;
@@ -344,6 +375,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		e[i].count++;
 		f->c.folded++;
+		if (f->o.times && log_sample(f, s.time_ns, s.cpu, i))
+			goto cleanup;
 		if (simple) {
 			if (sk >= nlast) {
 				size_t n = (size_t)sk * 2 + 1024;
@@ -362,6 +395,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		goto cleanup;
 
 	ks = in->ks ? in->ks : psysfile_ksyms(r);
+	if (f->o.times && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
+		goto cleanup;
 	for (uint32_t i = 0; i < ne; i++) {
 		uint32_t sk = e[i].stack, n = 0;
 		const uint64_t *frames = NULL;
@@ -421,12 +456,19 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		/* A line must not look like a metadata line. */
 		if (line.data[0] == '#')
 			line.data[0] = '?';
-		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count)))
+		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count,
+				    entry_line ? &entry_line[i] : NULL)))
 			goto cleanup;
 		err = -ENOMEM;
 	}
+	for (size_t j = first_logged; entry_line && j < f->nsamples; j++)
+		f->samples[j].line = entry_line[f->samples[j].line];
 	err = 0;
 cleanup:
+	/* A failed call leaves no samples that name entries, not lines. */
+	if (err)
+		f->nsamples = first_logged;
+	free(entry_line);
 	free(last);
 	hmap_free(&idx);
 	free(e);
@@ -452,10 +494,24 @@ int fold_sort(struct fold *f)
 {
 	if (f->sorted)
 		return 0;
+	/* The logged samples follow their lines to their new places. */
+	uint32_t *to = f->nsamples ? malloc(f->nlines * sizeof(*to)) : NULL;
+
+	if (f->nsamples && !to)
+		return -ENOMEM;
 	sort_text = (const char *)f->text.data;
+	for (size_t i = 0; i < f->nlines; i++)
+		f->lines[i].before = (uint32_t)i;
 	/* qsort's pointer must not be NULL, even for no lines. */
 	if (f->nlines)
 		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	if (to) {
+		for (size_t i = 0; i < f->nlines; i++)
+			to[f->lines[i].before] = (uint32_t)i;
+		for (size_t i = 0; i < f->nsamples; i++)
+			f->samples[i].line = to[f->samples[i].line];
+		free(to);
+	}
 	/* Sorting moved the lines: rebuild the index for later adds. */
 	hmap_free(&f->line_map);
 	for (size_t i = 0; i < f->nlines; i++) {
@@ -525,5 +581,6 @@ void fold_free(struct fold *f)
 	buf_free(&f->text);
 	free(f->lines);
 	hmap_free(&f->line_map);
+	free(f->samples);
 	free(f);
 }

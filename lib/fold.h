@@ -23,6 +23,8 @@ struct fold_opts {
 	int per_pid;	/* a "pid N" frame at the root (after cpu N) */
 	int annotate;	/* kernel frames get the "_[k]" suffix (flamegraph.pl's
 			   mark, which psys-svg colours) */
+	int times;	/* keep every folded sample's time, CPU and line (see
+			   fold_samples), for the timeline psys-svg draws */
 	const struct slice *slice; /* CPU/pid/tid/comm filters; NULL: none.
 				      Borrowed: must outlive the fold. */
 };
@@ -95,6 +97,19 @@ int fold_write(struct fold *f, FILE *out);
 int fold_write_diff(struct fold *base, struct fold *f, FILE *out);
 
 const struct fold_counts *fold_counts(const struct fold *f);
+
+/* One folded sample, with fold_opts.times. */
+struct fold_sample {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC of its capture */
+	uint32_t cpu;
+	uint32_t line;		/* the line it was folded into: an index for
+				   fold_line, valid after fold_sort */
+};
+
+/* Every sample folded since fold_new, in the order read (an empty list
+ * without fold_opts.times); *N gets their number. Borrowed, valid until
+ * the next add. Lines added by fold_add_line have no samples here. */
+const struct fold_sample *fold_samples(const struct fold *f, size_t *n);
 
 void fold_free(struct fold *f);	/* accepts NULL */
 

@@ -278,7 +278,9 @@ static int do_line(struct folded *f, const char *line, size_t len,
 
 	f->lines++;
 	if (len >= 2 && line[0] == '#' && line[1] == ' ') {
-		if (f->in_header)
+		/* psys-fold's timeline follows the stacks it indexes. */
+		if (f->in_header || (len > 10 && memcmp(line, "# timeline", 10) == 0 &&
+				     (line[10] == ':' || line[10] == '-')))
 			return add_meta(f, line + 2, len - 2);
 		/* Metadata after stacks (inputs joined with cat): not a
 		 * frame named "# samples:", and not our title either. */

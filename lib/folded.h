@@ -59,9 +59,10 @@ int folded_parse_line(const char *line, size_t len, struct folded_line *out,
 void folded_init(struct folded *f);
 
 /* Reads folded stacks from the file descriptor FD to its end, calling FN
- * for each stack line. Metadata lines (only before the first stack line)
- * are kept in F->meta; later lines starting with "# " are skipped as
- * invalid. The first stack line fixes F->mode: after a line
+ * for each stack line. Metadata lines (before the first stack line, and
+ * psys-fold's "# timeline..." lines anywhere: see timeline.h) are kept in
+ * F->meta; other lines starting with "# " after a stack line are skipped
+ * as invalid. The first stack line fixes F->mode: after a line
  * with two counts, one-count lines are invalid; after a line with one
  * count, the text before the last number is the stack. Returns 0, a
  * negative errno from read() or -ENOMEM, or FN's non-zero return. */

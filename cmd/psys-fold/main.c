@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cpulist.h"
 #include "elfsyms.h"
 #include "fold.h"
@@ -23,6 +25,8 @@
 #include "utf8.h"
 #include "slice.h"
 #include "speedscope.h"
+#include "timeline.h"
+#include "trigger.h"
 
 #define PROG "psys-fold"
 
@@ -79,6 +83,10 @@ static void usage(FILE *f)
 "  -d, --diff BASE      differential: \"stack BASE_COUNT COUNT\" lines, BASE\n"
 "                       (a .psys or folded text) against the FILEs (which may\n"
 "                       also be folded text), as flamegraph.pl's difffolded\n"
+"      --no-timeline    leave out the timeline: folded output of one capture\n"
+"                       ends in \"# timeline\" lines giving each sample's time,\n"
+"                       CPU and line, which psys-svg draws over time (other\n"
+"                       tools ignore them)\n"
 "  -F, --format FMT     folded (default), speedscope (speedscope.app JSON)\n"
 "                       or pprof (gzipped protobuf for go tool pprof,\n"
 "                       Pyroscope, Parca; not to a terminal)\n"
@@ -101,7 +109,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
-       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE };
+       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE,
+       OPT_NO_TIMELINE };
 
 /* What the metadata lines say about all the files folded. */
 struct meta {
@@ -122,6 +131,11 @@ struct prog {
 	struct ksyms *ks;	/* external symbols, or NULL */
 	char slice_text[1024];
 	int failed, damaged;
+	/* The timeline of a fold of one capture (fold_opts.times), and
+	   that capture's start on the samples' clock. */
+	struct timeline tl;
+	int64_t mono0;
+	int has_tl;
 };
 
 static const char *jstr(json_t *o, const char *key)
@@ -507,6 +521,96 @@ static int add_text(const char *path, struct fold *f)
 	return rc;
 }
 
+/* The triggers of a capture as timeline marks: the trailer's list (every
+ * trigger that started or extended it), or the header's one trigger when
+ * the capture was cut short. Unreadable triggers are left out. */
+static int timeline_marks(struct timeline *tl, json_t *h, json_t *t, int64_t mono0)
+{
+	json_t *list = json_object_get(t, "triggers"), *one = json_object_get(h, "trigger");
+	size_t n = json_array_size(list), cap = 0;
+
+	for (size_t i = 0; i < (n ? n : one ? 1 : 0); i++) {
+		char *line = json_dumps(n ? json_array_get(list, i) : one, JSON_COMPACT);
+		struct trigger trig = { 0 };
+		char hot[4096] = "";
+		size_t len = 0;
+
+		if (!line)
+			return -ENOMEM;
+		int rc = trigger_parse(line, strlen(line), &trig, NULL, 0);
+		free(line);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc)
+			continue;
+		for (int k = 0; k < trig.nhot && len + 32 < sizeof(hot); k++)
+			len += (size_t)snprintf(hot + len, sizeof(hot) - len, "%s%d:%.2f",
+						k ? "," : "", trig.hot[k].cpu,
+						trig.hot[k].sys_pct);
+		if (buf_grow((void **)&tl->marks, &cap, tl->nmarks + 1, sizeof(*tl->marks)) ||
+		    !(tl->marks[tl->nmarks].hot = strdup(hot))) {
+			trigger_free(&trig);
+			return -ENOMEM;
+		}
+		tl->marks[tl->nmarks].at_ns = trig.mono_ns - mono0;
+		tl->marks[tl->nmarks].from_ns = trig.mono_start_ns - mono0;
+		tl->marks[tl->nmarks++].gate = trig.gate;
+		trigger_free(&trig);
+	}
+	return 0;
+}
+
+/* What the timeline says about the capture R, folded into F. */
+static int timeline_capture(struct prog *p, struct psysfile_reader *r, struct fold *f)
+{
+	json_t *h = psysfile_header(r), *t = psysfile_trailer(r);
+	json_t *start = json_object_get(h, "start");
+	int64_t wall0 = jint(start, "wall_ns"), mono0 = jint(start, "mono_ns");
+	int64_t end = jint(json_object_get(t, "end"), "mono_ns");
+	struct tm tm;
+	time_t sec;
+
+	/* Without a start there is nothing to count --from and --to from. */
+	if (!wall0 || !mono0)
+		return 0;
+	sec = (time_t)(wall0 / 1000000000);
+	if (!end)
+		end = (int64_t)fold_counts(f)->last_ns;
+	p->tl.wall0_ns = wall0;
+	p->tl.utc_offset_s = localtime_r(&sec, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+	p->tl.end_ns = end > mono0 ? end - mono0 : 0;
+	p->tl.freq_hz = jint(h, "freq_hz") > 0 ? (uint32_t)jint(h, "freq_hz") : 0;
+	p->mono0 = mono0;
+	p->has_tl = 1;
+	return timeline_marks(&p->tl, h, t, mono0);
+}
+
+/* Writes the timeline of F after its lines (sorted by fold_write). */
+static int write_timeline(struct prog *p, struct fold *f, FILE *out)
+{
+	size_t n;
+	const struct fold_sample *fs = fold_samples(f, &n);
+	int err;
+
+	p->tl.nlines = fold_nlines(f);
+	if (!(p->tl.samples = malloc((n ? n : 1) * sizeof(*p->tl.samples))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		p->tl.samples[i] = (struct timeline_sample){
+			(int64_t)fs[i].time_ns - p->mono0, fs[i].cpu, fs[i].line
+		};
+	p->tl.nsamples = n;
+	err = timeline_write(out, &p->tl);
+	if (err == -EINVAL) {
+		/* fold_samples names lines fold_nlines knows: a bug if not. */
+		fprintf(stderr, PROG ": internal error: a sample of the timeline names "
+			"no line\n");
+		p->failed = 1;
+		err = 0;
+	}
+	return err;
+}
+
 /* Folds one input into F. TEXT_OK allows folded text (--diff). */
 static void add_input(struct prog *p, const char *path, struct fold *f,
 		      struct meta *m, int text_ok)
@@ -537,6 +641,8 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 	in.ks = p->ks;
 	in.host = p->per_host ? jstr(h, "host") : NULL;
 	err = fold_add(f, r, &in);
+	if (!err && p->fo.times)
+		err = timeline_capture(p, r, f);
 	if (!err) {
 		meta_add(m, &p->slice, h, psysfile_trailer(r), fold_counts(f));
 		p->damaged |= warn_damage(path, r, fold_counts(f));
@@ -701,6 +807,7 @@ int main(int argc, char **argv)
 		{ "per-pid", no_argument, NULL, OPT_PER_PID },
 		{ "diff", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "no-timeline", no_argument, NULL, OPT_NO_TIMELINE },
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -712,7 +819,7 @@ int main(int argc, char **argv)
 	struct fold *f = NULL, *base = NULL;
 	const char *diff = NULL, *kallsyms = NULL, *vmlinux = NULL;
 	char rerr[256];
-	int opt, rc = 1, err = 0;
+	int opt, rc = 1, err = 0, no_timeline = 0;
 
 	while ((opt = getopt_long(argc, argv, "ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
 		struct slice_ids *ids = NULL;
@@ -758,6 +865,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_INFO: p.info = 1; break;
+		case OPT_NO_TIMELINE: no_timeline = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); rc = 0; goto out;
 		default: goto usage_error;
@@ -809,6 +917,10 @@ int main(int argc, char **argv)
 		goto usage_error;
 	}
 	p.fo.slice = &p.slice;
+	/* Times are from one capture's start: a timeline of several would
+	 * mix clocks. */
+	p.fo.times = !no_timeline && !diff && !p.info && p.format == FMT_FOLDED &&
+		     argc - optind == 1;
 	p.sym_path = kallsyms ? kallsyms : vmlinux;
 	if (p.sym_path && !p.info && load_symbols(&p, vmlinux != NULL))
 		goto out;
@@ -844,6 +956,8 @@ int main(int argc, char **argv)
 				err = fold_write_diff(base, f, stdout);
 			} else {
 				err = fold_write(f, stdout);
+				if (!err && p.has_tl)
+					err = write_timeline(&p, f, stdout);
 			}
 		}
 		if (err == -ENOMEM) {
@@ -865,6 +979,7 @@ out:
 	fold_free(base);
 	ksyms_free(p.ks);
 	slice_free(&p.slice);
+	timeline_free(&p.tl);
 	cpulist_free(&m.cpus);
 	cpulist_free(&bm.cpus);
 	return rc;

@@ -14,10 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "flame.h"
 #include "flamegraph.h"
 #include "folded.h"
 #include "svg.h"
+#include "timeline.h"
 
 #define PROG "psys-svg"
 
@@ -127,6 +129,11 @@ struct reader {
 	struct flame *fl;
 	unsigned flags;
 	int err;
+	/* Per stack line, for a timeline: its count and the node it ends
+	   at. */
+	double *counts;
+	uint32_t *ends;
+	size_t nlines, cap;
 };
 
 static int on_stack(void *ctx, const struct folded_line *l)
@@ -143,11 +150,23 @@ static int on_stack(void *ctx, const struct folded_line *l)
 		if (!r->fl)
 			return -ENOMEM;
 	}
-	if (r->in->mode == FOLDED_DIFF)
+	if (r->in->mode == FOLDED_DIFF) {
 		err = flame_add_stack(r->fl, l->stack, l->len, l->count2,
 				      l->count);
-	else
+	} else {
 		err = flame_add_stack(r->fl, l->stack, l->len, l->count, 0);
+		if (err != -ENOMEM) {
+			size_t c2 = r->cap;
+
+			if (buf_grow((void **)&r->counts, &r->cap, r->nlines + 1,
+				     sizeof(*r->counts)) ||
+			    buf_grow((void **)&r->ends, &c2, r->nlines + 1,
+				     sizeof(*r->ends)))
+				return -ENOMEM;
+			r->counts[r->nlines] = err ? -1 : l->count;
+			r->ends[r->nlines++] = flame_last_node(r->fl);
+		}
+	}
 	/* Counts past 1e300 are refused by the parser; nothing else makes
 	 * a line unusable here. */
 	return err == -EINVAL ? 0 : err;
@@ -207,6 +226,8 @@ int main(int argc, char **argv)
 	struct flamegraph_opts o;
 	struct folded in;
 	struct reader rd = { 0 };
+	struct timeline tl = { 0 };
+	char why[256];
 	struct svg w = { 0 };
 	const char *input = "-", *output = "-", *where;
 	char *tmp_path = NULL;
@@ -348,6 +369,30 @@ int main(int argc, char **argv)
 			where, in.invalid, in.invalid == 1 ? "" : "s",
 			in.invalid == 1 ? "is" : "are", in.first_invalid);
 
+	/* psys-fold's timeline, when it holds together with the stacks. */
+	err = timeline_read(&in, &tl, why, sizeof(why));
+	if (err == 1 && in.mode == FOLDED_DIFF) {
+		snprintf(why, sizeof(why), "a differential graph has no time view");
+		err = -EBADMSG;
+		timeline_free(&tl);
+	} else if (err == 1) {
+		err = timeline_check(&tl, rd.counts, rd.nlines, why, sizeof(why));
+		if (err)
+			timeline_free(&tl);
+		else
+			err = 1;
+	}
+	if (err == -ENOMEM) {
+		warn("cannot read '%s': %s", where, strerror(ENOMEM));
+		goto cleanup;
+	}
+	if (err < 0)
+		fprintf(stderr, PROG ": '%s': timeline left out: %s\n", where, why);
+	if (err == 1) {
+		o.timeline = &tl;
+		o.line_node = rd.ends;
+	}
+
 	if (strcmp(output, "-")) {
 		out = open_temp(output, &tmp_path);
 		if (!out) {
@@ -395,6 +440,9 @@ cleanup:
 	}
 	svg_free(&w);
 	flame_free(rd.fl);
+	timeline_free(&tl);
+	free(rd.counts);
+	free(rd.ends);
 	folded_free(&in);
 	/* Only now is stdout known good: a full disk may show at close. */
 	if (status != 1 && out == stdout &&
