@@ -11,11 +11,13 @@
 # (frame, process and title). Checked: the folded output keeps each name
 # as one frame (';' becomes ':'), the speedscope JSON parses and holds
 # the names exactly, pprof holds them, the SVG is well-formed XML
-# (xmllint) with no element, attribute or script from a name, and
-# headless Chromium loading it -- then hovering and clicking every frame
-# and searching for a name -- runs nothing injected: traps for alert()
-# and the payloads' x and y leave no mark, while a marker set by our own
-# load handler proves that scripts did run.
+# (xmllint) with no element, attribute or script from a name, its time
+# view's data holds the names as text, and headless Chromium loading it
+# -- then selecting ranges in the time view (frames made by the script
+# from that data), hovering and clicking every frame and searching for a
+# name -- runs nothing injected: traps for alert() and the payloads' x
+# and y leave no mark, while a marker set by our own load handler proves
+# that scripts did run.
 . "$TOP/tests/lib.sh"
 require_bpf
 command -v xmllint > /dev/null || {
@@ -85,7 +87,7 @@ check_svg() { # svg, name...
 	xmllint --noout "$svg" 2> "$T/xml.err" || fail "$svg: not well-formed: $(head -c 400 "$T/xml.err")"
 	counts=$(xmllint --xpath 'concat(count(//*[local-name()="script"]), " ",
 		count(//*[local-name()="svg"]), " ",
-		count(//*[not(contains(" svg desc style defs linearGradient stop rect text g title script ", concat(" ", local-name(), " ")))]), " ",
+		count(//*[not(contains(" svg desc style defs linearGradient stop rect text g title script path ", concat(" ", local-name(), " ")))]), " ",
 		count(//@*[starts-with(translate(local-name(), "ON", "on"), "on")]))' "$svg")
 	[ "$counts" = "1 1 0 0" ] ||
 		fail "$svg: scripts, svg elements, foreign elements, on* attributes: $counts (want 1 1 0 0)"
@@ -99,6 +101,11 @@ check_svg() { # svg, name...
 }
 psys-fold "$T/cap.psys" | psys-svg > "$T/cap.svg" || fail "psys-svg (capture): exit $?"
 check_svg "$T/cap.svg" "$A" "$B" "$C_FOLDED"
+# The time view's names are the names, as text of an attribute.
+xmllint --xpath 'string(//*[@id="timedata"]/@data-names)' "$T/cap.svg" | tr ';' '\n' > "$T/tvnames"
+for n in "$A" "$B" "$C_FOLDED"; do
+	grep -qxF -- "$n" "$T/tvnames" || fail "time view: no name '$n' in its data"
+done
 psys-svg "$T/full.folded" > "$T/full.svg" || fail "psys-svg (full string): exit $?"
 check_svg "$T/full.svg" "$FULL" '<img src=x onerror=alert(2)>' ']]><script>alert(4)</script>'
 xmllint --xpath 'string(//*[local-name()="text"][@id="title"])' "$T/full.svg" |
@@ -133,13 +140,28 @@ function count() {
 	return document.getElementsByTagName('script').length + ' ' +
 		document.getElementsByTagName('svg').length + ' ' + on + ' ' + kids;
 }
-try {
+function visit() {
 	var n = 0;
 	for (var g = frames.firstElementChild; g; g = g.nextElementSibling, n++) {
 		var r = g.querySelector('rect');
 		r.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
 		if (document.getElementById('details').children.length) put('details', g.firstElementChild.textContent);
 		r.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+	}
+	return n;
+}
+try {
+	var n = visit(), time = window.psysFlame.time;
+	/* Ranges of the time view: frames the script makes from its data. */
+	if (time && time.select) {
+		var names = '';
+		['0', '0.2', '0.5', '1'].forEach(function (a, i, all) {
+			time.select(a, all[i + 1] || '1000');
+			n += visit();
+			window.psysFlame.frames().forEach(function (f) { names += f.name + '\n'; });
+		});
+		put('tvnames', names);
+		document.getElementById('tvreset').dispatchEvent(new MouseEvent('click', { bubbles: true }));
 	}
 	document.getElementById('unzoom').dispatchEvent(new MouseEvent('click', { bubbles: true }));
 	window.prompt = function () { return 'onload=|alert|script'; };
@@ -182,6 +204,14 @@ for s in cap full; do
 	[ "$(attr counts)" = "3 1 0 0" ] || fail "$s: after hover/click/search: $(attr counts), want 3 1 0 0"
 	[ "$(attr loaded)" = "3 1 0 0" ] || fail "$s: at load: '$(attr loaded)', want 3 1 0 0 (did load fire?)"
 	[ -z "$(attr details)" ] || fail "$s: hovering '$(attr details)' put elements in the details line"
+	if [ $s = cap ]; then
+		# The frames of the selections name the loads as they are.
+		sed -n 's/.* data-t-tvnames="\([^"]*\)".*/\1/p' "$T/dom" | sed -e 's/&#10;/\n/g' \
+			-e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&amp;/\&/g' > "$T/seen"
+		for nm in "$A" "$B" "$C_FOLDED"; do
+			grep -qxF -- "$nm" "$T/seen" || fail "time view: no frame '$nm' in the selections"
+		done
+	fi
 	case $(attr matched) in "Matched: "*%) ;; *) fail "$s: search did not run: '$(attr matched)'" ;; esac
 	measure "$s: $(attr frames) frames hovered and clicked, $(attr matched), nothing injected ran"
 done

@@ -29,7 +29,7 @@ check() {
 	# One xmllint run for all the counts: scripts, elements we never
 	# write, event handler attributes, namespaced attributes (xlink).
 	counts=$(xpath "$svg" 'concat(count(//*[local-name()="script"]), " ",
-		count(//*[not(contains(" svg desc style defs linearGradient stop rect text g title script ", concat(" ", local-name(), " ")))]), " ",
+		count(//*[not(contains(" svg desc style defs linearGradient stop rect text g title script path ", concat(" ", local-name(), " ")))]), " ",
 		count(//@*[starts-with(translate(local-name(), "ON", "on"), "on")]), " ",
 		count(//@*[namespace-uri() != ""]), " ",
 		count(//processing-instruction()))')
@@ -100,6 +100,33 @@ check options --title '<script>x</script>' --subtitle ']]>' \
 	--countname '"/><script>' --nametype "'><g onclick=x>" \
 	--notes ']]>--><script>alert(1)</script>' \
 	--fonttype '"/><script>alert(1)</script>' < "$T/meta"
+
+# A timeline (psys-fold's) over hostile names: the time view holds them
+# as attribute text. Damaged timelines are left out with a warning.
+tl_head='# timeline: "version=1 start=1700000000000000000 utc_offset=3600 end=2000000000 freq=100 lines=2 samples=3"'
+tl_samples='# timeline-samples: "cpu=0 t=100000000 s=0:0,10000000:1,10000000:0"'
+{
+	printf '# psys-fold 0.1.0\n<script>alert(1)</script>;a"b 2\n]]><!--;x\302\205y 1\n'
+	echo "$tl_head"
+	echo '# timeline-trigger: "at=1000000000 from=500000000 gate=10 hot=0:50"'
+	echo "$tl_samples"
+} > "$T/tl"
+check timeline < "$T/tl"
+[ -s "$T/timeline.err" ] && fail "timeline: a warning: $(cat "$T/timeline.err")"
+t=$(xpath "$T/timeline.svg" 'string(//*[@id="timedata"]/@data-names)')
+[ "$t" = '<script>alert(1)</script>;a"b;]]><!--;x�y' ] || fail "timeline names: '$t'"
+n=$(xpath "$T/timeline.svg" 'count(//*[@id="timeview"]//*[@class="tvmark"])')
+[ "$n" = 2 ] || fail "timeline: $n marks, want 2 (lead, trigger)"
+for bad in 'hot=0:50<b>' 'hot=0:50"' 'at=x' 'gate=1e3'; do
+	sed "s/hot=0:50/$bad/; s/at=1000000000/$bad/; s/gate=10/$bad/" "$T/tl" > "$T/tlbad"
+	check "timeline-bad" < "$T/tlbad"
+	grep -q 'timeline left out' "$T/timeline-bad.err" || fail "damaged timeline ($bad): no warning"
+	grep -q 'id="timeview"' "$T/timeline-bad.svg" && fail "damaged timeline ($bad) drawn"
+done
+# A count that is not the number of samples: not this input's timeline.
+sed 's/;a"b 2$/;a"b 3/' "$T/tl" > "$T/tlbad"
+check "timeline-count" < "$T/tlbad"
+grep -q 'timeline left out' "$T/timeline-count.err" || fail "mismatched timeline: no warning"
 
 # Generated hostile input, several seeds.
 for seed in 1 2 3 4 5; do
