@@ -1,7 +1,8 @@
 /* libFuzzer harness for psys-svg's input side and everything after it:
- * any bytes as folded stacks (with metadata lines), each line also parsed
- * on its own, then the flame tree, its layout and the whole SVG document
- * written out, as psys-svg does. */
+ * any bytes as folded stacks (with metadata lines and a timeline), each
+ * line also parsed on its own, then the flame tree, its layout and the
+ * whole SVG document (with its time view when the timeline holds) written
+ * out, as psys-svg does. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "flamegraph.h"
 #include "folded.h"
 #include "svg.h"
+#include "timeline.h"
 
 static FILE *sink;
 
@@ -20,6 +22,9 @@ struct ctx {
 	struct folded *in;
 	struct flame *fl;
 	unsigned flags;
+	double counts[256];
+	uint32_t ends[256];
+	size_t nlines;
 };
 
 static int on_stack(void *p, const struct folded_line *l)
@@ -43,13 +48,22 @@ static int on_stack(void *p, const struct folded_line *l)
 		err = flame_add_stack(c->fl, l->stack, l->len, l->count2, l->count);
 	else
 		err = flame_add_stack(c->fl, l->stack, l->len, l->count, 0);
+	/* The first lines' counts and ends, for a timeline (more lines
+	 * than that: the timeline is not checked, so not drawn). */
+	if (c->nlines < 256) {
+		c->counts[c->nlines] = err ? -1 : l->count;
+		c->ends[c->nlines] = flame_last_node(c->fl);
+	}
+	c->nlines++;
 	return err == -EINVAL ? 0 : err;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct folded in;
-	struct ctx c = { &in, NULL, 0 };
+	struct ctx c = { .in = &in };
+	struct timeline tl;
+	char why[256];
 	struct flamegraph_opts o;
 	struct svg w;
 	const char *p = (const char *)data, *end = p + size;
@@ -79,8 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.palette = (enum flamegraph_palette)(size >> 5 & 7);
 	if (folded_read_mem(&in, (const char *)data, size, on_stack, &c) == 0 &&
 	    svg_init(&w, sink) == 0) {
+		if (timeline_read(&in, &tl, why, sizeof(why)) == 1 && in.mode != FOLDED_DIFF &&
+		    c.nlines <= 256 && timeline_check(&tl, c.counts, c.nlines, why, sizeof(why)) == 0) {
+			o.timeline = &tl;
+			o.line_node = c.ends;
+		}
 		flamegraph_write(&w, c.fl, &in, &o);
 		svg_free(&w);
+		timeline_free(&tl);
 	}
 	(void)folded_meta_get(&in, "title", NULL);
 	(void)folded_from_psys(&in);

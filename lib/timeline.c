@@ -242,9 +242,9 @@ static int read_samples(const char *v, struct timeline *tl, size_t *cap,
 	if (int_field(v, "cpu", 0, &cpu) || cpu > UINT32_MAX - 1 ||
 	    int_field(v, "t", 1, &t) || !p)
 		return fail(err, errlen, "timeline: a samples line lacks cpu, t or s");
-	for (end = p + n; p < end;) {
-		if (get_int(&p, 0, &dt) || *p++ != ':' || get_int(&p, 0, &line) ||
-		    (p < end && *p++ != ','))
+	for (end = p + n;;) {
+		if (get_int(&p, 0, &dt) || *p++ != ':' || get_int(&p, 0, &line) || p > end ||
+		    (p < end && (*p++ != ',' || p == end)))
 			return fail(err, errlen, "timeline: a samples line is malformed");
 		if (__builtin_add_overflow(t, dt, &t) || t > 366 * 86400000000000LL)
 			return fail(err, errlen, "timeline: a sample time is out of range");
@@ -257,8 +257,9 @@ static int read_samples(const char *v, struct timeline *tl, size_t *cap,
 		tl->samples[tl->nsamples++] = (struct timeline_sample){
 			t, (uint32_t)cpu, (uint32_t)line
 		};
+		if (p == end)
+			return 0;
 	}
-	return 0;
 }
 
 int timeline_read(const struct folded *in, struct timeline *tl, char *err,

@@ -253,6 +253,35 @@ int main(void)
 	fold_free(base);
 	fold_free(now);
 
+	/* Times: every folded sample with its time, CPU and line, the line
+	 * found where the sort put it (the idle sample is not folded). */
+	{
+		struct fold_opts to = { .times = 1 };
+		struct fold *f = fold_new(&to);
+		struct psysfile_reader *r;
+		const struct fold_sample *fs;
+		size_t n = 0, k = 0;
+
+		CHECK(psysfile_open(path, &r) == 0, "open for times");
+		CHECK(fold_add(f, r, &emb) == 0, "fold_add with times");
+		psysfile_reader_free(r);
+		CHECK(fold_sort(f) == 0, "sort");
+		fs = fold_samples(f, &n);
+		CHECK(n == NS - 1, "%zu samples logged, want %zu", n, NS - 1);
+		for (size_t i = 0; i < NS && k < n; i++) {
+			const char *want = samples[i].stack == st_read ? read_line :
+					   samples[i].stack == st_mod ? mod_line :
+					   samples[i].stack == st_bpf ? bpf_line : past_line;
+			if (samples[i].pid == 0)
+				continue;
+			CHECK(fs[k].time_ns == T0 + samples[i].t_ms * 1000000 &&
+			      fs[k].cpu == samples[i].cpu, "sample %zu: time or cpu", i);
+			CHECK_STR(fold_line(f, fs[k].line, NULL), want, "its line");
+			k++;
+		}
+		fold_free(f);
+	}
+
 	unlink(path);
 	json_decref(hdr);
 	ksyms_free(same);
