@@ -10,7 +10,8 @@
 #   3. fold speed: psys-fold vs perf script (and its stackcollapse report),
 #      and vs zstd -d of the file's own compressed payloads;
 #   4. psys-svg on the generated 100,000-stack input (bench/svg.sh when
-#      present), with wc -l and sort as floors;
+#      present), with wc -l and sort as floors; the time view's size per
+#      sample and redraw time in headless Chromium (bench/timeview.sh);
 #   5. the pre-trigger buffer: psys-watch | psys-record idle-waiting;
 #   6. psys-watch CPU seconds per hour at -i 1;
 #   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh).
@@ -505,6 +506,7 @@ done
 
 # ---- 4. psys-svg ----
 SVG_EXT=""
+TV_EXT=""
 if want 4; then
 	say "4. svg"
 	gen-folded > "$T/gen.folded"
@@ -535,6 +537,11 @@ if want 4; then
 		say "  bench/svg.sh"
 		RUNS=$PAIRS "$TOP/bench/svg.sh" "$B" > "$OUT/svg.sh.out" 2>&1 && SVG_EXT=$OUT/svg.sh.out ||
 			say "  bench/svg.sh failed: $(tail -n 3 "$OUT/svg.sh.out")"
+	fi
+	if [ -x "$TOP/bench/timeview.sh" ]; then
+		say "  bench/timeview.sh (records 60 s)"
+		"$TOP/bench/timeview.sh" "$B" > "$OUT/timeview.sh.out" 2>&1 && TV_EXT=$OUT/timeview.sh.out ||
+			say "  bench/timeview.sh failed: $(tail -n 3 "$OUT/timeview.sh.out")"
 	fi
 fi
 FOLD_EXT=""

@@ -169,6 +169,12 @@ whole runs with start-up (wait4)" \
 		echo
 		sed 's/^/    /' "$SVG_EXT"
 	fi
+	if [ -n "${TV_EXT:-}" ]; then
+		echo
+		echo "bench/timeview.sh (the time view: bytes per sample, redraw in headless Chromium):"
+		echo
+		sed 's/^/    /' "$TV_EXT"
+	fi
 	if [ -n "$FOLD_EXT" ]; then
 		echo
 		echo "bench/fold.sh (fold throughput vs perf script):"
