@@ -139,7 +139,7 @@ static int plan_rows(const struct timeline *tl, struct plan *p)
 		p->cpus[i] = cc[i].cpu;
 	qsort(p->cpus, p->nrows, sizeof(*p->cpus), cmp_u32);
 	free(cc);
-	p->rowh = p->nrows <= 2 ? 28 : p->nrows <= 4 ? 22 : p->nrows <= 8 ? 16 : 11;
+	p->rowh = p->nrows <= 1 ? 40 : p->nrows <= 2 ? 30 : p->nrows <= 4 ? 22 : p->nrows <= 8 ? 16 : 11;
 	return 0;
 }
 
