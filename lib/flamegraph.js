@@ -478,7 +478,6 @@ function timeView() {
 
 	/* New frames are copies of one, gathered until the redraw ends. */
 	var model = doc.createElementNS(NS, 'g'), fresh = doc.createDocumentFragment();
-	model.appendChild(doc.createElementNS(NS, 'title'));
 	model.appendChild(doc.createElementNS(NS, 'rect'));
 	model.lastChild.setAttribute('height', (fh - 1).toFixed(2));
 	function frameFor(node) {
@@ -499,8 +498,13 @@ function timeView() {
 	}
 
 	retitle = function (f) {
-		var i = f.node;
-		f.g.firstElementChild.textContent = name(f) + ' (' + group(cnt[i]) + ' ' +
+		var i = f.node, t = f.g.firstElementChild;
+		/* New frames get their <title> when first needed. */
+		if (t.localName !== 'title') {
+			t = doc.createElementNS(NS, 'title');
+			f.g.insertBefore(t, f.g.firstChild);
+		}
+		t.textContent = name(f) + ' (' + group(cnt[i]) + ' ' +
 			countname + ', ' + pct(cnt[i], total) +
 			(i ? ', ' + pct(cnt[i], cnt[parent[i]]) + ' of parent' : '') + ')';
 		f.titled = true;
