@@ -1,10 +1,11 @@
 #!/bin/sh
 # The time view's cost: what the timeline adds to an SVG, per sample, and
 # how long headless Chromium takes to redraw the flame graph after a
-# selection. On a 60-second capture at 999 Hz of CPUs 0-1 under a
-# read/stat/mmap load (recorded here, as root, unless TIMEVIEW_CAPTURE
-# names one), folded two ways: psys-fold's default (sys samples only) and
-# --user (every sample, about 120,000); and on the generated
+# selection. On a 60-second capture at 999 Hz of CPUs 0-1 under a mostly
+# sys load (stat(2) loops on both CPUs, with read(2) and mmap loops:
+# recorded here, as root, unless TIMEVIEW_CAPTURE names one), folded two
+# ways: psys-fold's default (sys samples only) and --user (every sample,
+# about 120,000); and on the generated
 # 1,000,000-sample input of bench/svg.sh (tests/tools/gen-folded) with a
 # timeline dealing its samples to 8 CPUs over 60 s. Sizes are psys-svg
 # with the timeline minus psys-svg with --no-timeline (or without the
@@ -37,8 +38,9 @@ if [ -z "$cap" ]; then
 	[ -x "$BUILD/psys-record" ] && [ "$(id -u)" -eq 0 ] ||
 		{ echo "$PROG: recording needs root and psys-record (or set TIMEVIEW_CAPTURE)" >&2; exit 1; }
 	cap=$T/cap.psys
+	loadgen -c 0 -t 62 -w stat -n bench-tv-stat0 > /dev/null &
 	loadgen -c 0 -t 62 -w read -n bench-tv-read > /dev/null &
-	loadgen -c 1 -t 62 -w stat -n bench-tv-stat > /dev/null &
+	loadgen -c 1 -t 62 -w stat -n bench-tv-stat1 > /dev/null &
 	loadgen -c 1 -t 62 -w mmap -n bench-tv-mmap > /dev/null &
 	sleep 0.5
 	psys-record -C 0-1 -f 999 -s 60 -o "$cap" > /dev/null 2> "$T/rec.err" ||

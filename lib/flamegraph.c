@@ -582,6 +582,7 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		struct timeview_input ti = {
 			.tl = o->timeline, .fl = fl, .line_node = o->line_node,
 			.frames = whole, .nframes = nwhole, .colour = colour,
+			.drawn = frames, .ndrawn = nframes,
 			.x0 = XPAD, .width = g.graph_w, .fs = g.fs,
 		};
 

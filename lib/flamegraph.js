@@ -292,8 +292,13 @@ try {
 	/* no URL state in this viewer */
 }
 var tv = doc.getElementById('timeview'), td = doc.getElementById('timedata');
-if (tv && td)
-	api = timeView();
+try {
+	if (tv && td)
+		api = timeView();
+} catch (e) {
+	/* damaged time data: the flame graph still works */
+	api = { error: String(e) };
+}
 
 function timeView() {
 	var Q = +tv.getAttribute('data-q'), step = +tv.getAttribute('data-step');
@@ -332,14 +337,22 @@ function timeView() {
 	}
 	function unzig(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
 
-	/* Names and colours. */
-	var names = td.getAttribute('data-names').split(';');
-	var colText = td.getAttribute('data-colors'), colors = [];
-	for (i = 0; i < names.length; i++) {
-		var rgb = 0;
-		for (k = 0; k < 4; k++)
-			rgb = rgb * 64 + dig[colText.charCodeAt(4 * i + k)];
-		colors.push('#' + (0x1000000 + rgb).toString(16).substring(1));
+	/* Names and colours, by rank; those the SVG's frames show are
+	 * taken from those frames below. */
+	var shipped = td.getAttribute('data-names').split(';');
+	var colText = td.getAttribute('data-colors'), names = [], colors = [];
+	src = td.getAttribute('data-drawn');
+	pos = 0;
+	for (var leftIn = true, sh = 0; pos < src.length; leftIn = !leftIn) {
+		for (var run = num(); run > 0; run--) {
+			var rgb = 0;
+			for (k = 0; leftIn && k < 4; k++)
+				rgb = rgb * 64 + dig[colText.charCodeAt(4 * sh + k)];
+			names.push(leftIn ? shipped[sh] : undefined);
+			colors.push(leftIn ? '#' + (0x1000000 + rgb).toString(16).substring(1) : undefined);
+			if (leftIn)
+				sh++;
+		}
 	}
 
 	/* The tree, in the order it is laid out: root first, every frame
@@ -415,6 +428,10 @@ function timeView() {
 		if (node !== undefined && cnt[node] === all[i].n) {
 			all[i].node = node;
 			frameOfNode[node] = all[i];
+			if (node && names[nameOf[node]] === undefined) {
+				names[nameOf[node]] = name(all[i]);
+				colors[nameOf[node]] = all[i].fill;
+			}
 		}
 	}
 	var shown = all.slice();
@@ -485,11 +502,11 @@ function timeView() {
 		if (f)
 			return f;
 		var g = model.cloneNode(true), r = g.lastChild;
-		var fill = node ? colors[nameOf[node]] : '#888888';
+		var fill = (node ? colors[nameOf[node]] : null) || '#888888';
 		r.setAttribute('fill', fill);
 		fresh.appendChild(g);
 		f = { g: g, rect: r, text: null, x: 0, n: 0, d: depth[node], fill: fill,
-		      name: node ? names[nameOf[node]] : 'all', hit: false, node: node,
+		      name: node ? names[nameOf[node]] || '' : 'all', hit: false, node: node,
 		      vis: true, xs: null, ws: null, par: false, y: null, lab: '',
 		      labx: null, titled: false };
 		frameOfNode[node] = f;

@@ -578,6 +578,7 @@ static int write_data(struct svg *w, const struct timeview_input *in)
 	struct rank *names = calloc(nn, sizeof(*names));
 	uint32_t *name_rank = malloc(nn * sizeof(*name_rank));
 	uint32_t *name_node = malloc(nn * sizeof(*name_node));
+	uint8_t *drawn = calloc(nn, 1);
 	uint32_t *frame_of = malloc(nnodes * sizeof(*frame_of));
 	struct rank *ends = calloc(in->nframes ? in->nframes : 1, sizeof(*ends));
 	uint32_t *end_rank = malloc((in->nframes ? in->nframes : 1) * sizeof(*end_rank));
@@ -585,9 +586,11 @@ static int write_data(struct svg *w, const struct timeview_input *in)
 	struct buf b = { 0 };
 	int err = -ENOMEM;
 
-	if (!names || !name_rank || !name_node || !frame_of || !ends || !end_rank ||
-	    !sample_end)
+	if (!names || !name_rank || !name_node || !drawn || !frame_of || !ends ||
+	    !end_rank || !sample_end)
 		goto out;
+	for (size_t i = 1; i < in->ndrawn; i++)
+		drawn[flame_name_id(fl, in->drawn[i].node)] = 1;
 	/* Names by how many frames use them, most first: short numbers. */
 	for (size_t i = 0; i < nn; i++)
 		names[i].id = (uint32_t)i;
@@ -618,21 +621,40 @@ static int write_data(struct svg *w, const struct timeview_input *in)
 	for (size_t i = 0; i < in->nframes; i++)
 		end_rank[ends[i].id] = (uint32_t)i;
 
+	/* Names, most used first; those of frames the SVG draws are left
+	 * out: data-drawn says which, as lengths of alternate runs of ranks
+	 * left in and left out, starting with one left in. */
 	svg_puts(w, "<g id=\"timedata\" data-names=\"");
-	for (size_t i = 0; i < nn && names[i].n; i++) {
+	for (size_t i = 0, k = 0; i < nn && names[i].n; i++) {
 		size_t n;
 		const char *s = flame_name(fl, name_node[names[i].id], &n);
 
-		if (i)
+		if (drawn[names[i].id])
+			continue;
+		if (k++)
 			svg_put(w, ";", 1);
 		svg_escape(w, s, n);
 		/* Six bits a digit. */
 		uint32_t c = in->colour[names[i].id];
-		for (int k = 18; k >= 0; k -= 6)
-			buf_put_u8(&b, (uint8_t)alpha[(c >> k) & 63]);
+		for (int d = 18; d >= 0; d -= 6)
+			buf_put_u8(&b, (uint8_t)alpha[(c >> d) & 63]);
 	}
 	svg_puts(w, "\"");
 	put_attr_buf(w, "data-colors", &b);
+	buf_reset(&b);
+	for (size_t i = 0, run = 0, want = 0; i <= nn; i++) {
+		int end = i == nn || !names[i].n;
+
+		if (end || drawn[names[i].id] != want) {
+			put_num(&b, run);
+			if (end)
+				break;
+			want = !want;
+			run = 0;
+		}
+		run++;
+	}
+	put_attr_buf(w, "data-drawn", &b);
 
 	/* The tree: each frame after the root as its name's rank, doubled,
 	 * plus one when it is not a child of the frame before it; then how
@@ -676,6 +698,7 @@ out:
 	free(names);
 	free(name_rank);
 	free(name_node);
+	free(drawn);
 	free(frame_of);
 	free(ends);
 	free(end_rank);

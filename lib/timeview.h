@@ -30,6 +30,10 @@ struct timeview_input {
 	size_t nframes;
 	/* COLOUR[flame_name_id(node)]: each name's fill, 0xRRGGBB. */
 	const uint32_t *colour;
+	/* The frames the SVG draws itself: their names and colours are left
+	 * out of the data, the script takes them from those frames. */
+	const struct flame_frame *drawn;
+	size_t ndrawn;
 	double x0, width;	/* the graph's left edge and width, px */
 	double fs;		/* font size, px */
 };

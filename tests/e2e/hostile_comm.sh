@@ -101,8 +101,11 @@ check_svg() { # svg, name...
 }
 psys-fold "$T/cap.psys" | psys-svg > "$T/cap.svg" || fail "psys-svg (capture): exit $?"
 check_svg "$T/cap.svg" "$A" "$B" "$C_FOLDED"
-# The time view's names are the names, as text of an attribute.
-xmllint --xpath 'string(//*[@id="timedata"]/@data-names)' "$T/cap.svg" | tr ';' '\n' > "$T/tvnames"
+# The time view's names are the names, as text of an attribute (with -m
+# 100% no frame but the root is drawn, so every name is in the data).
+psys-fold "$T/cap.psys" | psys-svg -m 100% > "$T/cap-pruned.svg" || fail "psys-svg -m 100%: exit $?"
+check_svg "$T/cap-pruned.svg"
+xmllint --xpath 'string(//*[@id="timedata"]/@data-names)' "$T/cap-pruned.svg" | tr ';' '\n' > "$T/tvnames"
 for n in "$A" "$B" "$C_FOLDED"; do
 	grep -qxF -- "$n" "$T/tvnames" || fail "time view: no name '$n' in its data"
 done

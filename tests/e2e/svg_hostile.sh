@@ -113,7 +113,12 @@ tl_samples='# timeline-samples: "cpu=0 t=100000000 s=0:0,10000000:1,10000000:0"'
 } > "$T/tl"
 check timeline < "$T/tl"
 [ -s "$T/timeline.err" ] && fail "timeline: a warning: $(cat "$T/timeline.err")"
+# Names of frames the SVG draws come from those frames; the others (all,
+# with -m 100%) are in the data.
 t=$(xpath "$T/timeline.svg" 'string(//*[@id="timedata"]/@data-names)')
+[ "$t" = '' ] || fail "timeline names of drawn frames in the data: '$t'"
+check timeline-pruned -m 100% < "$T/tl"
+t=$(xpath "$T/timeline-pruned.svg" 'string(//*[@id="timedata"]/@data-names)')
 [ "$t" = '<script>alert(1)</script>;a"b;]]><!--;x�y' ] || fail "timeline names: '$t'"
 n=$(xpath "$T/timeline.svg" 'count(//*[@id="timeview"]//*[@class="tvmark"])')
 [ "$n" = 2 ] || fail "timeline: $n marks, want 2 (lead, trigger)"

@@ -66,7 +66,7 @@ var root = document.documentElement, pf = window.psysFlame;
 function put(k, v) { root.setAttribute('data-t-' + k, String(v)); }
 function frames() {
 	return pf.frames().map(function (f) {
-		return f.d + '|' + f.x + '|' + f.n + '|' + f.g.firstElementChild.textContent;
+		return f.d + '|' + f.x + '|' + f.n + '|' + f.fill + '|' + f.g.firstElementChild.textContent;
 	}).sort().join('\n');
 }
 function names() {
@@ -166,7 +166,7 @@ expect() { got=$(attr "$1"); [ "$got" = "$2" ] || fail "$1: got '$got', want '$2
 # url_arg QUERY NAME: one parameter of a query string.
 url_arg() { echo "$1" | tr '?&' '\n\n' | sed -n "s/^$2=//p"; }
 # folded_frames FROM TO: psys-fold --from --to rendered by psys-svg, as
-# the probe lists frames (depth|x|count|tooltip, sorted).
+# the probe lists frames (depth|x|count|colour|tooltip, sorted).
 folded_frames() {
 	psys-fold --from "$1" --to "$2" "$cap" > "$T/slice.folded" || fail "psys-fold --from $1 --to $2"
 	psys-svg "$T/slice.folded" > "$T/slice.svg" 2>/dev/null
@@ -176,9 +176,10 @@ s = open(sys.argv[1]).read()
 y0 = float(re.search(r'data-y0="([0-9.]+)"', s).group(1))
 fh = float(re.search(r'data-fh="([0-9.]+)"', s).group(1))
 out = []
-for g in re.finditer(r'<g data-x="(\d+)" data-n="(\d+)"><title>(.*?)</title><rect x="[^"]*" y="([0-9.]+)"', s):
-    out.append('%d|%s|%s|%s' % (round((float(g.group(4)) - y0) / -fh), g.group(1), g.group(2),
-                                html.unescape(g.group(3))))
+for g in re.finditer(r'<g data-x="(\d+)" data-n="(\d+)"><title>(.*?)</title><rect x="[^"]*" '
+                     r'y="([0-9.]+)" width="[^"]*" height="[^"]*" fill="([^"]*)"', s):
+    out.append('%d|%s|%s|%s|%s' % (round((float(g.group(4)) - y0) / -fh), g.group(1), g.group(2),
+                                   g.group(5), html.unescape(g.group(3))))
 print('\n'.join(sorted(out)))
 PY
 }
@@ -201,7 +202,7 @@ folded_frames "$from" "$to" > "$T/want"
 expect dragsamples "$(folded_samples)"
 attr dragframes > "$T/got"
 cmp -s "$T/want" "$T/got" || { diff "$T/want" "$T/got" | head; fail "drag: frames differ from psys-fold --from $from --to $to"; }
-case $(attr draginfo) in *": $(folded_samples) samples") ;;
+case $(attr draginfo | tr -d ,) in *": $(folded_samples) samples") ;;
 	*) fail "the selection does not say its samples: $(attr draginfo)" ;; esac
 measure "drag 0..$to s: $(attr dragsamples) samples of $(attr whole), frames as psys-fold's"
 
