@@ -344,7 +344,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
 			f->c.folded++;
-			if (f->o.times && log_sample(f, s.time_ns, s.cpu, last[sk] - 1))
+			if (f->o.times && log_sample(f, t, b.cpu[j], last[sk] - 1))
 				goto cleanup;
 			continue;
 		}
@@ -375,7 +375,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		e[i].count++;
 		f->c.folded++;
-		if (f->o.times && log_sample(f, s.time_ns, s.cpu, i))
+		if (f->o.times && log_sample(f, t, b.cpu[j], i))
 			goto cleanup;
 		if (simple) {
 			if (sk >= nlast) {
