@@ -45,10 +45,11 @@ done
 # -o - is standard output.
 expect_write_error "psys-svg -o - | closed" "Broken pipe" closedpipe psys-svg -o - "$T/folded"
 
-# A full file system under -o: the rest needs a small tmpfs.
+# A full file system under -o: the rest needs a small tmpfs (room for the
+# small graph, about 90 KB with its time view, not for the big one).
 [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root (the rest passed)"
 mkdir "$T/small"
-mount -t tmpfs -o size=64k,mode=0700 psys-test "$T/small" || skip "cannot mount a tmpfs"
+mount -t tmpfs -o size=256k,mode=0700 psys-test "$T/small" || skip "cannot mount a tmpfs"
 trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
 
 psys-svg -o "$T/small/g.svg" "$T/folded" || fail "-o small graph: exit $?"
@@ -66,7 +67,7 @@ expect_write_error "psys-svg -o (full, new)" "No space left on device" \
 [ "$(ls -A "$T/small")" = g.svg ] || fail "-o full: left behind: $(ls -A "$T/small")"
 
 # psys-fold has no -o: into a file on the full disk it fails all the same.
-head -c 60000 /dev/zero > "$T/small/fill" 2>/dev/null || true
+head -c 300000 /dev/zero > "$T/small/fill" 2>/dev/null || true
 expect_write_error "psys-fold > full tmpfs" "No space left on device" \
 	psys-fold "$cap" > "$T/small/out.folded"
 expect_write_error "psys-fold --format speedscope > full tmpfs" "No space left on device" \
