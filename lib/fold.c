@@ -18,10 +18,14 @@ struct entry {
 	uint64_t count;
 };
 
+/* A line's key is its text; with labels, the text is followed by a NUL
+ * and the labels (pid, tid, cpu as 32-bit words, then comm, NUL, host),
+ * which LEN covers too. */
 struct line {
 	size_t off;		/* in text */
 	size_t len;
 	uint64_t count;
+	uint32_t id;		/* the order added, which sorting keeps */
 };
 
 struct fold {
@@ -32,6 +36,10 @@ struct fold {
 	size_t nlines, lines_cap;
 	struct hmap line_map;
 	int sorted;
+	/* fold_opts.timeline: the samples in the order read, each with its
+	 * line's id; and the copy in time order fold_timeline hands out. */
+	struct fold_event *ev, *ev_out;
+	size_t nev, ev_cap;
 };
 
 struct fold *fold_new(const struct fold_opts *o)
@@ -74,8 +82,8 @@ static int line_eq(const void *ctx, uint32_t id)
 	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
 }
 
-/* Adds COUNT to the line S (N bytes). */
-static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
+/* Adds COUNT to the line S (N bytes); its id in *ID if ID is set. */
+static int add_line(struct fold *f, const char *s, size_t n, uint64_t count, uint32_t *id_out)
 {
 	struct line_key k = { f, s, n };
 	uint64_t h = hash_bytes(s, n, 0);
@@ -83,6 +91,8 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 
 	if (id != HMAP_NONE) {
 		f->lines[id].count += count;
+		if (id_out)
+			*id_out = f->lines[id].id;
 		return 0;
 	}
 	if (f->nlines >= HMAP_NONE - 1)
@@ -99,6 +109,9 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 	f->lines[f->nlines].off = f->text.len;
 	f->lines[f->nlines].len = n;
 	f->lines[f->nlines].count = count;
+	f->lines[f->nlines].id = (uint32_t)f->nlines;
+	if (id_out)
+		*id_out = (uint32_t)f->nlines;
 	buf_put(&f->text, s, n);
 	buf_put_u8(&f->text, 0);
 	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
@@ -110,7 +123,7 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count)
 
 int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
 {
-	return add_line(f, stack, len, count);
+	return add_line(f, stack, len, count, NULL);
 }
 
 /* Names of the addresses met in one file, each worked out once. */
@@ -210,6 +223,31 @@ struct entry_key {
 	uint32_t thread, stack, cpu, ustack;
 };
 
+/* Appends the labels of entry E (see struct line) to LINE. */
+static void put_labels(struct buf *line, struct psysfile_reader *r, const struct entry *e,
+		       const char *host)
+{
+	uint32_t pid = 0, tid = 0;
+	const char *comm = psysfile_thread(r, e->thread, &pid, &tid);
+	uint32_t v[3] = { pid, tid, e->cpu };
+
+	buf_put_u8(line, 0);
+	buf_put(line, v, sizeof(v));
+	buf_put(line, comm ? comm : "", comm ? strlen(comm) : 0);
+	buf_put_u8(line, 0);
+	buf_put(line, host ? host : "", host ? strlen(host) : 0);
+}
+
+/* Remembers that a sample at TIME on CPU went to entry ENTRY. */
+static int note_event(struct fold_event **ev, size_t *n, size_t *cap, uint64_t time,
+		      uint32_t cpu, uint32_t entry)
+{
+	if (buf_grow((void **)ev, cap, *n + 1, sizeof(**ev)))
+		return -ENOMEM;
+	(*ev)[(*n)++] = (struct fold_event){ time, cpu, entry };
+	return 0;
+}
+
 static int entry_eq(const void *ctx, uint32_t i)
 {
 	const struct entry_key *k = ctx;
@@ -255,6 +293,11 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	struct buf line = { 0 };
 	uint8_t *comm_cache = NULL;
 	size_t comm_cap = 0;
+	struct fold_event *ev = NULL;	/* line: the entry, until named */
+	size_t nev = 0, ev_cap = 0;
+	uint32_t *entry_line = NULL;
+	/* Labels need each sample's CPU, as --per-cpu does. */
+	int by_cpu = f->o.per_cpu || f->o.labels;
 	const struct ksyms *ks;
 	/* Decided once: most folds have no id filter to test per sample. */
 	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
@@ -306,15 +349,19 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		} else {
 			sk = b.stack[j];
 		}
-		cpu = f->o.per_cpu ? b.cpu[j] : 0;
+		cpu = by_cpu ? b.cpu[j] : 0;
 		/* Fast path: stack ids are dense, and a stack is mostly seen in
 		 * one thread, so the entry last used for this stack is checked
 		 * first, without hashing. */
-		int simple = !f->o.per_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
+		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
 		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
 			f->c.folded++;
+			if (f->o.timeline &&
+			    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+				       b.cpu[j], last[sk] - 1))
+				goto cleanup;
 			continue;
 		}
 		uint64_t key = (uint64_t)th << 32 | sk;
@@ -322,7 +369,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		uint32_t i;
 		/* Without --per-cpu or user stacks the key is the identity: no
 		 * compare. */
-		if (f->o.per_cpu || ust != PSYSFILE_NO_STACK) {
+		if (by_cpu || ust != PSYSFILE_NO_STACK) {
 			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
 			      hash_mix(ust);
 			i = hmap_get(&idx, key, entry_eq, &ek);
@@ -344,6 +391,10 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		e[i].count++;
 		f->c.folded++;
+		if (f->o.timeline &&
+		    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+			       b.cpu[j], i))
+			goto cleanup;
 		if (simple) {
 			if (sk >= nlast) {
 				size_t n = (size_t)sk * 2 + 1024;
@@ -362,6 +413,8 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		goto cleanup;
 
 	ks = in->ks ? in->ks : psysfile_ksyms(r);
+	if (f->o.timeline && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
+		goto cleanup;
 	for (uint32_t i = 0; i < ne; i++) {
 		uint32_t sk = e[i].stack, n = 0;
 		const uint64_t *frames = NULL;
@@ -421,12 +474,28 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		/* A line must not look like a metadata line. */
 		if (line.data[0] == '#')
 			line.data[0] = '?';
-		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count)))
+		if (f->o.labels) {
+			put_labels(&line, r, &e[i], in->host_label);
+			if (line.err)
+				goto cleanup;
+		}
+		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count,
+				    entry_line ? &entry_line[i] : NULL)))
 			goto cleanup;
 		err = -ENOMEM;
 	}
+	if (f->o.timeline) {
+		if (buf_grow((void **)&f->ev, &f->ev_cap, f->nev + nev, sizeof(*f->ev)))
+			goto cleanup;
+		for (size_t j = 0; j < nev; j++) {
+			ev[j].line = entry_line[ev[j].line];
+			f->ev[f->nev++] = ev[j];
+		}
+	}
 	err = 0;
 cleanup:
+	free(ev);
+	free(entry_line);
 	free(last);
 	hmap_free(&idx);
 	free(e);
@@ -444,8 +513,16 @@ static const char *sort_text;
 static int cmp_line(const void *a, const void *b)
 {
 	const struct line *x = a, *y = b;
+	int c = strcmp(sort_text + x->off, sort_text + y->off);
 
-	return strcmp(sort_text + x->off, sort_text + y->off);
+	/* The same text with other labels (the only way two lines can
+	 * share it): ordered by the labels' bytes, so the order is fixed. */
+	if (c == 0 && x->len != y->len) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		c = memcmp(sort_text + x->off, sort_text + y->off, n);
+		return c ? c : x->len < y->len ? -1 : 1;
+	}
+	return c ? c : memcmp(sort_text + x->off, sort_text + y->off, x->len);
 }
 
 int fold_sort(struct fold *f)
@@ -480,6 +557,90 @@ const char *fold_line(const struct fold *f, size_t i, uint64_t *count)
 	if (count)
 		*count = f->lines[i].count;
 	return (const char *)f->text.data + f->lines[i].off;
+}
+
+int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
+{
+	const char *p;
+	size_t n;
+
+	if (!f->o.labels || i >= f->nlines)
+		return -ENOENT;
+	p = (const char *)f->text.data + f->lines[i].off;
+	n = strlen(p) + 1;
+	if (n + 3 * sizeof(uint32_t) > f->lines[i].len)
+		return -ENOENT;		/* a line from folded text */
+	memcpy(&out->pid, p + n, 4);
+	memcpy(&out->tid, p + n + 4, 4);
+	memcpy(&out->cpu, p + n + 8, 4);
+	out->comm = p + n + 12;
+	out->host = out->comm + strlen(out->comm) + 1;
+	return 0;
+}
+
+/* Sorts V (N events) by time, keeping the order of equal times. */
+static int sort_events(struct fold_event *v, size_t n)
+{
+	struct fold_event *tmp;
+	size_t i;
+
+	/* Captures are mostly in order already: check before sorting. */
+	for (i = 1; i < n && v[i - 1].time_ns <= v[i].time_ns; i++)
+		;
+	if (i >= n)
+		return 0;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return -ENOMEM;
+	/* Bottom-up merge sort: stable, n log n whatever the input. */
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi)
+				tmp[k++] = v[b].time_ns < v[a].time_ns ? v[b++] : v[a++];
+			while (a < mid)
+				tmp[k++] = v[a++];
+			while (b < hi)
+				tmp[k++] = v[b++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+	return 0;
+}
+
+const struct fold_event *fold_timeline(struct fold *f, size_t *n)
+{
+	uint32_t *pos = NULL;
+
+	*n = 0;
+	free(f->ev_out);
+	f->ev_out = NULL;
+	if (!f->nev)
+		return NULL;
+	if (fold_sort(f) ||
+	    !(pos = malloc(f->nlines * sizeof(*pos))) ||
+	    !(f->ev_out = malloc(f->nev * sizeof(*f->ev_out))))
+		goto nomem;
+	for (size_t i = 0; i < f->nlines; i++)
+		pos[f->lines[i].id] = (uint32_t)i;
+	for (size_t i = 0; i < f->nev; i++) {
+		f->ev_out[i] = f->ev[i];
+		f->ev_out[i].line = pos[f->ev[i].line];
+	}
+	if (sort_events(f->ev_out, f->nev))
+		goto nomem;
+	free(pos);
+	*n = f->nev;
+	return f->ev_out;
+nomem:
+	free(pos);
+	free(f->ev_out);
+	f->ev_out = NULL;
+	errno = ENOMEM;
+	return NULL;
 }
 
 int fold_write(struct fold *f, FILE *out)
@@ -525,5 +686,7 @@ void fold_free(struct fold *f)
 	buf_free(&f->text);
 	free(f->lines);
 	hmap_free(&f->line_map);
+	free(f->ev);
+	free(f->ev_out);
 	free(f);
 }
