@@ -41,6 +41,9 @@ for (var g = frames.firstElementChild; g; g = g.nextElementSibling) {
 }
 
 function name(f) {
+	/* A frame whose tooltip --nameattr replaced keeps its name aside. */
+	if (f.name === null && f.g.hasAttribute('data-name'))
+		f.name = f.g.getAttribute('data-name');
 	if (f.name === null) {
 		var s = f.g.firstElementChild.textContent, i = s.length;
 		for (var k = 0; k < statParens && i > 0; k++)
@@ -74,10 +77,11 @@ function place(f, x, width, show, parent) {
 		return;
 	f.rect.setAttribute('x', x.toFixed(2));
 	f.rect.setAttribute('width', width.toFixed(2));
+	/* classList: a class --nameattr gave the frame stays. */
 	if (parent)
-		f.g.setAttribute('class', 'parent');
+		f.g.classList.add('parent');
 	else
-		f.g.removeAttribute('class');
+		f.g.classList.remove('parent');
 	label(f, width);
 }
 
@@ -204,8 +208,16 @@ function frameOf(el) {
 
 frames.addEventListener('click', function (e) {
 	var f = frameOf(e.target);
-	if (f)
-		zoom(f);
+	if (!f)
+		return;
+	/* A frame that is a link (--nameattr href) follows it; Ctrl-click
+	 * zooms instead, as in flamegraph.pl. */
+	if (f.g.localName === 'a') {
+		if (!e.ctrlKey && !e.metaKey)
+			return;
+		e.preventDefault();
+	}
+	zoom(f);
 });
 frames.addEventListener('mouseover', function (e) {
 	var f = frameOf(e.target);
