@@ -230,12 +230,17 @@ static void put_labels(struct buf *line, struct psysfile_reader *r, const struct
 	uint32_t pid = 0, tid = 0;
 	const char *comm = psysfile_thread(r, e->thread, &pid, &tid);
 	uint32_t v[3] = { pid, tid, e->cpu };
+	char clean[1024];
 
 	buf_put_u8(line, 0);
 	buf_put(line, v, sizeof(v));
-	buf_put(line, comm ? comm : "", comm ? strlen(comm) : 0);
+	/* The names as frames show them, so a filter on a label matches
+	 * what the folded output and the graphs call the process. */
+	fold_clean(comm ? comm : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
 	buf_put_u8(line, 0);
-	buf_put(line, host ? host : "", host ? strlen(host) : 0);
+	fold_clean(host ? host : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
 }
 
 /* Remembers that a sample at TIME on CPU went to entry ENTRY. */

@@ -104,8 +104,10 @@ const char *fold_line(const struct fold *f, size_t i, uint64_t *count);
  * -ENOENT when the fold keeps no labels or I is past the end. */
 struct fold_labels {
 	uint32_t pid, tid, cpu;
-	const char *comm;	/* raw bytes, as the capture holds them */
-	const char *host;	/* "" when the input named none */
+	/* As frames show them (fold_clean): ';' as ':', no control bytes;
+	 * "" when there is none. */
+	const char *comm;
+	const char *host;
 };
 int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out);
 
