@@ -72,7 +72,7 @@ override LDFLAGS += -fsanitize=address,undefined
 endif
 
 WS_LIBS  := -lzstd -ljansson -lelf -lz -lm -lprotobuf-c
-BPF_LIBS := -lbpf
+BPF_LIBS := -lbpf -ldw
 
 # The flags a build folder was built with: when they change (SANITIZE=1,
 # another CC, CPPFLAGS or CFLAGS), everything in it is rebuilt, instead of
