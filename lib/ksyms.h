@@ -52,8 +52,8 @@ int ksyms_finish(struct ksyms *ks);
  *   4. fewer leading underscores;
  *   5. the longer name;
  *   6. byte order of the names, then of the modules.
- * Rules 3 to 5 are perf's for aliases of one size; docs/FORMAT.md
- * ("Symbol names") tells where perf differs. */
+ * Rules 3 to 5 are perf's for aliases of one size; psys-fold(1) tells
+ * where perf differs. */
 int ksyms_prefer(const struct ksym *x, const struct ksym *y);
 
 /* The text symbol covering ADDR, or NULL. Where several symbols share an
