@@ -717,11 +717,11 @@ int recorder_open(struct recorder *r, int triggered)
 	 * own it and may write to it, as when we made it. */
 	if (fstat(r->dirfd, &st) || st.st_uid != geteuid() || !(st.st_mode & S_IWUSR))
 		keep |= PRIVS_CAP(CAP_DAC_OVERRIDE);
-	/* --user-stacks reads other users' /proc/PID/maps and map_files and
-	 * the binaries they map. */
+	/* --user-stacks reads other users' /proc/PID/maps, their files
+	 * through /proc/PID/root and the vDSO (or a deleted file) from
+	 * their memory: ptrace access; and the binaries they map. */
 	if (r->user_stacks)
-		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH) |
-			PRIVS_CAP(CAP_CHECKPOINT_RESTORE) | PRIVS_CAP(CAP_SYS_ADMIN);
+		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH);
 	if ((ret = privs_drop(keep)))
 		fprintf(stderr, PROG ": warning: cannot drop capabilities: %s\n", strerror(-ret));
 	else if (r->verbose)
