@@ -28,6 +28,8 @@ struct efile {
 	struct ksyms *syms;	/* in the file's link-time addresses; NULL: none */
 	char *label;		/* "[libc.so.6]" */
 	char *symbols;		/* see struct usyms_mapping */
+	uint64_t (*exec)[2];	/* executable PT_LOAD ranges, link-time */
+	uint32_t nexec;		/* 0: not known, any address goes */
 };
 
 /* A module of a process: its place, and the file it maps. */
@@ -253,6 +255,33 @@ static struct ksyms *read_symbols(Dwfl_Module *mod, Elf *main_elf, GElf_Addr mai
 	return elfsyms_builder_finish(b);
 }
 
+/* The executable segments of ELF: a module's range also covers its data
+ * and the gaps between, where other mappings (a JIT's code) may sit. */
+static void read_exec(Elf *elf, struct efile *f)
+{
+	size_t n = 0;
+
+	if (!elf || elf_getphdrnum(elf, &n) || !n || !(f->exec = calloc(n, sizeof(*f->exec))))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
+			f->exec[f->nexec][0] = ph.p_vaddr;
+			f->exec[f->nexec][1] = ph.p_vaddr + ph.p_memsz;
+			f->nexec++;
+		}
+	}
+}
+
+static int in_exec(const struct efile *f, uint64_t link)
+{
+	for (uint32_t i = 0; i < f->nexec; i++)
+		if (link >= f->exec[i][0] && link < f->exec[i][1])
+			return 1;
+	return !f->nexec;
+}
+
 /* The index in files of MOD's file, read the first time it is seen. */
 static uint32_t file_index(struct usyms *u, uint32_t pid, Dwfl_Module *mod,
 			   const char *name, const char **build_id, GElf_Addr *biasp)
@@ -295,11 +324,13 @@ static uint32_t file_index(struct usyms *u, uint32_t pid, Dwfl_Module *mod,
 	f->label = strdup(label);
 	f->syms = elf ? read_symbols(mod, elf, bias, &from) : NULL;
 	f->symbols = strdup(from);
+	read_exec(elf, f);
 	if (!f->key || !f->label || !f->symbols || hmap_put(&u->file_map, h, u->nfiles)) {
 		free(f->key);
 		free(f->label);
 		free(f->symbols);
 		ksyms_free(f->syms);
+		free(f->exec);
 		return NO_MAPPING;
 	}
 	return u->nfiles++;
@@ -427,9 +458,11 @@ static const char *resolve(struct usyms *u, struct proc *p, uint64_t addr, int c
 	uint32_t mi = find_mod(u, p, a);
 	if (mi == NO_MAPPING)
 		return "[unknown]";
-	*modp = mi;
 	const struct pmod *m = &u->pmods[mi];
 	const struct efile *f = &u->files[m->file];
+	if (!in_exec(f, a - m->bias))
+		return "[unknown]";
+	*modp = mi;
 	const struct ksym *k = f->syms ? ksyms_lookup(f->syms, a - m->bias) : NULL;
 	return k ? k->name : f->label;
 }
@@ -544,6 +577,7 @@ void usyms_free(struct usyms *u)
 		free(u->files[i].key);
 		free(u->files[i].label);
 		free(u->files[i].symbols);
+		free(u->files[i].exec);
 	}
 	free(u->files);
 	hmap_free(&u->file_map);
