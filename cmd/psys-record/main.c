@@ -394,6 +394,11 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (r.debug_dirs && !r.user_stacks) {
+		fprintf(stderr, PROG ": --debug-dir names user frames: it needs --user-stacks\n");
+		usage(stderr);
+		return 2;
+	}
 	if (optind != argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
