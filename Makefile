@@ -189,7 +189,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS) $(FLAGS_STAMP)
 $(BUILD)/tests/test_usyms: tests/unit/test_usyms.c tests/unit/test.h $(DW_OBJS) $(LIBPSYS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(DW_OBJS) $(LIBPSYS) $(WS_LIBS) $(DW_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(DW_OBJS) $(LIBPSYS) $(WS_LIBS) $(DW_LIBS) -o $@
 
 # Test programs keep frame pointers: the user-stack tests walk them.
 $(BUILD)/tests/%: tests/tools/%.c $(LIBPSYS) $(FLAGS_STAMP)
