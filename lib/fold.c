@@ -309,7 +309,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	int by_comm = sl && sl->has_comm;
 	int err = -ENOMEM;
 
-	f->c.first_ns = f->c.last_ns = 0;
+	f->c.first_ns = f->c.last_ns = f->c.in_window = 0;
 	/* Counting first, a record's columns at a time, by (thread, stack):
 	 * names come after, once per distinct entry. */
 	while ((k = psysfile_next_batch(r, &b)) > 0) {
@@ -327,6 +327,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			f->c.filtered++;
 			continue;
 		}
+		f->c.in_window++;
 		pid = b.pid_of[th];
 		if (by_ids || by_comm) {
 			psysfile_thread(r, th, &pid, &tid);

@@ -74,6 +74,9 @@ struct fold_counts {
 	 * (CLOCK_MONOTONIC of that capture, before any filter); 0 when it
 	 * had none. */
 	uint64_t first_ns, last_ns;
+	/* Samples of the latest fold_add call inside its time window (before
+	 * the other filters): 0 says the window missed the capture. */
+	uint64_t in_window;
 };
 
 struct fold;

@@ -65,7 +65,8 @@ static void usage(FILE *f)
 "  -t, --tid LIST       only these thread ids\n"
 "  -c, --comm REGEX     only process names matching REGEX (POSIX extended)\n"
 "      --from TIME      only samples at or after TIME\n"
-"      --to TIME        only samples before TIME\n"
+"      --to TIME        only samples before TIME (after --from, or exit 2;\n"
+"                       a range with no sample of a capture is warned of)\n"
 "  TIME is seconds from the capture start (\"2.5\"), a local time of day\n"
 "  (\"10:15:04\", \"10:15:04.25\"), or an ISO 8601 date and time\n"
 "  (\"2026-11-26T10:15:04\", local; or with Z or +01:00).\n"
@@ -128,7 +129,8 @@ struct prog {
 	const char *sym_path;
 	struct ksyms *ks;	/* external symbols, or NULL */
 	char slice_text[1024];
-	int failed, damaged;
+	char from_text[64], to_text[64];	/* --from, --to as given */
+	int failed, damaged, usage;
 };
 
 static const char *jstr(json_t *o, const char *key)
@@ -482,7 +484,40 @@ static int plan_window(struct prog *p, const char *path, json_t *h, struct fold_
 			"--from/--to\n", path);
 		return 1;
 	}
+	/* Times of different kinds (seconds, a time of day) meet only here,
+	 * against this capture's start. */
+	if (in->from_ns >= in->to_ns) {
+		fprintf(stderr, PROG ": '%s': --to %s is not after --from %s\n", path,
+			p->to_text, p->from_text);
+		return 2;
+	}
 	return 0;
+}
+
+/* One warning line when --from/--to kept no sample of the capture at
+ * PATH, naming the capture's own window in the terms both options take. */
+static void warn_empty_window(const struct prog *p, const char *path, json_t *h,
+			      json_t *t, const struct fold_counts *c)
+{
+	json_t *start = json_object_get(h, "start");
+	int64_t wall0 = jint(start, "wall_ns"), mono0 = jint(start, "mono_ns");
+	int64_t mono1 = jint(json_object_get(t, "end"), "mono_ns");
+	char a[64] = "?", b[64] = "?", from[80] = "", to[80] = "";
+
+	if (c->in_window || (p->slice.from.kind == SLICE_TIME_NONE &&
+			     p->slice.to.kind == SLICE_TIME_NONE))
+		return;
+	/* No trailer: the capture ran until its last sample. */
+	if (!mono1)
+		mono1 = c->last_ns ? (int64_t)c->last_ns : mono0;
+	ptime_iso(wall0, a, sizeof(a));
+	ptime_iso(wall0 + (mono1 - mono0), b, sizeof(b));
+	if (p->slice.from.kind != SLICE_TIME_NONE)
+		snprintf(from, sizeof(from), " --from %s", p->from_text);
+	if (p->slice.to.kind != SLICE_TIME_NONE)
+		snprintf(to, sizeof(to), " --to %s", p->to_text);
+	fprintf(stderr, PROG ": warning: '%s': no samples in the range%s%s: the capture covers "
+		"0 to %.3f s (%s .. %s)\n", path, from, to, (mono1 - mono0) / 1e9, a, b);
 }
 
 struct text_ctx {
@@ -536,7 +571,7 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 {
 	struct psysfile_reader *r;
 	struct fold_input in = { 0 };
-	int err = psysfile_open(path, &r);
+	int err = psysfile_open(path, &r), rc = 0;
 
 	if (err == -EPROTO && text_ok && strcmp(path, "-") != 0) {
 		p->failed |= add_text(path, f);
@@ -553,8 +588,9 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 		goto out;
 	}
 	json_t *h = psysfile_header(r);
-	if (plan_symbols(p, path, r, &in) || plan_window(p, path, h, &in)) {
+	if (plan_symbols(p, path, r, &in) || (rc = plan_window(p, path, h, &in))) {
 		p->failed = 1;
+		p->usage |= rc == 2;
 		goto out;
 	}
 	in.ks = p->ks;
@@ -567,6 +603,7 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 	err = fold_add(f, r, &in);
 	if (!err) {
 		meta_add(m, &p->slice, h, psysfile_trailer(r), fold_counts(f));
+		warn_empty_window(p, path, h, psysfile_trailer(r), fold_counts(f));
 		p->damaged |= warn_damage(path, r, fold_counts(f));
 	}
 out:
@@ -900,7 +937,17 @@ int main(int argc, char **argv)
 				goto usage_error;
 			}
 			note_slice(&p, opt == OPT_FROM ? "--from" : "--to", optarg);
+			snprintf(opt == OPT_FROM ? p.from_text : p.to_text, sizeof(p.from_text),
+				 "%s", optarg);
 		}
+	}
+	/* Times of one kind compare before any file is read. */
+	if (p.slice.from.kind != SLICE_TIME_NONE && p.slice.from.kind == p.slice.to.kind &&
+	    p.slice.from.ns >= p.slice.to.ns) {
+		fprintf(stderr, PROG ": --to %s is not after --from %s\n", p.to_text,
+			p.from_text);
+		rc = 2;
+		goto out;
 	}
 	/* A reader that goes away is a write error to report, not a silent
 	 * death: whoever runs us learns the output is incomplete. */
@@ -994,7 +1041,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot write to standard output: %s\n", strerror(errno));
 		goto out;
 	}
-	rc = p.failed ? 1 : p.damaged ? 3 : 0;
+	rc = p.usage ? 2 : p.failed ? 1 : p.damaged ? 3 : 0;
 	goto out;
 usage_error:
 	usage(stderr);
