@@ -348,14 +348,16 @@ static int load_record(struct psysfile_reader *r)
 		size_t at = r->pos;
 		r->pos += hs + len;
 		if (r->major >= 2) {
-			/* Records are numbered: a copy is skipped, a gap is
-			 * counted. */
-			if ((int64_t)seq <= r->last_seq) {
+			/* Records are numbered: a copy is skipped, whatever came
+			 * between; numbers never seen are counted as missing. */
+			if (hmap_get(&r->seen, seq, NULL, NULL) != HMAP_NONE) {
 				r->stats.duplicates++;
 				continue;
 			}
-			r->stats.missing_records += seq - r->last_seq - 1;
-			r->last_seq = seq;
+			if (hmap_put(&r->seen, seq, 0))
+				return -ENOMEM;
+			if ((int64_t)seq > r->last_seq)
+				r->last_seq = seq;
 		}
 		int bad = crc32(0, payload, len) != get_le32(h + 16);
 		if (!bad) {
@@ -642,6 +644,9 @@ const struct psysfile_stats *psysfile_stats(const struct psysfile_reader *r)
 	struct psysfile_stats *st = (struct psysfile_stats *)&r->stats;
 
 	st->has_header = r->header != NULL;
+	/* Every number up to the highest seen was written. */
+	if (r->major >= 2)
+		st->missing_records = (uint64_t)(r->last_seq + 1) - r->seen.n;
 	st->has_trailer = r->trailer != NULL;
 	return st;
 }
@@ -671,6 +676,7 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->ustack_off);
 	free(r->ustack_len);
 	hmap_free(&r->ustack_map);
+	hmap_free(&r->seen);
 	psysblock_view_free(&r->view);
 	free(r->gthread);
 	free(r->gstack);
@@ -683,5 +689,6 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->bustack);
 	free(r->bflags);
 	free(r->v1_cpu_last);
+	free(r->v1_cpu_gen);
 	free(r);
 }

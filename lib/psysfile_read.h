@@ -18,7 +18,8 @@ struct psysfile_reader {
 	unsigned char *data;
 	size_t len, pos, hdr_size;
 	int major;
-	int64_t last_seq;	/* the last record number seen */
+	int64_t last_seq;	/* the highest record number seen */
+	struct hmap seen;	/* record numbers seen */
 
 	json_t *header, *trailer;
 	struct ksyms *ksyms;
