@@ -7,8 +7,11 @@ cd "$(dirname "$0")"
 
 # What each kind of work needs, as Debian package names.
 BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
-BPF_PKGS="clang llvm libbpf-dev"
-TEST_PKGS="libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev"
+BPF_PKGS="clang llvm libbpf-dev libdw-dev"
+TEST_PKGS="libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev golang-go python3-jsonschema libc6-dbg binutils xz-utils"
+# From npm (the tests check psys-fold's speedscope output against the
+# schema this package ships).
+NPM_TEST_PKGS="speedscope@1.25.0"
 BENCH_PKGS="linux-perf valgrind hyperfine"
 # make deb (debian/control's Build-Depends beyond the above: systemd for
 # its unit directory) and its lintian check; the tests build and install
@@ -17,10 +20,11 @@ DEB_PKGS="dpkg-dev debhelper lintian systemd"
 TEST_PKGS="$TEST_PKGS $DEB_PKGS devscripts"
 
 want="$BUILD_PKGS $BPF_PKGS"
+npm_want=""
 for target in "$@"; do
 	case $target in
-	test|check) want="$want $TEST_PKGS" ;;
-	bench) want="$want $TEST_PKGS $BENCH_PKGS" ;;
+	test|check) want="$want $TEST_PKGS"; npm_want=$NPM_TEST_PKGS ;;
+	bench) want="$want $TEST_PKGS $BENCH_PKGS"; npm_want=$NPM_TEST_PKGS ;;
 	deb) want="$want $DEB_PKGS" ;;
 	esac
 done
@@ -33,6 +37,8 @@ done
 # bpftool is its own package on Debian; Ubuntu ships it in linux-tools.
 command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] ||
 	missing="$missing bpftool"
+# npm may come with another build of Node.js: the package only if absent.
+[ -z "$npm_want" ] || command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	echo "build.sh: installing:$missing" >&2
@@ -49,6 +55,16 @@ if [ -n "$missing" ]; then
 			linux-tools-common "linux-tools-$(uname -r)" >&2
 	fi
 fi
+
+for p in $npm_want; do
+	[ -d "$(npm root -g)/${p%@*}" ] && continue
+	echo "build.sh: installing $p from npm" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: need root to install packages (run with sudo)" >&2
+		exit 1
+	fi
+	npm install -g --no-audit --no-fund "$p" >&2
+done
 
 BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
 exec make -j"$(nproc)" BPFTOOL="$BPFTOOL" "$@"

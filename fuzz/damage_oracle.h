@@ -220,7 +220,8 @@ static int dmg_fold(const unsigned char *img, size_t len, struct dmg_fold *d)
 		free(d->line[i]);
 		d->line[i] = l;
 	}
-	qsort(d->line, d->n, sizeof(*d->line), dmg_cmp);
+	if (d->n)
+		qsort(d->line, d->n, sizeof(*d->line), dmg_cmp);
 	for (size_t i = 0; i < d->n; i++) {
 		char *tab = strrchr(d->line[i], '\t');
 		d->count[i] = strtoull(tab + 1, NULL, 10);

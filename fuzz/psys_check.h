@@ -120,6 +120,10 @@ static void fold_all(const uint8_t *data, size_t size)
 	o.per_cpu = size >> 4 & 1;
 	o.per_pid = size >> 5 & 1;
 	in.host = size >> 6 & 1 ? "host" : NULL;
+	o.labels = size >> 11 & 1;
+	o.timeline = size >> 12 & 1;
+	in.host_label = "h";
+	in.clock_offset_ns = size >> 13 & 1 ? -1000 : 0;
 	if (!in.to_ns)
 		in.to_ns = UINT64_MAX;
 	f = fold_new(&o);
@@ -130,16 +134,48 @@ static void fold_all(const uint8_t *data, size_t size)
 		const char **stacks = malloc((n + 1) * sizeof(*stacks));
 		uint64_t *counts = malloc((n + 1) * sizeof(*counts));
 
-		if (stacks && counts) {
-			for (size_t i = 0; i < n; i++)
+		struct pprof_label *labels = malloc((n + 1) * 2 * sizeof(*labels));
+
+		if (stacks && counts && labels) {
+			for (size_t i = 0; i < n; i++) {
+				struct fold_labels fl;
+
 				stacks[i] = fold_line(f, i, &counts[i]);
-			speedscope_write(sink, "fuzz", "fuzz", stacks, counts, n);
+				labels[2 * i] = (struct pprof_label){ "comm", NULL, 0, NULL };
+				labels[2 * i + 1] = (struct pprof_label){ "cpu", "0", 0, "cpu" };
+				if (fold_line_labels(f, i, &fl) == 0) {
+					labels[2 * i].value = fl.comm;
+					labels[2 * i + 1].num = fl.cpu;
+				}
+			}
+			/* The timeline's samples, or each line once. */
+			size_t nev = 0;
+			const struct fold_event *ev = fold_timeline(f, &nev);
+			uint32_t *idx = malloc((nev + n + 1) * sizeof(*idx));
+			uint64_t *w = malloc((nev + n + 1) * sizeof(*w));
+			if (idx && w) {
+				size_t k = 0;
+				for (size_t i = 0; i < nev; i++, k++) {
+					idx[k] = ev[i].line;
+					w[k] = ev[i].cpu;
+				}
+				for (size_t i = 0; !nev && i < n; i++, k++) {
+					idx[k] = (uint32_t)i;
+					w[k] = counts[i];
+				}
+				struct speedscope_profile sp = { "p", idx, w, k };
+				speedscope_write(sink, "fuzz", "fuzz", "nanoseconds", stacks, n, &sp, 1);
+			}
+			free(idx);
+			free(w);
 			const char *notes[] = { "fuzz" };
 			struct pprof_meta pm = { .time_ns = 1, .duration_ns = 2,
 						 .period_ns = size & 1 ? 1000000 : 0,
-						 .comments = notes, .ncomments = 1 };
-			pprof_write(sink, &pm, stacks, counts, n);
+						 .comments = notes, .ncomments = 1,
+						 .kernel_file = size >> 14 & 1 ? "[k]" : NULL };
+			pprof_write(sink, &pm, stacks, counts, labels, 2, n);
 		}
+		free(labels);
 		free(stacks);
 		free(counts);
 	}

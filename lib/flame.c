@@ -103,6 +103,7 @@ static enum flame_kind annotation(const char *s, size_t n)
 	case 'k': return FLAME_KERNEL;
 	case 'j': return FLAME_JIT;
 	case 'i': return FLAME_INLINE;
+	case 'w': return FLAME_WAKER;
 	}
 	return FLAME_PLAIN;
 }
@@ -255,6 +256,12 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 	*created = 0;
 	if (fresh) {
 		/* nothing to find */
+	} else if (fl->flags & FLAME_CHART) {
+		/* Only the newest child, the one the previous stack went
+		 * through (children are listed newest first), can merge. */
+		id = fl->nchild[parent];
+		if (id && fl->nname[id] == name)
+			return id;
 	} else if (fl->nindexed[parent]) {
 		size_t mask = fl->ctab_size - 1;
 
@@ -532,7 +539,9 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 			if (buf_grow((void **)&kids, &kids_cap, nk + 1,
 				 sizeof(*kids)))
 				goto cleanup;
-			kids[nk++] = ((uint64_t)rank[fl->nname[c]] << 32) | c;
+			/* A chart keeps the order of creation: node ids. */
+			kids[nk++] = fl->flags & FLAME_CHART ? c
+				     : ((uint64_t)rank[fl->nname[c]] << 32) | c;
 			kid_sum += fl->ncount[c];
 			if (fl->nbefore)
 				kid_before += fl->nbefore[c];
@@ -626,6 +635,16 @@ const char *flame_name(const struct flame *fl, uint32_t node, size_t *len)
 	nm = &fl->names[fl->nname[node]];
 	*len = nm->kind == FLAME_PLAIN ? nm->len : nm->len - 4;
 	return fl->arena + nm->off;
+}
+
+const char *flame_raw_name(const struct flame *fl, uint32_t node, size_t *len)
+{
+	if (node == FLAME_ROOT) {
+		*len = sizeof(ROOT_NAME) - 1;
+		return ROOT_NAME;
+	}
+	*len = fl->names[fl->nname[node]].len;
+	return fl->arena + fl->names[fl->nname[node]].off;
 }
 
 uint32_t flame_name_id(const struct flame *fl, uint32_t node)

@@ -11,6 +11,10 @@
 /* flame_new flags. */
 #define FLAME_REVERSE	1u	/* leaf first: merge stacks from their leaves */
 #define FLAME_DIFF	2u	/* keep a BEFORE count beside each count */
+/* A flame chart (flamegraph.pl --flamechart): stacks stay in the order
+ * they are added and merge only with the stack added just before, so
+ * siblings are laid out in that order and a name may recur among them. */
+#define FLAME_CHART	4u
 
 /* What a frame's annotation suffix (flamegraph.pl's convention) says it
  * is; the suffix itself is not part of the name a frame shows. */
@@ -19,6 +23,7 @@ enum flame_kind {
 	FLAME_KERNEL,	/* "_[k]" */
 	FLAME_JIT,	/* "_[j]" */
 	FLAME_INLINE,	/* "_[i]" */
+	FLAME_WAKER,	/* "_[w]" (waker frames of chain graphs) */
 };
 
 /* The root node, "all", which every stack passes through. */
@@ -58,7 +63,8 @@ uint32_t flame_last_node(const struct flame *fl);
 /* Lays out the tree: frames narrower than MIN_COUNT (and all empty
  * frames) are left out with everything above them; siblings are ordered by
  * their names' bytes, each name taken as ending in ';' (the order of
- * sorted folded lines, so the picture matches flamegraph.pl's). Stores a malloc'd array of frames in *OUT (the
+ * sorted folded lines, so the picture matches flamegraph.pl's), or in a
+ * FLAME_CHART in the order they were added. Stores a malloc'd array of frames in *OUT (the
  * caller frees it), root first, each frame before its children, and their
  * number in *N; *MAX_DEPTH gets the deepest depth among them. With no
  * counts at all, *N is 0. Returns 0 or -ENOMEM. */
@@ -75,6 +81,9 @@ size_t flame_nodes(const struct flame *fl);
 /* The name NODE shows, without its annotation suffix ("all" for the
  * root), valid until the next flame_add_stack; not NUL-terminated. */
 const char *flame_name(const struct flame *fl, uint32_t node, size_t *len);
+
+/* The same with the annotation, as the input spelled it. */
+const char *flame_raw_name(const struct flame *fl, uint32_t node, size_t *len);
 
 /* A number for NODE's name, the same for every node with that exact name
  * (annotation included), for callers that cache per name: below

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flamegraph_js.h"
 #include "timeview.h"
 
@@ -25,7 +26,9 @@ static const struct {
 	{ "aqua", PALETTE_AQUA },     { "yellow", PALETTE_YELLOW },
 	{ "purple", PALETTE_PURPLE }, { "orange", PALETTE_ORANGE },
 	{ "java", PALETTE_JAVA },     { "grey", PALETTE_GREY },
-	{ "gray", PALETTE_GREY },
+	{ "gray", PALETTE_GREY },     { "js", PALETTE_JS },
+	{ "perl", PALETTE_PERL },     { "wakeup", PALETTE_WAKEUP },
+	{ "chain", PALETTE_CHAIN },
 };
 
 static const struct {
@@ -50,6 +53,13 @@ void flamegraph_opts_init(struct flamegraph_opts *o)
 	o->countname = "samples";
 	o->nametype = "Function:";
 	o->palette = PALETTE_HOT;
+	o->factor = 1;
+}
+
+const char *flamegraph_palette_names(void)
+{
+	return "hot, mem, io, red, green, blue, aqua, yellow, purple, orange, grey, "
+	       "java, js, perl, wakeup or chain";
 }
 
 int flamegraph_palette(const char *name)
@@ -175,8 +185,72 @@ static uint32_t paint(enum flamegraph_palette p, struct shade c)
 
 		return rgb(x, x, x);
 	}
+	case PALETTE_JS:
+	case PALETTE_PERL:
+	case PALETTE_WAKEUP:
+	case PALETTE_CHAIN:
+		break;		/* classify() picks a plain palette first */
 	}
 	return 0;
+}
+
+static int contains(const char *s, size_t n, const char *sub)
+{
+	return memmem(s, n, sub, strlen(sub)) != NULL;
+}
+
+static int ends_with(const char *s, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* flamegraph.pl's multi palettes: the plain palette the frame named S (N
+ * bytes, annotation included) takes; WAKER says it follows a "--" frame
+ * (chain graphs). Other palettes are returned as they are. */
+static enum flamegraph_palette classify(enum flamegraph_palette p, const char *s, size_t n,
+					int waker)
+{
+	const char *slash;
+
+	switch (p) {
+	case PALETTE_JS:
+		if (ends_with(s, n, "_[j]"))		/* JIT: source, or builtin */
+			return memchr(s, '/', n) ? PALETTE_GREEN : PALETTE_AQUA;
+		if (contains(s, n, "::"))		/* C++ */
+			return PALETTE_YELLOW;
+		slash = memchr(s, '/', n);		/* a path to a .js file */
+		if (slash && contains(slash, n - (size_t)(slash - s), ".js"))
+			return PALETTE_GREEN;
+		if (memchr(s, ':', n))			/* builtin */
+			return PALETTE_AQUA;
+		if (n == 1 && s[0] == ' ')		/* missing symbol */
+			return PALETTE_GREEN;
+		if (contains(s, n, "_[k]"))
+			return PALETTE_ORANGE;
+		return PALETTE_RED;			/* system */
+	case PALETTE_PERL:
+		if (contains(s, n, "::"))
+			return PALETTE_YELLOW;
+		if (contains(s, n, "Perl") || contains(s, n, ".pl"))
+			return PALETTE_GREEN;
+		if (ends_with(s, n, "_[k]"))
+			return PALETTE_ORANGE;
+		return PALETTE_RED;
+	case PALETTE_WAKEUP:
+		return PALETTE_AQUA;
+	case PALETTE_CHAIN:
+		return waker || contains(s, n, "_[w]") ? PALETTE_AQUA : PALETTE_BLUE;
+	default:
+		return p;
+	}
+}
+
+static int multi_palette(enum flamegraph_palette p)
+{
+	return p == PALETTE_JS || p == PALETTE_PERL || p == PALETTE_WAKEUP ||
+	       p == PALETTE_CHAIN;
 }
 
 /* How frames are told apart: when some frames carry "_[k]", kernel
@@ -186,43 +260,99 @@ static uint32_t paint(enum flamegraph_palette p, struct shade c)
  * without annotations takes the chosen palette. */
 struct painter {
 	enum flamegraph_palette user, kernel;
-	int mixed, hash;
+	enum flamegraph_palette multi;	/* a multi palette, else 0 */
+	int mixed, hash, random;
+	uint64_t rng;		/* --random's generator state */
+	struct palmap *palmap;	/* --cp */
+	uint8_t *waker;		/* chain: per node, follows a "--" frame */
+	struct buf key;		/* scratch: a palette.map key */
+	int err;
 	uint32_t *cache;	/* per name id; UINT32_MAX = not yet */
 };
 
+/* A number in [0, 1) from the --random generator (xorshift64*). */
+static double random_unit(struct painter *pt)
+{
+	pt->rng ^= pt->rng >> 12;
+	pt->rng ^= pt->rng << 25;
+	pt->rng ^= pt->rng >> 27;
+	return (double)((pt->rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
+}
+
 static uint32_t colour_of(struct painter *pt, struct flame *fl, uint32_t node)
 {
-	uint32_t id = flame_name_id(fl, node);
+	uint32_t id = flame_name_id(fl, node), colour;
 	enum flamegraph_palette p = pt->user;
+	int waker = pt->waker ? pt->waker[node] : 0;
+	/* Random colours differ box by box; chain colours by position. */
+	int cached = !pt->random && !pt->waker;
 	struct shade c;
-	const char *s;
-	size_t n;
+	const char *s, *raw;
+	size_t n, rn;
 
-	if (pt->cache[id] != UINT32_MAX)
+	if (cached && pt->cache[id] != UINT32_MAX)
 		return pt->cache[id];
 	s = flame_name(fl, node, &n);
-	switch (flame_kind(fl, node)) {
-	case FLAME_KERNEL:
-		p = pt->kernel;
-		break;
-	case FLAME_JIT:
-		p = PALETTE_GREEN;
-		break;
-	case FLAME_INLINE:
-		p = PALETTE_AQUA;
-		break;
-	case FLAME_PLAIN:
-		break;
+	raw = flame_raw_name(fl, node, &rn);
+	/* "--" separates stacks in chain graphs, "-" perf's user and kernel
+	 * stacks: grey. */
+	if (rn == 2 && raw[0] == '-' && raw[1] == '-') {
+		colour = rgb(160, 160, 160);
+		goto out;
+	}
+	if (n == 1 && s[0] == '-') {
+		colour = rgb(160, 160, 160);
+		goto out;
+	}
+	/* palette.map keys are names as flamegraph.pl saw them, with the
+	 * _[w] it gives waker frames of chain graphs. */
+	buf_reset(&pt->key);
+	buf_put(&pt->key, raw, rn);
+	if (waker && !ends_with(raw, rn, "_[w]"))
+		buf_put(&pt->key, "_[w]", 4);
+	if (pt->key.err) {
+		pt->err = -ENOMEM;
+		return 0;
+	}
+	/* The root is flamegraph.pl's nameless frame: not in the map. */
+	int mapped = pt->palmap && node != FLAME_ROOT;
+	if (mapped && palmap_get(pt->palmap, (const char *)pt->key.data, pt->key.len, &colour))
+		goto out;
+	if (pt->multi) {
+		p = classify(pt->multi, raw, rn, waker);
+	} else {
+		switch (flame_kind(fl, node)) {
+		case FLAME_KERNEL:
+			p = pt->kernel;
+			break;
+		case FLAME_JIT:
+			p = PALETTE_GREEN;
+			break;
+		case FLAME_INLINE:
+			p = PALETTE_AQUA;
+			break;
+		case FLAME_PLAIN:
+		case FLAME_WAKER:
+			break;
+		}
 	}
 	if (pt->hash) {
 		c.v1 = leaning(s, n, 0);
 		c.v2 = c.v3 = leaning(s, n, 1);
+	} else if (pt->random) {
+		c.v1 = random_unit(pt);
+		c.v2 = random_unit(pt);
+		c.v3 = random_unit(pt);
 	} else {
 		c = shade_of(s, n);
 	}
-	/* "-" separates stacks (perf's user/kernel boundary): grey. */
-	pt->cache[id] = n == 1 && s[0] == '-' ? rgb(160, 160, 160) : paint(p, c);
-	return pt->cache[id];
+	colour = paint(p, c);
+	if (mapped && palmap_set(pt->palmap, (const char *)pt->key.data, pt->key.len, colour))
+		pt->err = -ENOMEM;
+out:
+	if (cached)
+		pt->cache[id] = colour;
+	return colour;
 }
 
 /* Differential: white for no change, deeper red for growth and deeper
@@ -291,6 +421,15 @@ static int meta_subtitle(struct svg *w, const struct folded *in, int write)
 	return parts;
 }
 
+/* A count as tooltips show it: times --factor, to two decimals when the
+ * factor makes it fractional. */
+static void put_count(struct svg *w, double v, const struct flamegraph_opts *o)
+{
+	if (o->factor != 1)
+		v = round(v * o->factor * 100) / 100;
+	svg_count(w, v, 1);
+}
+
 static void put_tooltip(struct svg *w, struct flame *fl,
 			const struct flame_frame *f, double total, int diff,
 			const struct flamegraph_opts *o)
@@ -301,7 +440,7 @@ static void put_tooltip(struct svg *w, struct flame *fl,
 	s = flame_name(fl, f->node, &n);
 	svg_escape(w, s, n);
 	svg_put(w, " (", 2);
-	svg_count(w, f->count, 1);
+	put_count(w, f->count, o);
 	svg_put(w, " ", 1);
 	put_str(w, o->countname);
 	svg_put(w, ", ", 2);
@@ -319,12 +458,12 @@ static void put_tooltip(struct svg *w, struct flame *fl,
 		double base = o->negate ? f->count : other;
 
 		svg_puts(w, o->negate ? "; after " : "; before ");
-		svg_count(w, other, 1);
+		put_count(w, other, o);
 		if (change == 0) {
 			svg_puts(w, ", no change");
 		} else {
 			svg_puts(w, change > 0 ? ", +" : ", -");
-			svg_count(w, fabs(change), 1);
+			put_count(w, fabs(change), o);
 			if (base > 0) {
 				svg_puts(w, change > 0 ? ", +" : ", -");
 				put_pct(w, fabs(change), base);
@@ -358,7 +497,8 @@ static void write_head(struct svg *w, const struct geometry *g,
 	size_t title_len = title ? strlen(title) : 0;
 
 	if (!bg)
-		bg = o->palette == PALETTE_MEM ? "blue"
+		bg = o->palette == PALETTE_MEM || o->palette == PALETTE_WAKEUP ||
+				     o->palette == PALETTE_CHAIN ? "blue"
 		     : o->palette == PALETTE_IO ? "grey" : "yellow";
 	for (size_t i = 0; i < sizeof(BACKGROUNDS) / sizeof(BACKGROUNDS[0]); i++)
 		if (strcmp(bg, BACKGROUNDS[i].name) == 0) {
@@ -370,7 +510,7 @@ static void write_head(struct svg *w, const struct geometry *g,
 	if (!title && in)
 		title = folded_meta_get(in, "title", &title_len);
 	if (!title || !title_len) {
-		title = "Flame Graph";
+		title = o->flamechart ? "Flame Chart" : "Flame Graph";
 		title_len = strlen(title);
 	}
 
@@ -405,9 +545,9 @@ static void write_head(struct svg *w, const struct geometry *g,
 		    ".hidden{display:none}\n"
 		    "#ignorecase{opacity:0.35}\n"
 		    "#ignorecase.on{opacity:1}\n"
-		    "#frames>g{cursor:pointer}\n"
+		    "#frames>*{cursor:pointer}\n"
 		    "#frames rect{rx:2px;ry:2px}\n"
-		    "#frames>g:hover>rect{stroke:#000;stroke-width:0.5}\n"
+		    "#frames>*:hover>rect{stroke:#000;stroke-width:0.5}\n"
 		    "#frames text{pointer-events:none}\n"
 		    ".parent{opacity:0.5}\n");
 	if (g->tv_y > 0)
@@ -476,6 +616,52 @@ static void write_controls(struct svg *w, const struct geometry *g)
 	svg_puts(w, "\"> </text>\n");
 }
 
+/* The ids the document's own elements have, which --nameattr may not
+ * give a frame. */
+static int reserved_id(const char *id)
+{
+	static const char *const ids[] = { "frames", "title", "subtitle", "details", "matched",
+					   "search", "ignorecase", "unzoom", "background",
+					   "notes", "nosamples" };
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (strcmp(id, ids[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A frame's --nameattr attributes, escaped, inside its start tag (after
+ * an attribute value still open: each begins by closing it). With a
+ * title of its own, the frame keeps its name in data-name for the
+ * script, which otherwise reads it from the tooltip. */
+static void put_nameattr(struct svg *w, struct flame *fl, uint32_t node,
+			 const struct nameattr_entry *na)
+{
+	const char *s;
+	size_t n;
+
+	if (na->id && *na->id && !reserved_id(na->id)) {
+		svg_puts(w, "\" id=\"");
+		put_str(w, na->id);
+	}
+	if (na->class_ && *na->class_) {
+		svg_puts(w, "\" class=\"");
+		put_str(w, na->class_);
+	}
+	if (na->href) {
+		svg_puts(w, "\" href=\"");
+		put_str(w, na->href);
+		/* flamegraph.pl's default: not inside an <object>. */
+		svg_puts(w, "\" target=\"");
+		put_str(w, na->target && *na->target ? na->target : "_top");
+	}
+	if (na->title) {
+		s = flame_name(fl, node, &n);
+		svg_puts(w, "\" data-name=\"");
+		svg_escape(w, s, n);
+	}
+}
+
 static int write_empty(struct svg *w, const struct folded *in,
 		       const struct flamegraph_opts *o)
 {
@@ -507,12 +693,17 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	double total, min_count, max_delta = 0, scale;
 	double ch = o->fontsize * o->fontwidth;
 	int diff = in && in->mode == FOLDED_DIFF;
-	int tv = o->timeline && o->line_node && !diff;
+	/* The time view's script lays frames out as flame_layout does and
+	 * titles them plainly: not for the options that change that. */
+	int tv = o->timeline && o->line_node && !diff && !o->flamechart &&
+		 !(o->total > 0) && o->factor == 1 && !o->random && !o->palmap &&
+		 !o->nameattr && o->palette != PALETTE_CHAIN;
 	int has_subtitle, err;
 
 	if (!fl || !(flame_total(fl) > 0))
 		return write_empty(w, in, o);
-	total = flame_total(fl);
+	/* --total: the full width stands for more than the counts. */
+	total = flame_total(fl) > o->total ? flame_total(fl) : o->total;
 	g.width = o->width;
 	g.graph_w = o->width - 2 * XPAD;
 	scale = g.graph_w / total;
@@ -521,6 +712,13 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	err = flame_layout(fl, min_count, &frames, &nframes, &depth);
 	if (err)
 		return err;
+	/* The root spans the whole width; its children are parts of it. */
+	for (size_t i = 0; i < nframes; i++) {
+		if (frames[i].depth == 0)
+			frames[i].count = total;
+		else if (frames[i].depth == 1)
+			frames[i].parent_count = total;
+	}
 
 	has_subtitle = o->subtitle ? *o->subtitle != '\0'
 				   : meta_subtitle(w, in, 0) > 0;
@@ -545,6 +743,30 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	}
 	memset(pt.cache, 0xff, (flame_names(fl) + 1) * sizeof(*pt.cache));
 	pt.hash = o->hash;
+	pt.random = o->random;
+	/* A zero state would stay zero. */
+	pt.rng = o->seed ? o->seed : 0x9e3779b97f4a7c15ull;
+	pt.palmap = o->palmap;
+	pt.multi = multi_palette(o->palette) ? o->palette : 0;
+	if (o->palette == PALETTE_CHAIN) {
+		/* Frames after a "--" frame are the wakers': frames come
+		 * parents first, so one pass marks them all. */
+		pt.waker = calloc(flame_nodes(fl), 1);
+		if (!pt.waker) {
+			free(frames);
+			free(pt.cache);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < nframes; i++) {
+			uint32_t up = flame_parent(fl, frames[i].node);
+			size_t pn;
+			const char *ps = flame_raw_name(fl, up, &pn);
+
+			if (frames[i].node != FLAME_ROOT)
+				pt.waker[frames[i].node] = pt.waker[up] ||
+					(up != FLAME_ROOT && pn == 2 && ps[0] == '-' && ps[1] == '-');
+		}
+	}
 	pt.user = o->palette;
 	pt.kernel = PALETTE_ORANGE;
 	pt.mixed = flame_has_kernel_annotations(fl);
@@ -633,12 +855,25 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		const char *s;
 		size_t n;
 
-		svg_puts(w, "<g data-x=\"");
+		const struct nameattr_entry *na = NULL;
+
+		if (o->nameattr && f->node != FLAME_ROOT) {
+			const char *raw = flame_raw_name(fl, f->node, &n);
+			na = nameattr_get(o->nameattr, raw, n);
+		}
+		/* --nameattr: a frame with a link is an <a>, as in
+		 * flamegraph.pl; the script treats both alike. */
+		svg_puts(w, na && na->href ? "<a data-x=\"" : "<g data-x=\"");
 		svg_count(w, f->x, 0);
 		svg_puts(w, "\" data-n=\"");
 		svg_count(w, f->count, 0);
+		if (na)
+			put_nameattr(w, fl, f->node, na);
 		svg_puts(w, "\"><title>");
-		put_tooltip(w, fl, f, total, diff, o);
+		if (na && na->title)
+			put_str(w, na->title);
+		else
+			put_tooltip(w, fl, f, total, diff, o);
 		svg_puts(w, "</title><rect x=\"");
 		svg_fixed(w, x, 2);
 		svg_puts(w, "\" y=\"");
@@ -663,7 +898,7 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 			svg_escape_fit(w, s, n, chars);
 			svg_puts(w, "</text>");
 		}
-		svg_puts(w, "</g>\n");
+		svg_puts(w, na && na->href ? "</a>\n" : "</g>\n");
 	}
 	svg_puts(w, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
 	svg_put(w, FLAMEGRAPH_JS, sizeof(FLAMEGRAPH_JS) - 1);
@@ -674,5 +909,7 @@ out:
 	free(whole);
 	free(colour);
 	free(pt.cache);
-	return err ? err : svg_flush(w);
+	free(pt.waker);
+	buf_free(&pt.key);
+	return err ? err : pt.err ? pt.err : svg_flush(w);
 }

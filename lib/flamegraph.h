@@ -6,8 +6,12 @@
 #ifndef PSYS_FLAMEGRAPH_H
 #define PSYS_FLAMEGRAPH_H
 
+#include <stdint.h>
+
 #include "flame.h"
 #include "folded.h"
+#include "nameattr.h"
+#include "palmap.h"
 #include "svg.h"
 #include "timeline.h"
 
@@ -15,6 +19,11 @@ enum flamegraph_palette {
 	PALETTE_HOT, PALETTE_MEM, PALETTE_IO, PALETTE_RED, PALETTE_GREEN,
 	PALETTE_BLUE, PALETTE_AQUA, PALETTE_YELLOW, PALETTE_PURPLE,
 	PALETTE_ORANGE, PALETTE_JAVA, PALETTE_GREY,
+	/* flamegraph.pl's palettes that pick one of the above per frame:
+	 * js and perl by the name's language, wakeup all aqua, chain aqua
+	 * for waker frames (after a "--" frame, or marked _[w]) and blue for
+	 * the off-CPU ones. */
+	PALETTE_JS, PALETTE_PERL, PALETTE_WAKEUP, PALETTE_CHAIN,
 };
 
 struct flamegraph_opts {
@@ -37,6 +46,23 @@ struct flamegraph_opts {
 	int inverted;		/* icicle: root at the top */
 	int negate;		/* differential: the columns are AFTER BEFORE */
 	const char *notes;	/* put into the document's <desc> */
+	/* flamegraph.pl's --factor: counts shown in tooltips are multiplied
+	 * by this (1), widths are not. */
+	double factor;
+	/* flamegraph.pl's --total: the count the full width stands for, when
+	 * above the counts' sum (0: the sum); the root spans it all. */
+	double total;
+	int flamechart;		/* --flamechart: the default title says so */
+	/* --random: every box its own colour, drawn from a generator seeded
+	 * with SEED, instead of one colour per name. */
+	int random;
+	uint64_t seed;
+	/* --cp: names' colours come from this map, and names it lacks are
+	 * added with the colour they got (NULL: none). Borrowed. */
+	struct palmap *palmap;
+	/* --nameattr: per name attributes of the frame's element (NULL:
+	 * none). Borrowed. */
+	const struct nameattr *nameattr;
 	/* The samples over time (NULL: none), and LINE_NODE[i], the node
 	 * of the tree where stack line i ends: a time view above the graph
 	 * (lib/timeview.h). Not for differential graphs. */
@@ -50,6 +76,9 @@ void flamegraph_opts_init(struct flamegraph_opts *o);
 /* Looks up a palette by its flamegraph.pl name ("hot", "mem", ...).
  * Returns it, or -1 for an unknown name. */
 int flamegraph_palette(const char *name);
+
+/* The names flamegraph_palette takes, for messages: "hot, mem, ...". */
+const char *flamegraph_palette_names(void);
 
 /* Non-zero if S is a --bgcolors value we accept. */
 int flamegraph_bgcolors_ok(const char *s);

@@ -49,6 +49,9 @@ for (var g = frames.firstElementChild; g; g = g.nextElementSibling) {
 }
 
 function name(f) {
+	/* A frame whose tooltip --nameattr replaced keeps its name aside. */
+	if (f.name === null && f.g.hasAttribute('data-name'))
+		f.name = f.g.getAttribute('data-name');
 	if (f.name === null) {
 		var s = f.g.firstElementChild.textContent, i = s.length;
 		for (var k = 0; k < statParens && i > 0; k++)
@@ -104,10 +107,11 @@ function place(f, x, width, show, parent) {
 		f.ws = ws;
 	}
 	if (f.par !== parent) {
+		/* classList: a class --nameattr gave the frame stays. */
 		if (parent)
-			f.g.setAttribute('class', 'parent');
+			f.g.classList.add('parent');
 		else
-			f.g.removeAttribute('class');
+			f.g.classList.remove('parent');
 		f.par = parent;
 	}
 	label(f, +xs, width);
@@ -249,8 +253,16 @@ function frameOf(el) {
 
 frames.addEventListener('click', function (e) {
 	var f = frameOf(e.target);
-	if (f)
-		zoom(f);
+	if (!f)
+		return;
+	/* A frame that is a link (--nameattr href) follows it; Ctrl-click
+	 * zooms instead, as in flamegraph.pl. */
+	if (f.g.localName === 'a') {
+		if (!e.ctrlKey && !e.metaKey)
+			return;
+		e.preventDefault();
+	}
+	zoom(f);
 });
 frames.addEventListener('mouseover', function (e) {
 	var f = frameOf(e.target);

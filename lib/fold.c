@@ -18,11 +18,14 @@ struct entry {
 	uint64_t count;
 };
 
+/* A line's key is its text; with labels, the text is followed by a NUL
+ * and the labels (pid, tid, cpu as 32-bit words, then comm, NUL, host),
+ * which LEN covers too. */
 struct line {
 	size_t off;		/* in text */
 	size_t len;
 	uint64_t count;
-	uint32_t before;	/* its index before a sort (fold_sort) */
+	uint32_t id;		/* the order added, which sorting keeps */
 };
 
 struct fold {
@@ -33,10 +36,10 @@ struct fold {
 	size_t nlines, lines_cap;
 	struct hmap line_map;
 	int sorted;
-	/* fold_opts.times: every folded sample; line is a line index, or
-	   an entry index of the fold_add in progress. */
-	struct fold_sample *samples;
-	size_t nsamples, samples_cap;
+	/* fold_opts.timeline: the samples in the order read, each with its
+	 * line's id; and the copy in time order fold_timeline hands out. */
+	struct fold_event *ev, *ev_out;
+	size_t nev, ev_cap;
 };
 
 struct fold *fold_new(const struct fold_opts *o)
@@ -79,9 +82,8 @@ static int line_eq(const void *ctx, uint32_t id)
 	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
 }
 
-/* Adds COUNT to the line S (N bytes); *ID (if not NULL) gets its index. */
-static int add_line(struct fold *f, const char *s, size_t n, uint64_t count,
-		    uint32_t *idp)
+/* Adds COUNT to the line S (N bytes); its id in *ID if ID is set. */
+static int add_line(struct fold *f, const char *s, size_t n, uint64_t count, uint32_t *id_out)
 {
 	struct line_key k = { f, s, n };
 	uint64_t h = hash_bytes(s, n, 0);
@@ -89,8 +91,8 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count,
 
 	if (id != HMAP_NONE) {
 		f->lines[id].count += count;
-		if (idp)
-			*idp = id;
+		if (id_out)
+			*id_out = f->lines[id].id;
 		return 0;
 	}
 	if (f->nlines >= HMAP_NONE - 1)
@@ -107,12 +109,13 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count,
 	f->lines[f->nlines].off = f->text.len;
 	f->lines[f->nlines].len = n;
 	f->lines[f->nlines].count = count;
+	f->lines[f->nlines].id = (uint32_t)f->nlines;
+	if (id_out)
+		*id_out = (uint32_t)f->nlines;
 	buf_put(&f->text, s, n);
 	buf_put_u8(&f->text, 0);
 	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
 		return -ENOMEM;
-	if (idp)
-		*idp = (uint32_t)f->nlines;
 	f->nlines++;
 	f->sorted = 0;
 	return 0;
@@ -121,22 +124,6 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count,
 int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
 {
 	return add_line(f, stack, len, count, NULL);
-}
-
-/* Logs a folded sample of entry E (fold_opts.times). */
-static int log_sample(struct fold *f, uint64_t time_ns, uint32_t cpu, uint32_t e)
-{
-	if (buf_grow((void **)&f->samples, &f->samples_cap, f->nsamples + 1,
-		     sizeof(*f->samples)))
-		return -ENOMEM;
-	f->samples[f->nsamples++] = (struct fold_sample){ time_ns, cpu, e };
-	return 0;
-}
-
-const struct fold_sample *fold_samples(const struct fold *f, size_t *n)
-{
-	*n = f->nsamples;
-	return f->samples;
 }
 
 /* Names of the addresses met in one file, each worked out once. */
@@ -236,6 +223,36 @@ struct entry_key {
 	uint32_t thread, stack, cpu, ustack;
 };
 
+/* Appends the labels of entry E (see struct line) to LINE. */
+static void put_labels(struct buf *line, struct psysfile_reader *r, const struct entry *e,
+		       const char *host)
+{
+	uint32_t pid = 0, tid = 0;
+	const char *comm = psysfile_thread(r, e->thread, &pid, &tid);
+	uint32_t v[3] = { pid, tid, e->cpu };
+	char clean[1024];
+
+	buf_put_u8(line, 0);
+	buf_put(line, v, sizeof(v));
+	/* The names as frames show them, so a filter on a label matches
+	 * what the folded output and the graphs call the process. */
+	fold_clean(comm ? comm : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
+	buf_put_u8(line, 0);
+	fold_clean(host ? host : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
+}
+
+/* Remembers that a sample at TIME on CPU went to entry ENTRY. */
+static int note_event(struct fold_event **ev, size_t *n, size_t *cap, uint64_t time,
+		      uint32_t cpu, uint32_t entry)
+{
+	if (buf_grow((void **)ev, cap, *n + 1, sizeof(**ev)))
+		return -ENOMEM;
+	(*ev)[(*n)++] = (struct fold_event){ time, cpu, entry };
+	return 0;
+}
+
 static int entry_eq(const void *ctx, uint32_t i)
 {
 	const struct entry_key *k = ctx;
@@ -281,16 +298,18 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	struct buf line = { 0 };
 	uint8_t *comm_cache = NULL;
 	size_t comm_cap = 0;
+	struct fold_event *ev = NULL;	/* line: the entry, until named */
+	size_t nev = 0, ev_cap = 0;
+	uint32_t *entry_line = NULL;
+	/* Labels need each sample's CPU, as --per-cpu does. */
+	int by_cpu = f->o.per_cpu || f->o.labels;
 	const struct ksyms *ks;
 	/* Decided once: most folds have no id filter to test per sample. */
 	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
 	int by_comm = sl && sl->has_comm;
-	/* Samples of this call in the log, and each entry's line. */
-	size_t first_logged = f->nsamples;
-	uint32_t *entry_line = NULL;
 	int err = -ENOMEM;
 
-	f->c.first_ns = f->c.last_ns = 0;
+	f->c.first_ns = f->c.last_ns = f->c.in_window = 0;
 	/* Counting first, a record's columns at a time, by (thread, stack):
 	 * names come after, once per distinct entry. */
 	while ((k = psysfile_next_batch(r, &b)) > 0) {
@@ -308,6 +327,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			f->c.filtered++;
 			continue;
 		}
+		f->c.in_window++;
 		pid = b.pid_of[th];
 		if (by_ids || by_comm) {
 			psysfile_thread(r, th, &pid, &tid);
@@ -335,16 +355,18 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		} else {
 			sk = b.stack[j];
 		}
-		cpu = f->o.per_cpu ? b.cpu[j] : 0;
+		cpu = by_cpu ? b.cpu[j] : 0;
 		/* Fast path: stack ids are dense, and a stack is mostly seen in
 		 * one thread, so the entry last used for this stack is checked
 		 * first, without hashing. */
-		int simple = !f->o.per_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
+		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
 		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
 			f->c.folded++;
-			if (f->o.times && log_sample(f, t, b.cpu[j], last[sk] - 1))
+			if (f->o.timeline &&
+			    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+				       b.cpu[j], last[sk] - 1))
 				goto cleanup;
 			continue;
 		}
@@ -353,7 +375,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		uint32_t i;
 		/* Without --per-cpu or user stacks the key is the identity: no
 		 * compare. */
-		if (f->o.per_cpu || ust != PSYSFILE_NO_STACK) {
+		if (by_cpu || ust != PSYSFILE_NO_STACK) {
 			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
 			      hash_mix(ust);
 			i = hmap_get(&idx, key, entry_eq, &ek);
@@ -375,7 +397,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		}
 		e[i].count++;
 		f->c.folded++;
-		if (f->o.times && log_sample(f, t, b.cpu[j], i))
+		if (f->o.timeline &&
+		    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+			       b.cpu[j], i))
 			goto cleanup;
 		if (simple) {
 			if (sk >= nlast) {
@@ -395,7 +419,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		goto cleanup;
 
 	ks = in->ks ? in->ks : psysfile_ksyms(r);
-	if (f->o.times && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
+	if (f->o.timeline && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
 		goto cleanup;
 	for (uint32_t i = 0; i < ne; i++) {
 		uint32_t sk = e[i].stack, n = 0;
@@ -456,18 +480,27 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		/* A line must not look like a metadata line. */
 		if (line.data[0] == '#')
 			line.data[0] = '?';
+		if (f->o.labels) {
+			put_labels(&line, r, &e[i], in->host_label);
+			if (line.err)
+				goto cleanup;
+		}
 		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count,
 				    entry_line ? &entry_line[i] : NULL)))
 			goto cleanup;
 		err = -ENOMEM;
 	}
-	for (size_t j = first_logged; entry_line && j < f->nsamples; j++)
-		f->samples[j].line = entry_line[f->samples[j].line];
+	if (f->o.timeline) {
+		if (buf_grow((void **)&f->ev, &f->ev_cap, f->nev + nev, sizeof(*f->ev)))
+			goto cleanup;
+		for (size_t j = 0; j < nev; j++) {
+			ev[j].line = entry_line[ev[j].line];
+			f->ev[f->nev++] = ev[j];
+		}
+	}
 	err = 0;
 cleanup:
-	/* A failed call leaves no samples that name entries, not lines. */
-	if (err)
-		f->nsamples = first_logged;
+	free(ev);
 	free(entry_line);
 	free(last);
 	hmap_free(&idx);
@@ -486,32 +519,26 @@ static const char *sort_text;
 static int cmp_line(const void *a, const void *b)
 {
 	const struct line *x = a, *y = b;
+	int c = strcmp(sort_text + x->off, sort_text + y->off);
 
-	return strcmp(sort_text + x->off, sort_text + y->off);
+	/* The same text with other labels (the only way two lines can
+	 * share it): ordered by the labels' bytes, so the order is fixed. */
+	if (c == 0 && x->len != y->len) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		c = memcmp(sort_text + x->off, sort_text + y->off, n);
+		return c ? c : x->len < y->len ? -1 : 1;
+	}
+	return c ? c : memcmp(sort_text + x->off, sort_text + y->off, x->len);
 }
 
 int fold_sort(struct fold *f)
 {
 	if (f->sorted)
 		return 0;
-	/* The logged samples follow their lines to their new places. */
-	uint32_t *to = f->nsamples ? malloc(f->nlines * sizeof(*to)) : NULL;
-
-	if (f->nsamples && !to)
-		return -ENOMEM;
 	sort_text = (const char *)f->text.data;
-	for (size_t i = 0; i < f->nlines; i++)
-		f->lines[i].before = (uint32_t)i;
 	/* qsort's pointer must not be NULL, even for no lines. */
 	if (f->nlines)
 		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
-	if (to) {
-		for (size_t i = 0; i < f->nlines; i++)
-			to[f->lines[i].before] = (uint32_t)i;
-		for (size_t i = 0; i < f->nsamples; i++)
-			f->samples[i].line = to[f->samples[i].line];
-		free(to);
-	}
 	/* Sorting moved the lines: rebuild the index for later adds. */
 	hmap_free(&f->line_map);
 	for (size_t i = 0; i < f->nlines; i++) {
@@ -536,6 +563,90 @@ const char *fold_line(const struct fold *f, size_t i, uint64_t *count)
 	if (count)
 		*count = f->lines[i].count;
 	return (const char *)f->text.data + f->lines[i].off;
+}
+
+int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
+{
+	const char *p;
+	size_t n;
+
+	if (!f->o.labels || i >= f->nlines)
+		return -ENOENT;
+	p = (const char *)f->text.data + f->lines[i].off;
+	n = strlen(p) + 1;
+	if (n + 3 * sizeof(uint32_t) > f->lines[i].len)
+		return -ENOENT;		/* a line from folded text */
+	memcpy(&out->pid, p + n, 4);
+	memcpy(&out->tid, p + n + 4, 4);
+	memcpy(&out->cpu, p + n + 8, 4);
+	out->comm = p + n + 12;
+	out->host = out->comm + strlen(out->comm) + 1;
+	return 0;
+}
+
+/* Sorts V (N events) by time, keeping the order of equal times. */
+static int sort_events(struct fold_event *v, size_t n)
+{
+	struct fold_event *tmp;
+	size_t i;
+
+	/* Captures are mostly in order already: check before sorting. */
+	for (i = 1; i < n && v[i - 1].time_ns <= v[i].time_ns; i++)
+		;
+	if (i >= n)
+		return 0;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return -ENOMEM;
+	/* Bottom-up merge sort: stable, n log n whatever the input. */
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi)
+				tmp[k++] = v[b].time_ns < v[a].time_ns ? v[b++] : v[a++];
+			while (a < mid)
+				tmp[k++] = v[a++];
+			while (b < hi)
+				tmp[k++] = v[b++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+	return 0;
+}
+
+const struct fold_event *fold_timeline(struct fold *f, size_t *n)
+{
+	uint32_t *pos = NULL;
+
+	*n = 0;
+	free(f->ev_out);
+	f->ev_out = NULL;
+	if (!f->nev)
+		return NULL;
+	if (fold_sort(f) ||
+	    !(pos = malloc(f->nlines * sizeof(*pos))) ||
+	    !(f->ev_out = malloc(f->nev * sizeof(*f->ev_out))))
+		goto nomem;
+	for (size_t i = 0; i < f->nlines; i++)
+		pos[f->lines[i].id] = (uint32_t)i;
+	for (size_t i = 0; i < f->nev; i++) {
+		f->ev_out[i] = f->ev[i];
+		f->ev_out[i].line = pos[f->ev[i].line];
+	}
+	if (sort_events(f->ev_out, f->nev))
+		goto nomem;
+	free(pos);
+	*n = f->nev;
+	return f->ev_out;
+nomem:
+	free(pos);
+	free(f->ev_out);
+	f->ev_out = NULL;
+	errno = ENOMEM;
+	return NULL;
 }
 
 int fold_write(struct fold *f, FILE *out)
@@ -581,6 +692,7 @@ void fold_free(struct fold *f)
 	buf_free(&f->text);
 	free(f->lines);
 	hmap_free(&f->line_map);
-	free(f->samples);
+	free(f->ev);
+	free(f->ev_out);
 	free(f);
 }

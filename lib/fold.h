@@ -23,8 +23,14 @@ struct fold_opts {
 	int per_pid;	/* a "pid N" frame at the root (after cpu N) */
 	int annotate;	/* kernel frames get the "_[k]" suffix (flamegraph.pl's
 			   mark, which psys-svg colours) */
-	int times;	/* keep every folded sample's time, CPU and line (see
-			   fold_samples), for the timeline psys-svg draws */
+	/* Each line also carries its samples' comm, pid, tid, cpu and the
+	 * input's host (fold_line_labels): lines that differ only in those
+	 * stay apart. For profile formats with sample labels (pprof);
+	 * independent of the root frames the options above add. */
+	int labels;
+	/* Keep every folded sample's time, CPU and line (fold_timeline):
+	 * 16 bytes a sample. For formats that show time order. */
+	int timeline;
 	const struct slice *slice; /* CPU/pid/tid/comm filters; NULL: none.
 				      Borrowed: must outlive the fold. */
 };
@@ -44,6 +50,12 @@ struct fold_input {
 	uint64_t etext;
 	/* A root frame naming the host (NULL: none). */
 	const char *host;
+	/* The host for the "host" label of fold_opts.labels (NULL: none). */
+	const char *host_label;
+	/* Added to sample times in the timeline (fold_opts.timeline): the
+	 * capture's wall clock minus its CLOCK_MONOTONIC, so that several
+	 * captures share one clock. */
+	int64_t clock_offset_ns;
 	/* Keep samples with FROM_NS <= time_ns < TO_NS (CLOCK_MONOTONIC of
 	 * the capture); 0 and UINT64_MAX keep all. */
 	uint64_t from_ns, to_ns;
@@ -62,6 +74,9 @@ struct fold_counts {
 	 * (CLOCK_MONOTONIC of that capture, before any filter); 0 when it
 	 * had none. */
 	uint64_t first_ns, last_ns;
+	/* Samples of the latest fold_add call inside its time window (before
+	 * the other filters): 0 says the window missed the capture. */
+	uint64_t in_window;
 };
 
 struct fold;
@@ -87,6 +102,31 @@ int fold_sort(struct fold *f);
 size_t fold_nlines(const struct fold *f);
 const char *fold_line(const struct fold *f, size_t i, uint64_t *count);
 
+/* With fold_opts.labels: the labels of line I (as fold_line numbers it)
+ * in *OUT, whose strings are valid until the next add. Returns 0, or
+ * -ENOENT when the fold keeps no labels or I is past the end. */
+struct fold_labels {
+	uint32_t pid, tid, cpu;
+	/* As frames show them (fold_clean): ';' as ':', no control bytes;
+	 * "" when there is none. */
+	const char *comm;
+	const char *host;
+};
+int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out);
+
+/* With fold_opts.timeline: every sample folded, in time order (ties in
+ * the order read), with its time (CLOCK_MONOTONIC of its capture plus
+ * fold_input.clock_offset_ns), CPU and line, numbered as fold_line
+ * numbers them after the sort this call does. Returns the array (owned
+ * by F, valid until the next call or add) and its length in *N; NULL
+ * with *N 0 when there is none, and NULL with errno ENOMEM on failure. */
+struct fold_event {
+	uint64_t time_ns;
+	uint32_t cpu;
+	uint32_t line;
+};
+const struct fold_event *fold_timeline(struct fold *f, size_t *n);
+
 /* Sorts and writes "stack COUNT" lines. Returns 0, -ENOMEM or -EIO
  * (check ferror for the cause). */
 int fold_write(struct fold *f, FILE *out);
@@ -97,19 +137,6 @@ int fold_write(struct fold *f, FILE *out);
 int fold_write_diff(struct fold *base, struct fold *f, FILE *out);
 
 const struct fold_counts *fold_counts(const struct fold *f);
-
-/* One folded sample, with fold_opts.times. */
-struct fold_sample {
-	uint64_t time_ns;	/* CLOCK_MONOTONIC of its capture */
-	uint32_t cpu;
-	uint32_t line;		/* the line it was folded into: an index for
-				   fold_line, valid after fold_sort */
-};
-
-/* Every sample folded since fold_new, in the order read (an empty list
- * without fold_opts.times); *N gets their number. Borrowed, valid until
- * the next add. Lines added by fold_add_line have no samples here. */
-const struct fold_sample *fold_samples(const struct fold *f, size_t *n);
 
 void fold_free(struct fold *f);	/* accepts NULL */
 

@@ -153,7 +153,8 @@ int ksyms_parse(struct ksyms *ks, const char *buf, size_t len)
 }
 
 /* Ranks names at one address: global code first, so an alias such as
- * _stext or a weak symbol loses to the function a stack frame is in. */
+ * _stext or a weak symbol loses to the function a stack frame is in
+ * (perf's rule too: non-weak before weak, then global before local). */
 static int type_rank(char t)
 {
 	switch (t) {
@@ -171,16 +172,34 @@ static int is_end_marker(const struct ksym *s)
 			      strcmp(s->name, "_einittext") == 0);
 }
 
-static int cmp_sym(const void *a, const void *b)
+/* The entry point a 64-bit system call goes through on its own
+ * architecture. x86-64 puts __x64_sys_NAME, __ia32_sys_NAME and the local
+ * __do_sys_NAME at one address; arm64's compat entries have their own
+ * names (__arm64_compat_sys_), so its native prefix never meets a rival. A
+ * kernel has one architecture, so all the prefixes may be listed. */
+static int is_native_syscall(const char *name)
 {
-	const struct ksym *x = a, *y = b;
+	static const char *const prefix[] = {
+		"__x64_sys_", "__arm64_sys_", "__riscv_sys_", "__s390x_sys_",
+		"__powerpc_sys_",
+	};
 
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
+	if (strncmp(name, "__", 2) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return 1;
+	return 0;
+}
+
+int ksyms_prefer(const struct ksym *x, const struct ksym *y)
+{
 	/* End markers last at their address: the symbol that starts there
 	 * (if any) is what covers it. */
 	if (is_end_marker(x) != is_end_marker(y))
 		return is_end_marker(x) - is_end_marker(y);
+	if (is_native_syscall(x->name) != is_native_syscall(y->name))
+		return is_native_syscall(y->name) - is_native_syscall(x->name);
 	if (type_rank(x->type) != type_rank(y->type))
 		return type_rank(x->type) - type_rank(y->type);
 	/* Section markers and internal aliases (_stext, __pfx_...) lose to
@@ -188,13 +207,28 @@ static int cmp_sym(const void *a, const void *b)
 	size_t ux = strspn(x->name, "_"), uy = strspn(y->name, "_");
 	if (ux != uy)
 		return ux < uy ? -1 : 1;
-	/* Deterministic whatever qsort does with ties. */
+	/* perf's next rule: the longer name (__GI___fstatat64 over
+	 * __GI___fstatat), the most specific of a family of aliases. */
+	size_t lx = strlen(x->name), ly = strlen(y->name);
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	/* Where perf keeps the first it read, psys takes the first in
+	 * byte order: the same whatever order a source lists them in. */
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
 	if (!x->module != !y->module)
 		return x->module ? 1 : -1;
 	return x->module ? strcmp(x->module, y->module) : 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return ksyms_prefer(x, y);
 }
 
 int ksyms_finish(struct ksyms *ks)

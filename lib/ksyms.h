@@ -45,8 +45,19 @@ int ksyms_add(struct ksyms *ks, uint64_t addr, uint64_t end, const char *name,
 /* Sorts the table and fills in implicit ends. Returns 0 or -ENOMEM. */
 int ksyms_finish(struct ksyms *ks);
 
+/* Orders two names at one address, preferred first (<0: X before Y):
+ *   1. end markers (_etext, _einittext) last;
+ *   2. the native system call entry (__x64_sys_*, __arm64_sys_*) first;
+ *   3. by type: T, t, W, w (non-weak before weak, global before local);
+ *   4. fewer leading underscores;
+ *   5. the longer name;
+ *   6. byte order of the names, then of the modules.
+ * Rules 3 to 5 are perf's for aliases of one size; psys-fold(1) tells
+ * where perf differs. */
+int ksyms_prefer(const struct ksym *x, const struct ksym *y);
+
 /* The text symbol covering ADDR, or NULL. Where several symbols share an
- * address the global function name wins. Data symbols and the end-of-text
+ * address the one ksyms_prefer puts first wins. Data symbols and the end-of-text
  * markers (_etext, _einittext) are bounds, never results. The pointer stays
  * valid until ksyms_free. */
 const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr);

@@ -18,12 +18,19 @@ typedef Perftools__Profiles__Sample Sample;
 typedef Perftools__Profiles__Location Location;
 typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Function Function;
+typedef Perftools__Profiles__Mapping Mapping;
+typedef Perftools__Profiles__Label Label;
+
+/* flamegraph.pl's kernel mark, which puts a frame in the kernel mapping. */
+#define KERNEL_MARK "_[k]"
+#define KERNEL_MARK_LEN 4
 
 /* The string table, and for each string the id of the function (and
- * location) it names, 0 when it names none yet. */
+ * location) it names, 0 when it names none yet: FID for frames in no
+ * mapping, KFID for those in the kernel's. */
 struct strtab {
 	char **s;
-	uint64_t *fid;
+	uint64_t *fid, *kfid;
 	size_t n, cap;
 	struct hmap map;	/* hash of string -> index */
 };
@@ -71,13 +78,17 @@ static int64_t strtab_index(struct strtab *t, const char *s, size_t len)
 		if (!f2)
 			goto nomem;
 		t->fid = f2;
+		f2 = realloc(t->kfid, cap * sizeof(*f2));
+		if (!f2)
+			goto nomem;
+		t->kfid = f2;
 		t->cap = cap;
 	}
 	/* hmap values are 32-bit: past 4 G strings is past any profile. */
 	if (t->n >= HMAP_NONE || hmap_put(&t->map, h, (uint32_t)t->n))
 		goto nomem;
 	t->s[t->n] = clean;
-	t->fid[t->n] = 0;
+	t->fid[t->n] = t->kfid[t->n] = 0;
 	return (int64_t)t->n++;
 nomem:
 	free(clean);
@@ -95,6 +106,7 @@ static void strtab_free(struct strtab *t)
 		free(t->s[i]);
 	free(t->s);
 	free(t->fid);
+	free(t->kfid);
 	hmap_free(&t->map);
 }
 
@@ -109,15 +121,21 @@ struct funcs {
 };
 
 /* The id of the frame named S (LEN bytes), added if new; 0 when out of
- * memory. */
-static uint64_t frame_id(struct strtab *t, struct funcs *f, const char *s, size_t len)
+ * memory. With KERNEL set, a frame ending in the kernel mark is named
+ * without it and located in mapping 1. */
+static uint64_t frame_id(struct strtab *t, struct funcs *f, const char *s, size_t len,
+			 int kernel)
 {
-	int64_t si = strtab_index(t, s, len);
+	int in_kernel = kernel && len > KERNEL_MARK_LEN &&
+			memcmp(s + len - KERNEL_MARK_LEN, KERNEL_MARK, KERNEL_MARK_LEN) == 0;
+	int64_t si = strtab_index(t, s, in_kernel ? len - KERNEL_MARK_LEN : len);
+	uint64_t *ids;
 
 	if (si < 0)
 		return 0;
-	if (t->fid[si])
-		return t->fid[si];
+	ids = in_kernel ? t->kfid : t->fid;
+	if (ids[si])
+		return ids[si];
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 256;
 		Function *fn = realloc(f->fn, cap * sizeof(*fn));
@@ -145,8 +163,9 @@ static uint64_t frame_id(struct strtab *t, struct funcs *f, const char *s, size_
 	f->line[f->n].function_id = id;
 	f->loc[f->n] = (Location)PERFTOOLS__PROFILES__LOCATION__INIT;
 	f->loc[f->n].id = id;
+	f->loc[f->n].mapping_id = in_kernel ? 1 : 0;
 	f->n++;
-	t->fid[si] = id;
+	ids[si] = id;
 	return id;
 }
 
@@ -195,7 +214,8 @@ static int gzip_write(FILE *out, const uint8_t *buf, size_t len)
 }
 
 int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks,
-		const uint64_t *counts, size_t n)
+		const uint64_t *counts, const struct pprof_label *labels, size_t nlabels,
+		size_t n)
 {
 	Profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
 	ValueType vt[3] = { PERFTOOLS__PROFILES__VALUE_TYPE__INIT,
@@ -211,7 +231,15 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 	int64_t *values = NULL, *comments = NULL;
 	uint8_t *buf = NULL;
 	size_t nvals = m->period_ns > 0 ? 2 : 1;
+	Mapping kmap = PERFTOOLS__PROFILES__MAPPING__INIT;
+	Mapping *kmapp = &kmap;
+	Label *lab = NULL;
+	Label **labp = NULL;
+	int kernel = m->kernel_file && *m->kernel_file;
 	int err = -ENOMEM;
+
+	if (!labels)
+		nlabels = 0;
 
 	/* string_table[0] must be "". */
 	if (strtab_cstr(&t, "") != 0)
@@ -231,6 +259,19 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 	prof.n_sample_type = nvals;
 	prof.time_nanos = m->time_ns;
 	prof.duration_nanos = m->duration_ns;
+	if (kernel) {
+		/* Named functions: pprof neither looks for the file nor says
+		 * "Main binary filename not available". */
+		kmap.id = 1;
+		kmap.memory_start = m->kernel_start;
+		kmap.memory_limit = m->kernel_limit > m->kernel_start ? m->kernel_limit
+								     : m->kernel_start;
+		if ((kmap.filename = strtab_cstr(&t, m->kernel_file)) < 0)
+			goto cleanup;
+		kmap.has_functions = 1;
+		prof.mapping = &kmapp;
+		prof.n_mapping = 1;
+	}
 
 	if (m->ncomments) {
 		comments = calloc(m->ncomments, sizeof(*comments));
@@ -248,6 +289,13 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 	values = calloc((n ? n : 1) * nvals, sizeof(*values));
 	if (!smp || !smpp || !values)
 		goto cleanup;
+	if (nlabels) {
+		/* Room for a string and a numeric label each. */
+		lab = calloc(n * 2 * nlabels + 1, sizeof(*lab));
+		labp = calloc(n * 2 * nlabels + 1, sizeof(*labp));
+		if (!lab || !labp)
+			goto cleanup;
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t nf = 1, k;
 		const char *p;
@@ -265,7 +313,7 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 		for (p = stacks[i];;) {
 			const char *semi = strchr(p, ';');
 			size_t len = semi ? (size_t)(semi - p) : strlen(p);
-			uint64_t id = frame_id(&t, &f, p, len);
+			uint64_t id = frame_id(&t, &f, p, len, kernel);
 
 			if (!id)
 				goto cleanup;
@@ -279,6 +327,31 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 			values[i * nvals + 1] = mul_sat(counts[i], m->period_ns);
 		smp[i].value = &values[i * nvals];
 		smp[i].n_value = nvals;
+		/* The labels with a value, in the order given. */
+		if (nlabels)
+			smp[i].label = &labp[i * 2 * nlabels];
+		for (size_t j = 0; j < nlabels; j++) {
+			const struct pprof_label *l = &labels[i * nlabels + j];
+			Label *x = &lab[i * 2 * nlabels + smp[i].n_label];
+
+			if (!l->value || !*l->value)
+				continue;
+			*x = (Label)PERFTOOLS__PROFILES__LABEL__INIT;
+			if ((x->key = strtab_cstr(&t, l->key)) < 0 ||
+			    (x->str = strtab_cstr(&t, l->value)) < 0)
+				goto cleanup;
+			labp[i * 2 * nlabels + smp[i].n_label++] = x;
+			if (!l->num_unit)
+				continue;
+			/* The unit also keeps a zero from reading as "no
+			 * number" to pprof. */
+			x[1] = (Label)PERFTOOLS__PROFILES__LABEL__INIT;
+			x[1].key = x->key;
+			x[1].num = l->num;
+			if ((x[1].num_unit = strtab_cstr(&t, l->num_unit)) < 0)
+				goto cleanup;
+			labp[i * 2 * nlabels + smp[i].n_label++] = &x[1];
+		}
 	}
 	prof.sample = smpp;
 	prof.n_sample = n;
@@ -320,6 +393,8 @@ cleanup:
 	free(smpp);
 	free(values);
 	free(comments);
+	free(lab);
+	free(labp);
 	free(locp);
 	free(fnp);
 	free(f.fn);

@@ -104,7 +104,8 @@ struct psysfile_stats {
 	uint64_t lost_samples;	/* in damaged records whose header said how
 				   many they held */
 	uint64_t missing_records; /* numbers never seen in the record sequence */
-	uint64_t duplicates;	/* records seen twice: the copies skipped */
+	uint64_t duplicates;	/* records seen twice: the copies skipped (records
+				   out of order are read where they stand) */
 	uint64_t unresolved;	/* version 1: samples dropped, their thread or
 				   stack not defined */
 	uint64_t unread_bytes;	/* version 1: bytes after the first damage,

@@ -284,6 +284,9 @@ static int load_block(struct psysfile_reader *r)
 
 /* ---- records ---- */
 
+/* r->bad's mark for a damaged record an intact copy replaced. */
+#define RECOVERED (HMAP_NONE - 1)
+
 /* Damage at r->pos: a 2.x reader looks for the next record; a 1.x file
  * cannot be read past it (its ids would shift), so reading stops. */
 static void damaged(struct psysfile_reader *r, size_t from)
@@ -347,15 +350,18 @@ static int load_record(struct psysfile_reader *r)
 		const unsigned char *payload = h + hs;
 		size_t at = r->pos;
 		r->pos += hs + len;
+		/* Records are numbered: a copy of one read is skipped,
+		 * whatever came between (an intact copy of a damaged one
+		 * stands in for it); numbers never seen are missing. */
+		uint32_t was_bad = HMAP_NONE;
 		if (r->major >= 2) {
-			/* Records are numbered: a copy is skipped, a gap is
-			 * counted. */
-			if ((int64_t)seq <= r->last_seq) {
+			if (hmap_get(&r->seen, seq, NULL, NULL) != HMAP_NONE) {
 				r->stats.duplicates++;
 				continue;
 			}
-			r->stats.missing_records += seq - r->last_seq - 1;
-			r->last_seq = seq;
+			was_bad = hmap_get(&r->bad, seq, NULL, NULL);
+			if ((int64_t)seq > r->last_seq)
+				r->last_seq = seq;
 		}
 		int bad = crc32(0, payload, len) != get_le32(h + 16);
 		if (!bad) {
@@ -394,6 +400,15 @@ static int load_record(struct psysfile_reader *r)
 			return err;
 		if (bad || err) {
 			r->bn = 0;
+			if (r->major >= 2) {
+				if (was_bad != HMAP_NONE) {
+					r->stats.duplicates++;	/* a damaged copy */
+					continue;
+				}
+				if (hmap_put(&r->bad, seq, type == REC_DATA ? nsamples : 0))
+					return -ENOMEM;
+				r->bad_open++;
+			}
 			r->stats.bad_records++;
 			if (type == REC_DATA)
 				r->stats.lost_samples += nsamples;
@@ -402,8 +417,25 @@ static int load_record(struct psysfile_reader *r)
 			if (r->major < 2 && (type == REC_DATA || type > REC_TRAILER)) {
 				r->pos = at;
 				damaged(r, at);
+			} else if (bad && r->major >= 2) {
+				/* Its length held, but bytes inside went wrong: a
+				 * sound record may have been copied in there. Look
+				 * inside rather than jump over it. */
+				r->pos = at;
+				damaged(r, at + 1);
 			}
 			continue;
+		}
+		if (r->major >= 2) {
+			if (hmap_put(&r->seen, seq, 0))
+				return -ENOMEM;
+			if (was_bad != HMAP_NONE && was_bad != RECOVERED) {
+				/* An intact copy of a record found damaged. */
+				r->stats.bad_records--;
+				r->stats.lost_samples -= was_bad;
+				r->bad_open--;
+				hmap_set(&r->bad, seq, RECOVERED);
+			}
 		}
 		r->stats.records++;
 		if (type == REC_DATA)
@@ -642,6 +674,9 @@ const struct psysfile_stats *psysfile_stats(const struct psysfile_reader *r)
 	struct psysfile_stats *st = (struct psysfile_stats *)&r->stats;
 
 	st->has_header = r->header != NULL;
+	/* Every number up to the highest seen was written. */
+	if (r->major >= 2)
+		st->missing_records = (uint64_t)(r->last_seq + 1) - r->seen.n - r->bad_open;
 	st->has_trailer = r->trailer != NULL;
 	return st;
 }
@@ -671,6 +706,8 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->ustack_off);
 	free(r->ustack_len);
 	hmap_free(&r->ustack_map);
+	hmap_free(&r->seen);
+	hmap_free(&r->bad);
 	psysblock_view_free(&r->view);
 	free(r->gthread);
 	free(r->gstack);
@@ -683,5 +720,6 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	free(r->bustack);
 	free(r->bflags);
 	free(r->v1_cpu_last);
+	free(r->v1_cpu_gen);
 	free(r);
 }

@@ -18,7 +18,10 @@ struct psysfile_reader {
 	unsigned char *data;
 	size_t len, pos, hdr_size;
 	int major;
-	int64_t last_seq;	/* the last record number seen */
+	int64_t last_seq;	/* the highest record number seen */
+	struct hmap seen;	/* numbers of the records read intact */
+	struct hmap bad;	/* numbers of damaged ones -> their samples */
+	uint64_t bad_open;	/* damaged ones no intact copy replaced */
 
 	json_t *header, *trailer;
 	struct ksyms *ksyms;

@@ -1,24 +1,26 @@
-/* speedscope JSON output; see speedscope.h. */
+/* speedscope JSON output; see speedscope.h. The frames are built with
+ * jansson; the samples, which may number millions, are streamed: each
+ * stack's array of frame indices is formatted once and copied for every
+ * sample of it. */
 #include "speedscope.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "hmap.h"
 #include "utf8.h"
 
 struct frames {
 	json_t *list;		/* shared.frames */
 	struct hmap map;	/* hash of name -> index */
-	json_t *tmp;
 };
 
 struct frame_key {
 	const json_t *list;
-	const char *s;
-	size_t n;
 	const char *clean;
 };
 
@@ -34,7 +36,7 @@ static int frame_eq(const void *ctx, uint32_t i)
 static long frame_index(struct frames *fr, const char *s, size_t n)
 {
 	json_t *name = utf8_json(s, n);
-	struct frame_key k = { fr->list, s, n, NULL };
+	struct frame_key k = { fr->list, NULL };
 	uint64_t h;
 	uint32_t i;
 
@@ -54,58 +56,112 @@ static long frame_index(struct frames *fr, const char *s, size_t n)
 	return i;
 }
 
-int speedscope_write(FILE *out, const char *name, const char *exporter,
-		     const char *const *stacks, const uint64_t *counts, size_t n)
+/* Appends STACK's frame indices as a JSON array ("[0,1,2]") to B. */
+static int stack_json(struct frames *fr, const char *p, struct buf *b)
 {
-	struct frames fr = { json_array(), { 0 }, NULL };
-	json_t *samples = json_array(), *weights = json_array(), *doc = NULL;
-	uint64_t total = 0;
+	char num[24];
+
+	buf_put_u8(b, '[');
+	/* speedscope's sampled stacks list frames root first, as folded
+	 * lines do. */
+	for (int first = 1;; first = 0) {
+		const char *semi = strchr(p, ';');
+		size_t len = semi ? (size_t)(semi - p) : strlen(p);
+		long idx = frame_index(fr, p, len);
+
+		if (idx < 0)
+			return -ENOMEM;
+		snprintf(num, sizeof(num), "%s%ld", first ? "" : ",", idx);
+		buf_put(b, num, strlen(num));
+		if (!semi)
+			break;
+		p = semi + 1;
+	}
+	buf_put_u8(b, ']');
+	return b->err ? -ENOMEM : 0;
+}
+
+/* Writes S as a JSON string (made valid UTF-8). */
+static int put_string(FILE *out, const char *s)
+{
+	json_t *j = utf8_json(s, strlen(s));
+	int err = !j ? -ENOMEM : json_dumpf(j, out, JSON_ENCODE_ANY) ? -EIO : 0;
+
+	json_decref(j);
+	return err;
+}
+
+int speedscope_write(FILE *out, const char *name, const char *exporter, const char *unit,
+		     const char *const *stacks, size_t nstacks,
+		     const struct speedscope_profile *profiles, size_t nprofiles)
+{
+	struct frames fr = { json_array(), { 0 } };
+	struct buf text = { 0 };	/* every stack's index array */
+	size_t *off = NULL;		/* stack i's at text + off[i]... */
 	int err = -ENOMEM;
 
-	if (!fr.list || !samples || !weights)
+	if (!fr.list || !(off = malloc((nstacks + 1) * sizeof(*off))))
 		goto cleanup;
-	for (size_t i = 0; i < n; i++) {
-		json_t *stack = json_array();
-		const char *p = stacks[i];
-
-		if (!stack || json_array_append_new(samples, stack))
+	for (size_t i = 0; i < nstacks; i++) {
+		off[i] = text.len;
+		if ((err = stack_json(&fr, stacks[i], &text)))
 			goto cleanup;
-		/* speedscope's sampled stacks list frames root first, as
-		 * folded lines do. */
-		for (;;) {
-			const char *semi = strchr(p, ';');
-			size_t len = semi ? (size_t)(semi - p) : strlen(p);
-			long idx = frame_index(&fr, p, len);
-
-			if (idx < 0 || json_array_append_new(stack, json_integer(idx)))
-				goto cleanup;
-			if (!semi)
-				break;
-			p = semi + 1;
-		}
-		if (json_array_append_new(weights, json_integer((json_int_t)counts[i])))
-			goto cleanup;
-		total += counts[i];
 	}
-	doc = json_pack("{s:s, s:{s:O}, s:[{s:s, s:o, s:s, s:I, s:I, s:O, s:O}], s:o, "
-			"s:i, s:o}",
-		"$schema", "https://www.speedscope.app/file-format-schema.json",
-		"shared", "frames", fr.list,
-		"profiles", "type", "sampled", "name", utf8_json(name, strlen(name)),
-		"unit", "none", "startValue", (json_int_t)0, "endValue", (json_int_t)total,
-		"samples", samples, "weights", weights,
-		"name", utf8_json(name, strlen(name)),
-		"activeProfileIndex", 0,
-		"exporter", utf8_json(exporter, strlen(exporter)));
-	if (!doc)
+	off[nstacks] = text.len;	/* ...up to off[i + 1] */
+	for (size_t p = 0; p < nprofiles; p++)
+		for (size_t i = 0; i < profiles[p].n; i++)
+			if (profiles[p].samples[i] >= nstacks) {
+				err = -EINVAL;
+				goto cleanup;
+			}
+
+	err = -EIO;
+	fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
+	      "\"shared\":{\"frames\":", out);
+	if (json_dumpf(fr.list, out, JSON_COMPACT))
 		goto cleanup;
-	err = json_dumpf(doc, out, JSON_COMPACT) || fputc('\n', out) == EOF ||
-	      ferror(out) ? -EIO : 0;
+	fputs("},\"profiles\":[", out);
+	for (size_t p = 0; p < nprofiles; p++) {
+		const struct speedscope_profile *pr = &profiles[p];
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < pr->n; i++)
+			total += pr->weights[i];
+		fputs(p ? ",{\"type\":\"sampled\",\"name\":" : "{\"type\":\"sampled\",\"name\":",
+		      out);
+		if ((err = put_string(out, pr->name)))
+			goto cleanup;
+		err = -EIO;
+		fputs(",\"unit\":", out);
+		if (put_string(out, unit))
+			goto cleanup;
+		fprintf(out, ",\"startValue\":0,\"endValue\":%" PRIu64 ",\"samples\":[", total);
+		for (size_t i = 0; i < pr->n; i++) {
+			uint32_t s = pr->samples[i];
+
+			if (i)
+				putc(',', out);
+			fwrite(text.data + off[s], 1, off[s + 1] - off[s], out);
+		}
+		fputs("],\"weights\":[", out);
+		for (size_t i = 0; i < pr->n; i++)
+			fprintf(out, i ? ",%" PRIu64 : "%" PRIu64, pr->weights[i]);
+		fputs("]}", out);
+		if (ferror(out))
+			goto cleanup;
+	}
+	fputs("],\"name\":", out);
+	if (put_string(out, name))
+		goto cleanup;
+	fputs(",\"activeProfileIndex\":0,\"exporter\":", out);
+	if (put_string(out, exporter))
+		goto cleanup;
+	fputs("}\n", out);
+	err = ferror(out) ? -EIO : 0;
 cleanup:
-	json_decref(doc);
 	json_decref(fr.list);
-	json_decref(samples);
-	json_decref(weights);
 	hmap_free(&fr.map);
+	buf_free(&text);
+	free(off);
 	return err;
 }

@@ -69,14 +69,15 @@ static void usage(FILE *f)
 "  -t, --tid LIST       only these thread ids\n"
 "  -c, --comm REGEX     only process names matching REGEX (POSIX extended)\n"
 "      --from TIME      only samples at or after TIME\n"
-"      --to TIME        only samples before TIME\n"
+"      --to TIME        only samples before TIME (after --from, or exit 2;\n"
+"                       a range with no sample of a capture is warned of)\n"
 "  TIME is seconds from the capture start (\"2.5\"), a local time of day\n"
 "  (\"10:15:04\", \"10:15:04.25\"), or an ISO 8601 date and time\n"
 "  (\"2026-11-26T10:15:04\", local; or with Z or +01:00).\n"
 "\n"
 "Grouping (root frames, in this order):\n"
 "      --per-host       the capture's host name\n"
-"      --per-cpu        \"cpu N\"\n"
+"      --per-cpu        \"cpu N\" (speedscope: one profile per CPU instead)\n"
 "      --per-pid        \"pid N\"\n"
 "\n"
 "Output:\n"
@@ -87,9 +88,13 @@ static void usage(FILE *f)
 "                       ends in \"# timeline\" lines giving each sample's time,\n"
 "                       CPU and line, which psys-svg draws over time (other\n"
 "                       tools ignore them)\n"
-"  -F, --format FMT     folded (default), speedscope (speedscope.app JSON)\n"
-"                       or pprof (gzipped protobuf for go tool pprof,\n"
-"                       Pyroscope, Parca; not to a terminal)\n"
+"  -F, --format FMT     folded (default); speedscope (speedscope.app JSON:\n"
+"                       samples in time order weighing 1/freq s each, in\n"
+"                       nanoseconds); or pprof (gzipped protobuf for go tool\n"
+"                       pprof, Pyroscope, Parca; not to a terminal): comm,\n"
+"                       pid, tid, cpu and host are sample labels, not frames,\n"
+"                       and kernel frames are in a [kernel.kallsyms] mapping\n"
+"      --root-frames    pprof: keep the comm root frame as well\n"
 "      --info           print each file's header, trailer and read counts\n"
 "                       as JSON instead of folding\n"
 "  -h, --help           this text\n"
@@ -109,7 +114,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
-       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE,
+       OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE, OPT_ROOT_FRAMES,
        OPT_NO_TIMELINE };
 
 /* What the metadata lines say about all the files folded. */
@@ -120,22 +125,27 @@ struct meta {
 	uint64_t lost, stack_errors, bpf_misses;
 	long freq;
 	int files;
+	uint64_t kernel_start, kernel_limit;	/* _stext, _etext of the first */
 };
 
 struct prog {
 	struct fold_opts fo;
 	struct slice slice;
 	int per_host, force, info;
+	int root_frames;	/* pprof: keep the comm root frame */
+	int profile_per_cpu;	/* speedscope: a profile per CPU */
 	enum { FMT_FOLDED, FMT_SPEEDSCOPE, FMT_PPROF } format;
 	const char *sym_path;
 	struct ksyms *ks;	/* external symbols, or NULL */
 	char slice_text[1024];
-	int failed, damaged;
-	/* The timeline of a fold of one capture (fold_opts.times), and
-	   that capture's start on the samples' clock. */
+	char from_text[64], to_text[64];	/* --from, --to as given */
+	int failed, damaged, usage;
+	/* The timeline of a fold of one capture to folded text (the fold's
+	   own, fold_opts.timeline), and that capture's start on the clock
+	   of fold_timeline's times. */
 	struct timeline tl;
-	int64_t mono0;
-	int has_tl;
+	int64_t start0;
+	int has_tl, want_tl;
 };
 
 static const char *jstr(json_t *o, const char *key)
@@ -150,6 +160,18 @@ static int64_t jint(json_t *o, const char *key)
 	json_t *v = json_object_get(o, key);
 
 	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* The address of the header's reference symbol NAME, 0 if it has none. */
+static uint64_t ref_addr(json_t *h, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(h, "ref_symbols"), i, v)
+		if (strcmp(jstr(v, "name"), name) == 0)
+			return strtoull(jstr(v, "addr"), NULL, 16);
+	return 0;
 }
 
 static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *t,
@@ -177,6 +199,10 @@ static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *
 			   sizeof(m->kernel));
 	if (!m->freq)
 		m->freq = jint(h, "freq_hz");
+	if (!m->files) {
+		m->kernel_start = ref_addr(h, "_stext");
+		m->kernel_limit = ref_addr(h, "_etext");
+	}
 
 	json_t *start = json_object_get(h, "start");
 	int64_t wall0 = jint(start, "wall_ns"), mono0 = jint(start, "mono_ns");
@@ -473,7 +499,40 @@ static int plan_window(struct prog *p, const char *path, json_t *h, struct fold_
 			"--from/--to\n", path);
 		return 1;
 	}
+	/* Times of different kinds (seconds, a time of day) meet only here,
+	 * against this capture's start. */
+	if (in->from_ns >= in->to_ns) {
+		fprintf(stderr, PROG ": '%s': --to %s is not after --from %s\n", path,
+			p->to_text, p->from_text);
+		return 2;
+	}
 	return 0;
+}
+
+/* One warning line when --from/--to kept no sample of the capture at
+ * PATH, naming the capture's own window in the terms both options take. */
+static void warn_empty_window(const struct prog *p, const char *path, json_t *h,
+			      json_t *t, const struct fold_counts *c)
+{
+	json_t *start = json_object_get(h, "start");
+	int64_t wall0 = jint(start, "wall_ns"), mono0 = jint(start, "mono_ns");
+	int64_t mono1 = jint(json_object_get(t, "end"), "mono_ns");
+	char a[64] = "?", b[64] = "?", from[80] = "", to[80] = "";
+
+	if (c->in_window || (p->slice.from.kind == SLICE_TIME_NONE &&
+			     p->slice.to.kind == SLICE_TIME_NONE))
+		return;
+	/* No trailer: the capture ran until its last sample. */
+	if (!mono1)
+		mono1 = c->last_ns ? (int64_t)c->last_ns : mono0;
+	ptime_iso(wall0, a, sizeof(a));
+	ptime_iso(wall0 + (mono1 - mono0), b, sizeof(b));
+	if (p->slice.from.kind != SLICE_TIME_NONE)
+		snprintf(from, sizeof(from), " --from %s", p->from_text);
+	if (p->slice.to.kind != SLICE_TIME_NONE)
+		snprintf(to, sizeof(to), " --to %s", p->to_text);
+	fprintf(stderr, PROG ": warning: '%s': no samples in the range%s%s: the capture covers "
+		"0 to %.3f s (%s .. %s)\n", path, from, to, (mono1 - mono0) / 1e9, a, b);
 }
 
 struct text_ctx {
@@ -560,8 +619,9 @@ static int timeline_marks(struct timeline *tl, json_t *h, json_t *t, int64_t mon
 	return 0;
 }
 
-/* What the timeline says about the capture R, folded into F. */
-static int timeline_capture(struct prog *p, struct psysfile_reader *r, struct fold *f)
+/* What the timeline says about the capture R, folded into F with IN. */
+static int timeline_capture(struct prog *p, struct psysfile_reader *r, struct fold *f,
+			    const struct fold_input *in)
 {
 	json_t *h = psysfile_header(r), *t = psysfile_trailer(r);
 	json_t *start = json_object_get(h, "start");
@@ -580,7 +640,8 @@ static int timeline_capture(struct prog *p, struct psysfile_reader *r, struct fo
 	p->tl.utc_offset_s = localtime_r(&sec, &tm) ? (int32_t)tm.tm_gmtoff : 0;
 	p->tl.end_ns = end > mono0 ? end - mono0 : 0;
 	p->tl.freq_hz = jint(h, "freq_hz") > 0 ? (uint32_t)jint(h, "freq_hz") : 0;
-	p->mono0 = mono0;
+	/* fold_timeline's clock: the samples' plus the offset. */
+	p->start0 = mono0 + in->clock_offset_ns;
 	p->has_tl = 1;
 	return timeline_marks(&p->tl, h, t, mono0);
 }
@@ -589,20 +650,25 @@ static int timeline_capture(struct prog *p, struct psysfile_reader *r, struct fo
 static int write_timeline(struct prog *p, struct fold *f, FILE *out)
 {
 	size_t n;
-	const struct fold_sample *fs = fold_samples(f, &n);
+	const struct fold_event *fs;
 	int err;
 
+	errno = 0;
+	fs = fold_timeline(f, &n);
+
+	if (!fs && n == 0 && errno == ENOMEM)
+		return -ENOMEM;
 	p->tl.nlines = fold_nlines(f);
 	if (!(p->tl.samples = malloc((n ? n : 1) * sizeof(*p->tl.samples))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		p->tl.samples[i] = (struct timeline_sample){
-			(int64_t)fs[i].time_ns - p->mono0, fs[i].cpu, fs[i].line
+			(int64_t)fs[i].time_ns - p->start0, fs[i].cpu, fs[i].line
 		};
 	p->tl.nsamples = n;
 	err = timeline_write(out, &p->tl);
 	if (err == -EINVAL) {
-		/* fold_samples names lines fold_nlines knows: a bug if not. */
+		/* fold_timeline names lines fold_nlines knows: a bug if not. */
 		fprintf(stderr, PROG ": internal error: a sample of the timeline names "
 			"no line\n");
 		p->failed = 1;
@@ -617,7 +683,7 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 {
 	struct psysfile_reader *r;
 	struct fold_input in = { 0 };
-	int err = psysfile_open(path, &r);
+	int err = psysfile_open(path, &r), rc = 0;
 
 	if (err == -EPROTO && text_ok && strcmp(path, "-") != 0) {
 		p->failed |= add_text(path, f);
@@ -634,17 +700,24 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 		goto out;
 	}
 	json_t *h = psysfile_header(r);
-	if (plan_symbols(p, path, r, &in) || plan_window(p, path, h, &in)) {
+	if (plan_symbols(p, path, r, &in) || (rc = plan_window(p, path, h, &in))) {
 		p->failed = 1;
+		p->usage |= rc == 2;
 		goto out;
 	}
 	in.ks = p->ks;
 	in.host = p->per_host ? jstr(h, "host") : NULL;
+	in.host_label = jstr(h, "host");
+	json_t *start = json_object_get(h, "start");
+	if (json_is_integer(json_object_get(start, "wall_ns")) &&
+	    json_is_integer(json_object_get(start, "mono_ns")))
+		in.clock_offset_ns = jint(start, "wall_ns") - jint(start, "mono_ns");
 	err = fold_add(f, r, &in);
-	if (!err && p->fo.times)
-		err = timeline_capture(p, r, f);
+	if (!err && p->want_tl)
+		err = timeline_capture(p, r, f, &in);
 	if (!err) {
 		meta_add(m, &p->slice, h, psysfile_trailer(r), fold_counts(f));
+		warn_empty_window(p, path, h, psysfile_trailer(r), fold_counts(f));
 		p->damaged |= warn_damage(path, r, fold_counts(f));
 	}
 out:
@@ -695,33 +768,100 @@ static int fold_arrays(struct fold *f, const char ***stacks, uint64_t **counts, 
 	return 0;
 }
 
-static int write_speedscope(struct fold *f, const struct meta *m, FILE *out)
+/* The nanoseconds one sample stands for, 0 when the rate is unknown. */
+static int64_t period_ns(const struct meta *m)
 {
-	size_t n;
-	const char **stacks;
-	uint64_t *counts;
-	char title[4200], name[4600];
-	int err;
+	return m->freq > 0 ? (int64_t)llround(1e9 / (double)m->freq) : 0;
+}
+
+/* speedscope: the samples in time order, each weighing one sampling
+ * period in nanoseconds (runs of one stack merged into one sample), in one
+ * profile, or one per CPU. */
+static int write_speedscope(struct prog *p, struct fold *f, const struct meta *m, FILE *out)
+{
+	struct speedscope_profile *pr = NULL;
+	const struct fold_event *ev;
+	const char **stacks = NULL;
+	uint64_t *counts = NULL, *weights = NULL;
+	uint32_t *samples = NULL, ncpu = 0;
+	size_t n, nev, npr = 0, k = 0;
+	char title[4200], name[4600], (*names)[32] = NULL;
+	int64_t period = period_ns(m);
+	int err = -ENOMEM;
 
 	if ((err = fold_arrays(f, &stacks, &counts, &n)))
 		return err;
+	err = -ENOMEM;
+	ev = fold_timeline(f, &nev);
+	if (!ev && nev)
+		goto out;
+	for (size_t i = 0; i < nev; i++)
+		if (ev[i].cpu >= ncpu)
+			ncpu = ev[i].cpu + 1;
+	if (!p->profile_per_cpu || !nev)
+		ncpu = 1;
+	samples = malloc((nev ? nev : 1) * sizeof(*samples));
+	weights = malloc((nev ? nev : 1) * sizeof(*weights));
+	pr = calloc(ncpu, sizeof(*pr));
+	names = calloc(ncpu, sizeof(*names));
+	if (!samples || !weights || !pr || !names)
+		goto out;
 	meta_title(m, title, sizeof(title));
 	snprintf(name, sizeof(name), "%s%s%s", title, *m->hosts ? " on " : "", m->hosts);
-	err = speedscope_write(out, name, PROG " " PSYS_VERSION, stacks, counts, n);
+	/* One pass per profile over the time-ordered events: each profile's
+	 * samples take the next stretch of the arrays. */
+	for (uint32_t c = 0; c < ncpu; c++) {
+		struct speedscope_profile *q = &pr[npr];
+
+		q->samples = samples + k;
+		q->weights = weights + k;
+		for (size_t i = 0; i < nev; i++) {
+			if (p->profile_per_cpu && ev[i].cpu != c)
+				continue;
+			uint64_t w = period > 0 ? (uint64_t)period : 1;
+			if (q->n && samples[k - 1] == ev[i].line) {
+				weights[k - 1] += w;
+				continue;
+			}
+			samples[k] = ev[i].line;
+			weights[k++] = w;
+			q->n++;
+		}
+		if (p->profile_per_cpu && nev) {
+			if (!q->n)
+				continue;	/* a CPU with nothing folded */
+			snprintf(names[npr], sizeof(names[npr]), "cpu %u", c);
+			q->name = names[npr];
+		} else {
+			q->name = name;
+		}
+		npr++;
+	}
+	err = speedscope_write(out, name, PROG " " PSYS_VERSION,
+			       period > 0 ? "nanoseconds" : "none", stacks, n, pr, npr);
+out:
 	free(stacks);
 	free(counts);
+	free(samples);
+	free(weights);
+	free(pr);
+	free(names);
 	return err;
 }
 
-/* pprof: the stacks, and the metadata lines (without their "# ") as the
- * profile's comments; each sample also counts as 1/freq s of CPU time. */
+/* pprof: the stacks with comm, pid, tid, cpu and host as sample labels,
+ * the metadata lines (without their "# ") as the profile's comments, the
+ * kernel frames in a kernel mapping; each sample also counts as 1/freq s
+ * of CPU time. */
+#define NLABELS 5
 static int write_pprof(struct fold *f, const struct meta *m, const char *slice_text,
-		       FILE *out)
+		       uint64_t kernel_start, uint64_t kernel_limit, FILE *out)
 {
 	struct pprof_meta pm = { 0 };
+	struct pprof_label *labels = NULL;
 	const char **stacks = NULL, **lines = NULL;
 	uint64_t *counts = NULL;
-	char *text = NULL;
+	char *text = NULL, (*nums)[3][12] = NULL;
 	size_t n, len = 0, nl = 0;
 	FILE *mf;
 	int err;
@@ -729,6 +869,25 @@ static int write_pprof(struct fold *f, const struct meta *m, const char *slice_t
 	if ((err = fold_arrays(f, &stacks, &counts, &n)))
 		return err;
 	err = -ENOMEM;
+	labels = calloc((n ? n : 1) * NLABELS, sizeof(*labels));
+	nums = calloc(n ? n : 1, sizeof(*nums));
+	if (!labels || !nums)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct fold_labels fl;
+		struct pprof_label *l = &labels[i * NLABELS];
+
+		if (fold_line_labels(f, i, &fl))
+			continue;
+		snprintf(nums[i][0], sizeof(nums[i][0]), "%u", fl.pid);
+		snprintf(nums[i][1], sizeof(nums[i][1]), "%u", fl.tid);
+		snprintf(nums[i][2], sizeof(nums[i][2]), "%u", fl.cpu);
+		l[0] = (struct pprof_label){ "comm", fl.comm, 0, NULL };
+		l[1] = (struct pprof_label){ "pid", nums[i][0], fl.pid, "pid" };
+		l[2] = (struct pprof_label){ "tid", nums[i][1], fl.tid, "tid" };
+		l[3] = (struct pprof_label){ "cpu", nums[i][2], fl.cpu, "cpu" };
+		l[4] = (struct pprof_label){ "host", fl.host, 0, NULL };
+	}
 	if (!(mf = open_memstream(&text, &len)))
 		goto out;
 	meta_print(m, fold_counts(f), slice_text, mf);
@@ -747,10 +906,14 @@ static int write_pprof(struct fold *f, const struct meta *m, const char *slice_t
 	pm.ncomments = nl;
 	pm.time_ns = m->wall_first;
 	pm.duration_ns = m->wall_last > m->wall_first ? m->wall_last - m->wall_first : 0;
-	if (m->freq > 0)
-		pm.period_ns = (int64_t)llround(1e9 / (double)m->freq);
-	err = pprof_write(out, &pm, stacks, counts, n);
+	pm.period_ns = period_ns(m);
+	pm.kernel_file = "[kernel.kallsyms]";
+	pm.kernel_start = kernel_start;
+	pm.kernel_limit = kernel_limit;
+	err = pprof_write(out, &pm, stacks, counts, labels, NLABELS, n);
 out:
+	free(labels);
+	free(nums);
 	free(lines);
 	free(text);
 	free(stacks);
@@ -807,6 +970,7 @@ int main(int argc, char **argv)
 		{ "per-pid", no_argument, NULL, OPT_PER_PID },
 		{ "diff", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "root-frames", no_argument, NULL, OPT_ROOT_FRAMES },
 		{ "no-timeline", no_argument, NULL, OPT_NO_TIMELINE },
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "help", no_argument, NULL, 'h' },
@@ -865,6 +1029,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_INFO: p.info = 1; break;
+		case OPT_ROOT_FRAMES: p.root_frames = 1; break;
 		case OPT_NO_TIMELINE: no_timeline = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); rc = 0; goto out;
@@ -888,7 +1053,17 @@ int main(int argc, char **argv)
 				goto usage_error;
 			}
 			note_slice(&p, opt == OPT_FROM ? "--from" : "--to", optarg);
+			snprintf(opt == OPT_FROM ? p.from_text : p.to_text, sizeof(p.from_text),
+				 "%s", optarg);
 		}
+	}
+	/* Times of one kind compare before any file is read. */
+	if (p.slice.from.kind != SLICE_TIME_NONE && p.slice.from.kind == p.slice.to.kind &&
+	    p.slice.from.ns >= p.slice.to.ns) {
+		fprintf(stderr, PROG ": --to %s is not after --from %s\n", p.to_text,
+			p.from_text);
+		rc = 2;
+		goto out;
 	}
 	/* A reader that goes away is a write error to report, not a silent
 	 * death: whoever runs us learns the output is incomplete. */
@@ -910,6 +1085,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --info does not fold: no --diff or --format\n");
 		goto usage_error;
 	}
+	if (p.root_frames && p.format != FMT_PPROF) {
+		fprintf(stderr, PROG ": --root-frames is for --format pprof (other formats "
+			"always have them)\n");
+		goto usage_error;
+	}
 	/* Compressed protobuf on a terminal is garbage on the screen. */
 	if (p.format == FMT_PPROF && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, PROG ": --format pprof writes binary data: redirect standard "
@@ -917,10 +1097,25 @@ int main(int argc, char **argv)
 		goto usage_error;
 	}
 	p.fo.slice = &p.slice;
+	if (p.format == FMT_PPROF) {
+		/* Labels say who and where; frames say what. The kernel
+		 * mark puts kernel frames in the profile's kernel mapping. */
+		p.fo.labels = 1;
+		p.fo.annotate = 1;
+		if (!p.root_frames)
+			p.fo.no_comm = 1;
+	} else if (p.format == FMT_SPEEDSCOPE) {
+		p.fo.timeline = 1;
+		/* Per CPU, speedscope gets one profile each, not a frame. */
+		p.profile_per_cpu = p.fo.per_cpu;
+		p.fo.per_cpu = 0;
+	}
 	/* Times are from one capture's start: a timeline of several would
 	 * mix clocks. */
-	p.fo.times = !no_timeline && !diff && !p.info && p.format == FMT_FOLDED &&
-		     argc - optind == 1;
+	p.want_tl = !no_timeline && !diff && !p.info && p.format == FMT_FOLDED &&
+		    argc - optind == 1;
+	if (p.want_tl)
+		p.fo.timeline = 1;
 	p.sym_path = kallsyms ? kallsyms : vmlinux;
 	if (p.sym_path && !p.info && load_symbols(&p, vmlinux != NULL))
 		goto out;
@@ -943,9 +1138,10 @@ int main(int argc, char **argv)
 		goto out;
 	if (!p.info && (m.files || fold_nlines(f))) {
 		if (p.format == FMT_SPEEDSCOPE) {
-			err = write_speedscope(f, &m, stdout);
+			err = write_speedscope(&p, f, &m, stdout);
 		} else if (p.format == FMT_PPROF) {
-			err = write_pprof(f, &m, p.slice_text, stdout);
+			err = write_pprof(f, &m, p.slice_text, m.kernel_start, m.kernel_limit,
+					  stdout);
 		} else {
 			meta_print(&m, fold_counts(f), p.slice_text, stdout);
 			if (diff) {
@@ -969,7 +1165,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot write to standard output: %s\n", strerror(errno));
 		goto out;
 	}
-	rc = p.failed ? 1 : p.damaged ? 3 : 0;
+	rc = p.usage ? 2 : p.failed ? 1 : p.damaged ? 3 : 0;
 	goto out;
 usage_error:
 	usage(stderr);

@@ -505,6 +505,8 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 			goto fail;
 	if (trig)
 		json_array_append(c->triggers, trig);
+	if (r->usyms)
+		usyms_mappings_begin(r->usyms);
 	c->want_start_mono = want_start;
 	/* Never twice the same samples: a new capture starts where the
 	 * previous one ended at the earliest. And never before what was
@@ -554,6 +556,26 @@ fail:
 	return err;
 }
 
+/* The files whose symbols named this capture's user frames, one entry
+ * per process and file, with the build-id that tells which build it was. */
+static json_t *user_mappings(const struct usyms *u)
+{
+	json_t *a = json_array();
+	const struct usyms_mapping *m;
+	size_t it = 0;
+	char start[32], end[32];
+
+	while (a && (m = usyms_mapping_next(u, &it))) {
+		snprintf(start, sizeof(start), "0x%llx", (unsigned long long)m->start);
+		snprintf(end, sizeof(end), "0x%llx", (unsigned long long)m->end);
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}",
+			"pid", (json_int_t)m->pid, "start", start, "end", end,
+			"file", utf8_json(m->file, strlen(m->file)), "build_id", m->build_id,
+			"symbols", utf8_json(m->symbols, strlen(m->symbols))));
+	}
+	return a;
+}
+
 static void capture_end(struct recorder *r, const char *reason)
 {
 	struct capture *c = r->cur;
@@ -597,6 +619,8 @@ static void capture_end(struct recorder *r, const char *reason)
 		"triggers", c->triggers);
 	if (trailer && r->ring)
 		json_object_set_new(trailer, "pre_ring_evicted_full", json_integer(ps.evicted_full));
+	if (trailer && r->usyms)
+		json_object_set_new(trailer, "user_mappings", user_mappings(r->usyms));
 	if (trailer && c->err) {
 		json_object_set_new(trailer, "write_error", json_string(strerror(-c->err)));
 		json_object_set_new(trailer, "dropped", json_integer(dropped));
@@ -647,7 +671,8 @@ int recorder_open(struct recorder *r, int triggered)
 	int ret;
 
 	r->triggered = triggered;
-	if (r->user_stacks && !(r->usyms = usyms_new())) {
+	if (r->user_stacks && (!(r->usyms = usyms_new()) ||
+			       usyms_set_debug_dirs(r->usyms, r->debug_dirs))) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return -ENOMEM;
 	}
@@ -657,6 +682,10 @@ int recorder_open(struct recorder *r, int triggered)
 		fprintf(stderr, PROG ": out of memory\n");
 		return -ENOMEM;
 	}
+	/* Debug files come from the local folders only: no download from a
+	 * debuginfod server in the middle of a capture, whatever the
+	 * environment of the shell that started us says. */
+	unsetenv("DEBUGINFOD_URLS");
 	if (triggered) {
 		/* It holds the time it must cover, as sealed blocks: what the
 		 * samples take, at most --pre-memory. */
@@ -688,11 +717,11 @@ int recorder_open(struct recorder *r, int triggered)
 	 * own it and may write to it, as when we made it. */
 	if (fstat(r->dirfd, &st) || st.st_uid != geteuid() || !(st.st_mode & S_IWUSR))
 		keep |= PRIVS_CAP(CAP_DAC_OVERRIDE);
-	/* --user-stacks reads other users' /proc/PID/maps and map_files and
-	 * the binaries they map. */
+	/* --user-stacks reads other users' /proc/PID/maps, their files
+	 * through /proc/PID/root and the vDSO (or a deleted file) from
+	 * their memory: ptrace access; and the binaries they map. */
 	if (r->user_stacks)
-		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH) |
-			PRIVS_CAP(CAP_CHECKPOINT_RESTORE) | PRIVS_CAP(CAP_SYS_ADMIN);
+		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH);
 	if ((ret = privs_drop(keep)))
 		fprintf(stderr, PROG ": warning: cannot drop capabilities: %s\n", strerror(-ret));
 	else if (r->verbose)

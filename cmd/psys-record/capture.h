@@ -24,6 +24,7 @@ struct recorder {
 	int64_t duration_ns;		/* -s */
 	const char *output;
 	int no_symbols, verbose, user_stacks;
+	const char *debug_dirs;		/* --debug-dir, or NULL */
 	uint64_t ring_bytes, pre_memory, max_bytes;
 	int64_t pre_ns;			/* -1: twice the trigger's interval */
 	int64_t max_ns;

@@ -75,7 +75,13 @@ static void usage(FILE *f)
 "                       now from the process's ELF symbols (the process may be\n"
 "                       gone when anyone folds); needs the programs built with\n"
 "                       frame pointers (-fno-omit-frame-pointer), else user\n"
-"                       stacks stop after a frame or two\n"
+"                       stacks stop after a frame or two. Names come from\n"
+"                       each file's symbols, a separate debug file (by\n"
+"                       build-id or debuglink) or its MiniDebugInfo, as perf's\n"
+"                       do; the trailer lists the files with their build-ids\n"
+"      --debug-dir DIRS where --user-stacks looks for separate debug files:\n"
+"                       colon-separated folders holding .build-id/ trees\n"
+"                       (default /usr/lib/debug); nothing is downloaded\n"
 "      --ring-size SIZE BPF ring buffer size (default: ~1 s of samples, >= 1M)\n"
 "  -v, --verbose        progress and libbpf's messages on stderr; -vv adds\n"
 "                       libbpf's debug log\n"
@@ -280,7 +286,8 @@ static int stdin_has_triggers(void)
 int main(int argc, char **argv)
 {
 	enum { O_NOW = 256, O_TRIGGERS, O_PRE, O_PRE_MEM, O_MAX_SECS, O_MAX_FILES,
-	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING, O_USER_STACKS };
+	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING, O_USER_STACKS,
+	       O_DEBUG_DIR };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -295,6 +302,7 @@ int main(int argc, char **argv)
 		{ "max-bytes", required_argument, NULL, O_MAX_BYTES },
 		{ "no-symbols", no_argument, NULL, O_NO_SYMBOLS },
 		{ "user-stacks", no_argument, NULL, O_USER_STACKS },
+		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
 		{ "ring-size", required_argument, NULL, O_RING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -372,11 +380,24 @@ int main(int argc, char **argv)
 		}
 		case O_NO_SYMBOLS: r.no_symbols = 1; break;
 		case O_USER_STACKS: r.user_stacks = 1; break;
+		case O_DEBUG_DIR:
+			if (!*optarg) {
+				fprintf(stderr, PROG ": empty --debug-dir\n");
+				usage(stderr);
+				return 2;
+			}
+			r.debug_dirs = optarg;
+			break;
 		case 'v': r.verbose++; break;
 		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (r.debug_dirs && !r.user_stacks) {
+		fprintf(stderr, PROG ": --debug-dir names user frames: it needs --user-stacks\n");
+		usage(stderr);
+		return 2;
 	}
 	if (optind != argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);

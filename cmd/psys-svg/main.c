@@ -5,27 +5,41 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <iconv.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "flame.h"
 #include "flamegraph.h"
 #include "folded.h"
+#include "nameattr.h"
+#include "palmap.h"
 #include "svg.h"
 #include "timeline.h"
 
 #define PROG "psys-svg"
+/* flamegraph.pl's consistent palette file, in the current directory. */
+#define PALETTE_MAP "palette.map"
 
 enum {
 	OPT_FONTWIDTH = 256,
 	OPT_NOTES,
+	OPT_CP,
+	OPT_RANDOM,
+	OPT_FACTOR,
+	OPT_TOTAL,
+	OPT_NAMEATTR,
+	OPT_FLAMECHART,
+	OPT_ENCODING,
 };
 
 static const struct option LONG_OPTS[] = {
@@ -48,6 +62,13 @@ static const struct option LONG_OPTS[] = {
 	{ "reverse", no_argument, NULL, 'r' },
 	{ "negate", no_argument, NULL, 'n' },
 	{ "notes", required_argument, NULL, OPT_NOTES },
+	{ "cp", no_argument, NULL, OPT_CP },
+	{ "random", no_argument, NULL, OPT_RANDOM },
+	{ "factor", required_argument, NULL, OPT_FACTOR },
+	{ "total", required_argument, NULL, OPT_TOTAL },
+	{ "nameattr", required_argument, NULL, OPT_NAMEATTR },
+	{ "flamechart", no_argument, NULL, OPT_FLAMECHART },
+	{ "encoding", required_argument, NULL, OPT_ENCODING },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -89,13 +110,29 @@ static void usage(FILE *f)
 "  -C, --countname=WORD   what the counts are (default samples)\n"
 "  -N, --nametype=WORD    what the frames are (default Function:)\n"
 "  -c, --colors=PALETTE   hot (default), mem, io, red, green, blue, aqua,\n"
-"                         yellow, purple, orange, grey, java\n"
+"                         yellow, purple, orange, grey, java; by language:\n"
+"                         js, perl; wakeup (aqua); chain (waker frames,\n"
+"                         after a -- frame, aqua; off-CPU ones blue)\n"
 "  -b, --bgcolors=BG      yellow, blue, green, grey, or #rrggbb\n"
 "  -x, --hash             similar names get similar colours (colours are\n"
 "                         always stable per name)\n"
+"      --random           every box a random colour, not one per name\n"
+"      --cp               consistent palette: names take their colours from\n"
+"                         ./" PALETTE_MAP ", new names are added to it\n"
 "  -i, --inverted         icicle graph: the root at the top\n"
 "  -r, --reverse          merge stacks from their leaves (reversed stacks)\n"
+"      --flamechart       a flame chart: stacks in input order (time order\n"
+"                         for input written that way), merged only with the\n"
+"                         stack before, not sorted by name\n"
 "  -n, --negate           differential: the counts are AFTER BEFORE\n"
+"      --factor=F         counts shown are multiplied by F (e.g. 0.001)\n"
+"      --total=N          the full width stands for N (when more than the\n"
+"                         input's sum): graphs of one scale\n"
+"      --nameattr=FILE    per frame name, attributes of its box: lines\n"
+"                         NAME<TAB>KEY=VALUE<TAB>..., KEY title, href, target,\n"
+"                         id or class\n"
+"      --encoding=NAME    the input's character set (iconv name, e.g.\n"
+"                         ISO-8859-1); names are converted to UTF-8\n"
 "      --notes=TEXT       add TEXT to the SVG's description\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
@@ -140,12 +177,59 @@ struct reader {
 	double *counts;
 	uint32_t *ends;
 	size_t nlines, cap;
+	iconv_t cd;		/* --encoding, or (iconv_t)-1 */
+	struct buf utf8;	/* a stack converted */
 };
+
+/* The LEN bytes at S converted by CD into B; bytes CD cannot convert
+ * become U+FFFD. Returns 0 or -ENOMEM. */
+static int recode(iconv_t cd, const char *s, size_t len, struct buf *b)
+{
+	char *in = (char *)s;
+	size_t left = len;
+
+	buf_reset(b);
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (left) {
+		if (buf_reserve(b, 4 * left + 16))
+			return -ENOMEM;
+		char *out = (char *)b->data + b->len;
+		size_t room = b->cap - b->len;
+
+		if (iconv(cd, &in, &left, &out, &room) == (size_t)-1 && errno != E2BIG) {
+			/* Invalid or cut short: one byte replaced, go on. */
+			b->len = b->cap - room;
+			buf_put(b, "\xef\xbf\xbd", 3);
+			in++;
+			left--;
+			continue;
+		}
+		b->len = b->cap - room;
+	}
+	/* A stateful encoding's final shift sequence. */
+	if (buf_reserve(b, 16))
+		return -ENOMEM;
+	char *out = (char *)b->data + b->len;
+	size_t room = b->cap - b->len;
+	iconv(cd, NULL, NULL, &out, &room);
+	b->len = b->cap - room;
+	return b->err ? -ENOMEM : 0;
+}
 
 static int on_stack(void *ctx, const struct folded_line *l)
 {
 	struct reader *r = ctx;
+	struct folded_line conv;
 	int err;
+
+	if (r->cd != (iconv_t)-1) {
+		if (recode(r->cd, l->stack, l->len, &r->utf8))
+			return -ENOMEM;
+		conv = *l;
+		conv.stack = (const char *)r->utf8.data;
+		conv.len = r->utf8.len;
+		l = &conv;
+	}
 
 	if (!r->fl) {
 		/* The first stack line decides whether this is a
@@ -176,6 +260,155 @@ static int on_stack(void *ctx, const struct folded_line *l)
 	/* Counts past 1e300 are refused by the parser; nothing else makes
 	 * a line unusable here. */
 	return err == -EINVAL ? 0 : err;
+}
+
+/* Reads all of PATH into a new buffer (*TEXT, *LEN; NUL-terminated).
+ * Returns 0 or -errno. */
+static int slurp(const char *path, char **text, size_t *len)
+{
+	struct buf b = { 0 };
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		buf_put(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	buf_put_u8(&b, 0);
+	if (!err && b.err)
+		err = -ENOMEM;
+	if (err) {
+		buf_free(&b);
+		return err;
+	}
+	*text = (char *)b.data;
+	*len = b.len - 1;
+	return 0;
+}
+
+/* --cp: reads ./palette.map if there is one into a new map *PM. Returns
+ * 0, or 1 after an error message. */
+static int palette_read(struct palmap **pm)
+{
+	char *text = NULL;
+	size_t len = 0, bad, first;
+	int err;
+
+	if (!(*pm = palmap_new())) {
+		warn("%s%s", "out of memory", "");
+		return 1;
+	}
+	err = slurp(PALETTE_MAP, &text, &len);
+	if (err == -ENOENT)
+		return 0;
+	if (err || (err = palmap_parse(*pm, text, len, &bad, &first))) {
+		warn("cannot read '%s': %s", PALETTE_MAP, strerror(-err));
+		free(text);
+		return 1;
+	}
+	if (bad)
+		fprintf(stderr, PROG ": warning: '" PALETTE_MAP "': %zu line%s not NAME->rgb(R,G,B) "
+			"skipped (the first is line %zu)\n", bad, bad == 1 ? "" : "s", first);
+	free(text);
+	return 0;
+}
+
+/* --cp: writes the map back to ./palette.map, replacing it atomically,
+ * when it gained names. Returns 0, or 1 after an error message. */
+static int palette_write(struct palmap *pm)
+{
+	char tmp[] = PALETTE_MAP ".tmp.XXXXXX";
+	int fd, err;
+	FILE *f;
+
+	if (!palmap_changed(pm))
+		return 0;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		warn("cannot create '%s': %s", PALETTE_MAP, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return 1;
+	}
+	/* An ordinary file, as flamegraph.pl's would be. */
+	mode_t mask = umask(0);
+	umask(mask);
+	err = fchmod(fd, 0666 & ~mask) ? -errno : palmap_write(pm, f);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, PALETTE_MAP))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		warn("cannot write '%s': %s", PALETTE_MAP, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+/* --nameattr FILE: the table in *NA. Returns 0, or 1 after an error. */
+static int nameattr_read(const char *path, struct nameattr **na)
+{
+	char *text = NULL, key[64];
+	size_t len = 0, line, ignored;
+	int err = slurp(path, &text, &len);
+
+	if (err) {
+		warn("cannot read '%s': %s", path, strerror(-err));
+		return 1;
+	}
+	*na = nameattr_parse(text, len, &line, &ignored, key, sizeof(key));
+	free(text);
+	if (!*na && errno == EINVAL) {
+		fprintf(stderr, PROG ": '%s': line %zu is not NAME<TAB>KEY=VALUE...\n", path, line);
+		return 1;
+	}
+	if (!*na) {
+		warn("cannot read '%s': %s", path, strerror(errno));
+		return 1;
+	}
+	if (ignored)
+		fprintf(stderr, PROG ": warning: '%s': %zu attribute%s ignored (the first is "
+			"'%s'; taken are title, href, target, id and class)\n", path, ignored,
+			ignored == 1 ? "" : "s", key);
+	return 0;
+}
+
+/* --encoding NAME: a converter to UTF-8 in *CD. Folded input splits on
+ * ';', ' ' and newlines, so the encoding must keep ASCII as it is.
+ * Returns 0, or 2 after a usage message. */
+static int encoding_open(const char *name, iconv_t *cd)
+{
+	static const char probe[] = "main;f 12\n";
+	char out[64], *in = (char *)probe, *o = out;
+	size_t left = sizeof(probe) - 1, room = sizeof(out);
+
+	*cd = iconv_open("UTF-8", name);
+	if (*cd == (iconv_t)-1) {
+		warn("invalid --encoding '%s': %s", name,
+		     errno == EINVAL ? "not a character set iconv knows" : strerror(errno));
+		return 2;
+	}
+	if (iconv(*cd, &in, &left, &o, &room) == (size_t)-1 || left ||
+	    (size_t)(o - out) != sizeof(probe) - 1 || memcmp(out, probe, sizeof(probe) - 1)) {
+		warn("invalid --encoding '%s': %s", name,
+		     "folded stacks need a character set that keeps ASCII as it is");
+		iconv_close(*cd);
+		*cd = (iconv_t)-1;
+		return 2;
+	}
+	return 0;
 }
 
 /* The -o temporary, removed if a signal ends us before the rename. */
@@ -231,7 +464,11 @@ int main(int argc, char **argv)
 {
 	struct flamegraph_opts o;
 	struct folded in;
-	struct reader rd = { 0 };
+	struct reader rd = { .cd = (iconv_t)-1 };
+	struct palmap *pm = NULL;
+	struct nameattr *na = NULL;
+	const char *nameattr_path = NULL;
+	int cp = 0;
 	struct timeline tl = { 0 };
 	char why[256];
 	struct svg w = { 0 };
@@ -298,9 +535,8 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			if (flamegraph_palette(optarg) < 0) {
-				warn("invalid --colors '%s': %s", optarg,
-				     "expected hot, mem, io, red, green, blue, "
-				     "aqua, yellow, purple, orange, grey or java");
+				fprintf(stderr, PROG ": invalid --colors '%s': expected %s\n",
+					optarg, flamegraph_palette_names());
 				return 2;
 			}
 			o.palette = flamegraph_palette(optarg);
@@ -330,6 +566,33 @@ int main(int argc, char **argv)
 		case OPT_NOTES:
 			o.notes = optarg;
 			break;
+		case OPT_CP:
+			cp = 1;
+			break;
+		case OPT_RANDOM:
+			o.random = 1;
+			break;
+		case OPT_FACTOR:
+			if (number("--factor", optarg, 1e-12, 1e12, &o.factor))
+				return 2;
+			break;
+		case OPT_TOTAL:
+			if (number("--total", optarg, 1e-9, 1e300, &o.total))
+				return 2;
+			break;
+		case OPT_NAMEATTR:
+			nameattr_path = optarg;
+			break;
+		case OPT_FLAMECHART:
+			o.flamechart = 1;
+			rd.flags |= FLAME_CHART;
+			break;
+		case OPT_ENCODING:
+			if (rd.cd != (iconv_t)-1)
+				iconv_close(rd.cd);
+			if ((err = encoding_open(optarg, &rd.cd)))
+				return err;
+			break;
 		case 'h':
 			usage(stdout);
 			return fclose(stdout) ? 1 : 0;
@@ -349,6 +612,14 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		input = argv[optind];
 	where = strcmp(input, "-") ? input : "standard input";
+	if (o.random && getrandom(&o.seed, sizeof(o.seed), GRND_NONBLOCK) != sizeof(o.seed))
+		o.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	if (nameattr_path && nameattr_read(nameattr_path, &na))
+		goto cleanup;
+	if (cp && palette_read(&pm))
+		goto cleanup;
+	o.nameattr = na;
+	o.palmap = pm;
 
 	/* A closed pipe is then a write error we report, not a silent
 	 * death by signal; an interrupt leaves no temporary behind. */
@@ -374,6 +645,12 @@ int main(int argc, char **argv)
 				"folded stacks (the first is line %llu)\n",
 			where, in.invalid, in.invalid == 1 ? "" : "s",
 			in.invalid == 1 ? "is" : "are", in.first_invalid);
+	/* flamegraph.pl ignores a --total below the counts' sum, saying so. */
+	if (o.total > 0 && rd.fl && o.total < flame_total(rd.fl)) {
+		fprintf(stderr, PROG ": warning: --total %g is less than the input's total %g: "
+			"ignored\n", o.total, flame_total(rd.fl));
+		o.total = 0;
+	}
 
 	/* psys-fold's timeline, when it holds together with the stacks. */
 	err = timeline_read(&in, &tl, why, sizeof(why));
@@ -435,6 +712,10 @@ int main(int argc, char **argv)
 	} else {
 		status = 0;
 	}
+	/* The palette only once the graph is written: a failed run leaves
+	 * the file as it was. */
+	if (pm && palette_write(pm))
+		status = 1;
 cleanup:
 	if (out && out != stdout)
 		fclose(out);
@@ -450,6 +731,11 @@ cleanup:
 	free(rd.counts);
 	free(rd.ends);
 	folded_free(&in);
+	palmap_free(pm);
+	nameattr_free(na);
+	buf_free(&rd.utf8);
+	if (rd.cd != (iconv_t)-1)
+		iconv_close(rd.cd);
 	/* Only now is stdout known good: a full disk may show at close. */
 	if (status != 1 && out == stdout &&
 	    (ferror(stdout) || fclose(stdout))) {

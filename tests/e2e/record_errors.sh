@@ -3,7 +3,8 @@
 . "$TOP/tests/lib.sh"
 [ -x "$BUILD/psys-record" ] || fail "psys-record not built"
 
-for args in "-f 0" "-f abc" "-s -1" "-s 0" "-C abc" "-C 3-1" "--bogus" "-o ''" "extra"; do
+for args in "-f 0" "-f abc" "-s -1" "-s 0" "-C abc" "-C 3-1" "--bogus" "-o ''" "extra" \
+	"--debug-dir /usr/lib/debug" "--user-stacks --debug-dir ''"; do
 	eval "psys-record $args" > "$T/out" 2> "$T/err" && fail "psys-record $args succeeded"
 	rc=$?
 	[ $rc -eq 2 ] || fail "psys-record $args: exit $rc, want 2"

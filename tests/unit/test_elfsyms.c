@@ -216,5 +216,27 @@ int main(void)
 	CHECK(!ks && errno == ENODATA, "stripped: errno %d", errno);
 	ksyms_free(ks);
 	unlink(path);
+
+	/* A real program, this one: calls into libc go through its PLT,
+	 * whose entries are named after the function they reach; _init (no
+	 * size, in .init) must not stretch over them. */
+	ks = elfsyms_load("/proc/self/exe");
+	CHECK(ks != NULL, "self: %s", strerror(errno));
+	if (ks) {
+		const struct ksym *plt = ksyms_find(ks, "unlink@plt");
+		const struct ksym *init = ksyms_find(ks, "_init");
+		CHECK(plt != NULL, "no unlink@plt");
+		if (plt) {
+			const struct ksym *k = ksyms_lookup(ks, plt->addr + 2);
+			CHECK(k && strcmp(k->name, "unlink@plt") == 0, "inside unlink@plt: %s",
+			      k ? k->name : "(none)");
+			CHECK(plt->end - plt->addr == 16 || plt->end - plt->addr == 8,
+			      "PLT entry size %llu", (unsigned long long)(plt->end - plt->addr));
+		}
+		if (init && plt)
+			CHECK(init->end <= plt->addr || init->addr > plt->addr,
+			      "_init covers the PLT");
+		ksyms_free(ks);
+	}
 	return test_done("test_elfsyms");
 }

@@ -1,13 +1,16 @@
 /* Tests for lib/flame.c and lib/flamegraph.c through the SVG they write:
  * golden cases whose frames (name, x, width, depth) are checked exactly,
  * then a property test over generated inputs checked against counts
- * computed here independently of the library. */
+ * computed here independently of the library; and flamegraph.pl's other
+ * options: flame charts, --factor, --total, the js, perl, wakeup and
+ * chain palettes, --random, --cp's palette.map and --nameattr. */
 #include "flame.h"
 #include "flamegraph.h"
 #include "folded.h"
 #include "svg.h"
 #include "test.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -640,12 +643,347 @@ done:
 	free(input);
 }
 
+
+/* --- flamegraph.pl's other options ---------------------------------- */
+
+/* FILL (#rrggbb) is in flamegraph.pl's plain palette NAME. */
+static int in_palette(const char *fill, const char *name)
+{
+	int r = hexbyte(fill + 1), g = hexbyte(fill + 3), b = hexbyte(fill + 5);
+
+	if (!strcmp(name, "red"))
+		return r >= 200 && g == b && g >= 50 && g <= 130;
+	if (!strcmp(name, "green"))
+		return g >= 200 && r == b && r >= 50 && r <= 110;
+	if (!strcmp(name, "blue"))
+		return b >= 205 && r == g && r >= 80 && r <= 140;
+	if (!strcmp(name, "aqua"))
+		return r >= 50 && r <= 110 && g == b && g >= 165 && g <= 220;
+	if (!strcmp(name, "yellow"))
+		return r == g && r >= 175 && r <= 230 && b >= 50 && b <= 70;
+	if (!strcmp(name, "orange"))
+		return b == 0 && r >= 190 && g >= 90 && g <= 155;
+	if (!strcmp(name, "hot"))
+		return r >= 205 && g <= 230 && b <= 55;
+	if (!strcmp(name, "grey"))
+		return r == 160 && g == 160 && b == 160;
+	return 0;
+}
+
+static const struct frame *find_frame(const struct frame *fr, int n, const char *name, int nth)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(fr[i].name, name) && nth-- == 0)
+			return &fr[i];
+	return NULL;
+}
+
+/* --flamechart: input order, merged only with the stack before; with
+ * --reverse from the leaves; titled Flame Chart. */
+static void test_flamechart(void)
+{
+	static const char in[] = "a;b 1\na;c 1\na;b 1\nx 1\na;b 2\n";
+	static const struct {
+		const char *name;
+		double x, n;
+		int depth;
+	} chart[] = { { "all", 0, 6, 0 }, { "a", 0, 3, 1 }, { "b", 0, 1, 2 },
+		      { "c", 1, 1, 2 },	  { "b", 2, 1, 2 }, { "x", 3, 1, 1 },
+		      { "a", 4, 2, 1 },	  { "b", 4, 2, 2 } };
+	struct flamegraph_opts o;
+	struct frame *fr;
+	char *svg;
+	int n;
+
+	flamegraph_opts_init(&o);
+	o.flamechart = 1;
+	svg = render(in, sizeof(in) - 1, FLAME_CHART, &o);
+	n = parse(svg, &fr);
+	CHECK(n == 8, "chart: %d frames", n);
+	for (int i = 0; i < n && i < 8; i++) {
+		CHECK_STR(fr[i].name, chart[i].name, "chart order");
+		CHECK(fr[i].x == chart[i].x && fr[i].n == chart[i].n && fr[i].depth == chart[i].depth,
+		      "chart %d %s: x %g n %g depth %d", i, fr[i].name, fr[i].x, fr[i].n,
+		      fr[i].depth);
+	}
+	CHECK(strstr(svg, ">Flame Chart</text>") != NULL, "chart title");
+	free(fr);
+	free(svg);
+	/* The same input as a graph merges a and sorts. */
+	flamegraph_opts_init(&o);
+	svg = render(in, sizeof(in) - 1, 0, &o);
+	n = parse(svg, &fr);
+	CHECK(n == 5 && !strcmp(fr[1].name, "a") && fr[1].n == 5 && !strcmp(fr[4].name, "x"),
+	      "graph merges: %d frames", n);
+	CHECK(strstr(svg, ">Flame Graph</text>") != NULL, "graph title");
+	free(fr);
+	free(svg);
+	/* Reversed: merged from the leaves, still in input order. */
+	o.flamechart = 1;
+	svg = render("z;b 1\nc;b 1\nd;e 1\nf;b 1\n", 24, FLAME_CHART | FLAME_REVERSE, &o);
+	n = parse(svg, &fr);
+	CHECK(n == 8, "reversed chart: %d frames", n);
+	if (n == 8) {
+		CHECK(!strcmp(fr[1].name, "b") && fr[1].n == 2 && !strcmp(fr[2].name, "z") &&
+			      !strcmp(fr[3].name, "c") && !strcmp(fr[4].name, "e") &&
+			      !strcmp(fr[6].name, "b") && fr[6].x == 3, "reversed chart order");
+	}
+	free(fr);
+	free(svg);
+}
+
+/* --factor scales the counts shown, not the widths; --total widens the
+ * scale: the root spans it, the rest are parts of it. */
+static void test_factor_total(void)
+{
+	static const char in[] = "a;b 1\na;c 3\nd 4\n";
+	struct flamegraph_opts o;
+	struct frame *fr;
+	char *svg;
+	int n;
+
+	flamegraph_opts_init(&o);
+	o.factor = 0.5;
+	o.total = 16;
+	svg = render(in, sizeof(in) - 1, 0, &o);
+	n = parse(svg, &fr);
+	CHECK(n == 5, "factor/total frames %d", n);
+	if (n == 5) {
+		CHECK_STR(fr[0].title, "all (8 samples, 100%)", "root shows the total");
+		CHECK(fr[0].n == 16 && fr[0].rw == 1180, "root spans the width");
+		CHECK_STR(fr[1].title, "a (2 samples, 25%, 25% of parent)", "a scaled");
+		CHECK(fabs(fr[1].rw - 295) < 0.01, "a: a quarter of the width: %g", fr[1].rw);
+		CHECK_STR(fr[2].title, "b (0.5 samples, 6.25%, 25% of parent)", "fraction");
+		CHECK_STR(fr[4].title, "d (2 samples, 25%, 25% of parent)", "d");
+	}
+	CHECK(strstr(svg, "data-total=\"16\"") != NULL, "the script's total");
+	free(fr);
+	free(svg);
+	/* --minwidth in percent is of the total too: 1 of 16 < 10 %. */
+	o.factor = 1;
+	o.minwidth = 10;
+	o.minwidth_percent = 1;
+	svg = render(in, sizeof(in) - 1, 0, &o);
+	n = parse(svg, &fr);
+	CHECK(n == 4 && !find_frame(fr, n, "b", 0), "minwidth of --total: %d", n);
+	free(fr);
+	free(svg);
+}
+
+/* js, perl, wakeup and chain pick a plain palette per frame, as
+ * flamegraph.pl's color() does; "--" and "-" are grey. */
+static void test_multi_palettes(void)
+{
+	static const struct {
+		const char *palette, *input, *frame, *want;
+		int nth;
+	} cases[] = {
+		{ "js", "main;/app/x.js:3_[j];Builtin_[j];v8::X;/srv/app.js;lib:f; ;k_[k];s 1\n",
+		  "/app/x.js:3", "green", 0 },
+		{ "js", NULL, "Builtin", "aqua", 0 },
+		{ "js", NULL, "v8::X", "yellow", 0 },
+		{ "js", NULL, "/srv/app.js", "green", 0 },
+		{ "js", NULL, "lib:f", "aqua", 0 },
+		{ "js", NULL, " ", "green", 0 },
+		{ "js", NULL, "k", "orange", 0 },
+		{ "js", NULL, "s", "red", 0 },
+		{ "perl", "perl;Perl_pp_entersub;x.pl;Foo::bar;sys_read_[k];libc 1\n",
+		  "Perl_pp_entersub", "green", 0 },
+		{ "perl", NULL, "x.pl", "green", 0 },
+		{ "perl", NULL, "Foo::bar", "yellow", 0 },
+		{ "perl", NULL, "sys_read", "orange", 0 },
+		{ "perl", NULL, "libc", "red", 0 },
+		{ "wakeup", "a;b 1\n", "a", "aqua", 0 },
+		{ "wakeup", NULL, "b", "aqua", 0 },
+		{ "chain", "off;schedule;--;waker;try_to_wake_up;--;w2 3\noff;io_schedule 2\n"
+			   "x;m_[w] 1\n", "schedule", "blue", 0 },
+		{ "chain", NULL, "off", "blue", 0 },
+		{ "chain", NULL, "io_schedule", "blue", 0 },
+		{ "chain", NULL, "--", "grey", 0 },
+		{ "chain", NULL, "--", "grey", 1 },
+		{ "chain", NULL, "waker", "aqua", 0 },
+		{ "chain", NULL, "try_to_wake_up", "aqua", 0 },
+		{ "chain", NULL, "w2", "aqua", 0 },
+		{ "chain", NULL, "m", "aqua", 0 },
+		{ "chain", NULL, "x", "blue", 0 },
+	};
+	const char *input = NULL;
+	struct frame *fr = NULL;
+	char *svg = NULL;
+	int n = 0;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		if (cases[c].input) {
+			struct flamegraph_opts o;
+
+			free(fr);
+			free(svg);
+			flamegraph_opts_init(&o);
+			o.palette = flamegraph_palette(cases[c].palette);
+			o.palette_set = 1;
+			CHECK((int)o.palette >= 0, "palette %s", cases[c].palette);
+			input = cases[c].input;
+			svg = render(input, strlen(input), 0, &o);
+			n = parse(svg, &fr);
+			/* wakeup and chain default to the blue background. */
+			if (!strcmp(cases[c].palette, "chain") || !strcmp(cases[c].palette, "wakeup"))
+				CHECK(strstr(svg, "stop-color=\"#e0e0ff\"") != NULL, "%s background",
+				      cases[c].palette);
+			CHECK(!strstr(svg, "_[w]"), "waker mark shown");
+		}
+		const struct frame *f = find_frame(fr, n, cases[c].frame, cases[c].nth);
+		CHECK(f && in_palette(f->fill, cases[c].want), "%s: '%s' is %s, not %s",
+		      cases[c].palette, cases[c].frame, f ? f->fill : "missing", cases[c].want);
+	}
+	free(fr);
+	free(svg);
+}
+
+/* --random: boxes of one name differ, within the palette, the same for
+ * the same seed and not for another. */
+static void test_random(void)
+{
+	static const char in[] = "a;b 1\nc;b 1\nd;b 1\ne;b 1\nf;b 1\n";
+	struct flamegraph_opts o;
+	struct frame *fr;
+	char *a, *b, *c;
+	int n, distinct = 0;
+
+	flamegraph_opts_init(&o);
+	o.random = 1;
+	o.seed = 1;
+	a = render(in, sizeof(in) - 1, 0, &o);
+	b = render(in, sizeof(in) - 1, 0, &o);
+	o.seed = 2;
+	c = render(in, sizeof(in) - 1, 0, &o);
+	CHECK(strcmp(a, b) == 0, "random: the same seed, the same graph");
+	CHECK(strcmp(a, c) != 0, "random: another seed, other colours");
+	n = parse(a, &fr);
+	for (int i = 0; i < n; i++) {
+		CHECK(in_palette(fr[i].fill, "hot"), "random %s: %s not hot", fr[i].name, fr[i].fill);
+		if (!strcmp(fr[i].name, "b") && strcmp(fr[i].fill, find_frame(fr, n, "b", 0)->fill))
+			distinct++;
+	}
+	CHECK(distinct >= 3, "random: only %d of 5 b boxes differ from the first", distinct);
+	free(fr);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* --cp: palette.map lines read (later ones win, bad ones counted), used,
+ * extended with new names (not the root; waker frames keyed with _[w]),
+ * and written back sorted in flamegraph.pl's format. */
+static void test_palmap(void)
+{
+	static const char text[] = "b->rgb(1,2,3)\nnot a colour\nop->x->rgb(4,5,6)\n"
+				   "z->#0a0b0C\nq->rgb(1,2,256)\nb->rgb(7,8,9)\n\n";
+	struct palmap *pm = palmap_new();
+	struct flamegraph_opts o;
+	struct frame *fr;
+	size_t bad, first;
+	uint32_t rgb = 0;
+	char *svg, *out = NULL;
+	size_t outlen = 0;
+	int n;
+
+	CHECK(palmap_parse(pm, text, sizeof(text) - 1, &bad, &first) == 0, "palmap parse");
+	CHECK(bad == 2 && first == 2, "bad lines %zu, first %zu", bad, first);
+	CHECK(palmap_get(pm, "b", 1, &rgb) && rgb == 0x070809, "later line wins: %06x", rgb);
+	CHECK(palmap_get(pm, "op->x", 5, &rgb) && rgb == 0x040506, "name with ->");
+	CHECK(palmap_get(pm, "z", 1, &rgb) && rgb == 0x0a0b0c, "#rrggbb");
+	CHECK(!palmap_get(pm, "q", 1, &rgb), "256 refused");
+	CHECK(!palmap_changed(pm), "reading is no change");
+
+	flamegraph_opts_init(&o);
+	o.palmap = pm;
+	svg = render("a;b 1\nz 1\n", 10, 0, &o);
+	n = parse(svg, &fr);
+	CHECK(find_frame(fr, n, "b", 0) && !strcmp(find_frame(fr, n, "b", 0)->fill, "#070809"),
+	      "b takes the map's colour");
+	CHECK(find_frame(fr, n, "z", 0) && !strcmp(find_frame(fr, n, "z", 0)->fill, "#0a0b0c"),
+	      "z too");
+	CHECK(palmap_changed(pm) && palmap_get(pm, "a", 1, &rgb) && !palmap_get(pm, "all", 3, &rgb),
+	      "a added, the root not");
+	free(fr);
+	free(svg);
+	/* Chain graphs key waker frames as flamegraph.pl names them. */
+	o.palette = PALETTE_CHAIN;
+	svg = render("s;--;w 1\n", 9, 0, &o);
+	CHECK(palmap_get(pm, "w_[w]", 5, &rgb) && !palmap_get(pm, "w", 1, &rgb), "waker key");
+	free(svg);
+
+	FILE *f = open_memstream(&out, &outlen);
+	CHECK(palmap_write(pm, f) == 0, "palmap write");
+	fclose(f);
+	CHECK(!strncmp(out, "--->rgb(160,160,160)\n", 21) || !strncmp(out, "a->rgb(", 7),
+	      "sorted, flamegraph.pl's format: %.40s", out);
+	CHECK(strstr(out, "\nb->rgb(7,8,9)\n") && strstr(out, "\nop->x->rgb(4,5,6)\n") &&
+		      strstr(out, "\nz->rgb(10,11,12)\n"), "written back:\n%s", out);
+	struct palmap *back = palmap_new();
+	CHECK(palmap_parse(back, out, outlen, &bad, &first) == 0 && bad == 0 &&
+		      palmap_size(back) == palmap_size(pm), "reads back whole");
+	palmap_free(back);
+	free(out);
+	palmap_free(pm);
+}
+
+/* --nameattr: title, href, target, id, class; values escaped; raw markup
+ * keys and the document's own ids refused; a line without a tab is an
+ * error naming it. */
+static void test_nameattr(void)
+{
+	static const char text[] = "b\ttitle=<about \"b\">\thref=http://e.x/?a=1&b=2\tclass=c1\t"
+				   "id=frames\tg_extra=onload=\"x\"\n\nc\tid=mine\ttarget=_blank\n";
+	size_t line, ignored;
+	char key[32];
+	struct nameattr *na = nameattr_parse(text, sizeof(text) - 1, &line, &ignored, key,
+					     sizeof(key));
+	struct flamegraph_opts o;
+	char *svg;
+
+	CHECK(na != NULL, "nameattr parse");
+	if (!na)
+		return;
+	CHECK(nameattr_size(na) == 2 && ignored == 1 && !strcmp(key, "g_extra"),
+	      "entries %zu, ignored %zu '%s'", nameattr_size(na), ignored, key);
+	const struct nameattr_entry *e = nameattr_get(na, "b", 1);
+	CHECK(e && e->title && !strcmp(e->title, "<about \"b\">") && e->href &&
+		      !strcmp(e->href, "http://e.x/?a=1&b=2") && !e->target, "b's attributes");
+	flamegraph_opts_init(&o);
+	o.nameattr = na;
+	svg = render("a;b 1\nc 1\n", 10, 0, &o);
+	CHECK(strstr(svg, "<a data-x=\"0\" data-n=\"1\" class=\"c1\" href=\"http://e.x/?a=1&amp;b=2\" "
+			  "target=\"_top\" data-name=\"b\"><title>&lt;about &quot;b&quot;&gt;</title>"),
+	      "b is a link with its title");
+	CHECK(strstr(svg, "<g data-x=\"1\" data-n=\"1\" id=\"mine\"><title>c (1 samples"),
+	      "c keeps its tooltip, gets its id");
+	CHECK(strstr(svg, "</a>\n") && !strstr(svg, "onload"), "closed, no raw markup");
+	{
+		int ids = 0;
+		for (const char *p = svg; (p = strstr(p, "id=\"frames\"")); p++)
+			ids++;
+		CHECK(ids == 1, "id=\"frames\" %d times", ids);
+	}
+	free(svg);
+	nameattr_free(na);
+
+	na = nameattr_parse("ok\ttitle=x\nno tab here\n", 23, &line, &ignored, key, sizeof(key));
+	CHECK(!na && errno == EINVAL && line == 2, "a line without a tab: line %zu", line);
+}
+
 int main(void)
 {
 	test_goldens();
 	test_colours();
 	test_diff();
 	test_titles();
+	test_flamechart();
+	test_factor_total();
+	test_multi_palettes();
+	test_random();
+	test_palmap();
+	test_nameattr();
 	for (int round = 0; round < 300; round++)
 		property_round(round, round % 3 == 0 ? 0 : round % 3 == 1 ? 0.1 : 7);
 	return test_done("test_flame");

@@ -236,6 +236,76 @@ int main(void)
 	}
 	slice_free(&sl);
 
+	/* Labels and the timeline: lines without root frames, apart per CPU
+	 * (the reader ran on two), each with its comm, pid, tid, cpu, host;
+	 * the events of two captures on one clock interleave in time order. */
+	{
+		struct fold_opts lo = { .labels = 1, .timeline = 1, .no_comm = 1 };
+		struct fold_input a = emb, b = emb;
+		struct fold *f = fold_new(&lo);
+		struct psysfile_reader *r;
+		struct fold_labels fl;
+		const struct fold_event *ev;
+		size_t nev = 0;
+		static const struct {
+			const char *stack;
+			uint32_t pid, cpu;
+			const char *comm;
+			uint64_t count;
+		} want[] = {
+			{ "do_syscall_64;" FOLD_PAST_ETEXT, 300, 0, "odd", 2 },
+			{ "do_syscall_64;bpf_prog_6deef7357e7b4530_sd_fw [bpf]", 200, 1, "netfw", 2 },
+			{ "do_syscall_64;ksys_read;vfs_read", 100, 0, "reader", 4 },
+			{ "do_syscall_64;ksys_read;vfs_read", 100, 1, "reader", 2 },
+			{ "do_syscall_64;nft_do_chain [nf_tables]", 200, 1, "netfw", 2 },
+		};
+		/* Kept samples (not the idle one) by time: their lines. */
+		static const uint32_t order[] = { 2, 2, 3, 4, 1, 0 };
+
+		a.host_label = "h1";
+		b.host_label = "h1";
+		b.clock_offset_ns = 50000000;	/* 50 ms later on the shared clock */
+		for (int k = 0; k < 2; k++) {
+			CHECK(psysfile_open(path, &r) == 0, "open");
+			CHECK(fold_add(f, r, k ? &b : &a) == 0, "fold_add labels");
+			psysfile_reader_free(r);
+		}
+		CHECK(fold_sort(f) == 0, "sort");
+		CHECK(fold_nlines(f) == 5, "labelled lines: %zu", fold_nlines(f));
+		for (size_t i = 0; i < 5 && i < fold_nlines(f); i++) {
+			uint64_t c;
+			const char *l = fold_line(f, i, &c);
+
+			CHECK_STR(l, want[i].stack, "labelled line");
+			CHECK(c == want[i].count, "line %zu: count %llu", i, (unsigned long long)c);
+			CHECK(fold_line_labels(f, i, &fl) == 0, "labels of line %zu", i);
+			CHECK(fl.pid == want[i].pid && fl.tid == want[i].pid && fl.cpu == want[i].cpu,
+			      "line %zu: pid %u tid %u cpu %u", i, fl.pid, fl.tid, fl.cpu);
+			CHECK_STR(fl.comm, want[i].comm, "comm label");
+			CHECK_STR(fl.host, "h1", "host label");
+		}
+		ev = fold_timeline(f, &nev);
+		CHECK(ev && nev == 12, "timeline: %zu events", nev);
+		for (size_t i = 0; ev && i < nev && i < 12; i++) {
+			uint64_t t_ms = (ev[i].time_ns - T0) / 1000000;
+
+			CHECK(t_ms == (i / 2) * 100 + (i % 2) * 50, "event %zu at %llu ms", i,
+			      (unsigned long long)t_ms);
+			CHECK(ev[i].line == order[i / 2], "event %zu: line %u, want %u", i,
+			      ev[i].line, order[i / 2]);
+			CHECK(ev[i].cpu == samples[i / 2].cpu, "event %zu: cpu %u", i, ev[i].cpu);
+		}
+		fold_free(f);
+		/* Without the options there is neither. */
+		f = fold_new(&o);
+		CHECK(psysfile_open(path, &r) == 0, "open");
+		CHECK(fold_add(f, r, &emb) == 0, "fold_add");
+		psysfile_reader_free(r);
+		CHECK(fold_line_labels(f, 0, &fl) == -ENOENT, "labels without the option");
+		CHECK(fold_timeline(f, &nev) == NULL && nev == 0, "timeline without the option");
+		fold_free(f);
+	}
+
 	/* Differential: base has one extra and one missing stack. */
 	struct fold *base = fold_new(&o), *now = fold_new(&o);
 	fold_add_line(base, "a;b", 3, 5);
@@ -252,39 +322,6 @@ int main(void)
 	free(buf);
 	fold_free(base);
 	fold_free(now);
-
-	/* Times: every folded sample with its time, CPU and line, the line
-	 * found where the sort put it (the idle sample is not folded). */
-	{
-		struct fold_opts to = { .times = 1 };
-		struct fold *f = fold_new(&to);
-		struct psysfile_reader *r;
-		const struct fold_sample *fs;
-		size_t n = 0;
-
-		CHECK(psysfile_open(path, &r) == 0, "open for times");
-		CHECK(fold_add(f, r, &emb) == 0, "fold_add with times");
-		psysfile_reader_free(r);
-		CHECK(fold_sort(f) == 0, "sort");
-		fs = fold_samples(f, &n);
-		CHECK(n == NS - 1, "%zu samples logged, want %zu", n, NS - 1);
-		/* Read in whatever order the file holds them (per CPU). */
-		for (size_t k = 0; k < n; k++) {
-			size_t i = 0;
-
-			while (i < NS && !(fs[k].time_ns == T0 + samples[i].t_ms * 1000000 &&
-					   fs[k].cpu == samples[i].cpu))
-				i++;
-			CHECK(i < NS && samples[i].pid != 0, "logged sample %zu: no such sample", k);
-			if (i == NS)
-				continue;
-			const char *want = samples[i].stack == st_read ? read_line :
-					   samples[i].stack == st_mod ? mod_line :
-					   samples[i].stack == st_bpf ? bpf_line : past_line;
-			CHECK_STR(fold_line(f, fs[k].line, NULL), want, "its line");
-		}
-		fold_free(f);
-	}
 
 	unlink(path);
 	json_decref(hdr);

@@ -2,7 +2,8 @@
  * with zlib and decoded with protobuf-c (the library, not our encoder),
  * then checked against what went in: string table rules, one function and
  * location per distinct frame, stacks leaf first, values and their types,
- * period, comments, UTF-8 repair, determinism.
+ * period, comments, UTF-8 repair, determinism; sample labels (string and
+ * numeric) and the kernel mapping with its frames.
  *
  * Also a small reader for the end-to-end test: `test_pprof FILE` prints
  * the profile in FILE as folded lines ("root;...;leaf COUNT", sorted by
@@ -159,7 +160,7 @@ static Profile *roundtrip(const struct pprof_meta *m, const char *const *stacks,
 
 	if (!f)
 		return NULL;
-	err = pprof_write(f, m, stacks, counts, n);
+	err = pprof_write(f, m, stacks, counts, NULL, 0, n);
 	fclose(f);
 	CHECK(err == 0, "pprof_write: %d", err);
 	return err ? NULL : decode((unsigned char *)*gz, *gz_len);
@@ -208,6 +209,92 @@ static const struct {
 	  { "samples;count;cpu" } },
 };
 
+/* The value of SAMPLE's string label KEY, or NULL; its numeric label's
+ * value and unit in *NUM and *UNIT (UNIT NULL when there is none). */
+static const char *label(const Profile *p, const Perftools__Profiles__Sample *s,
+			 const char *key, int64_t *num, const char **unit)
+{
+	const char *v = NULL;
+
+	*unit = NULL;
+	for (size_t i = 0; i < s->n_label; i++) {
+		if (strcmp(str(p, s->label[i]->key), key) != 0)
+			continue;
+		if (s->label[i]->str)
+			v = str(p, s->label[i]->str);
+		else {
+			*num = s->label[i]->num;
+			*unit = str(p, s->label[i]->num_unit);
+		}
+	}
+	return v;
+}
+
+/* Labels: string labels for every given value, a numeric twin where a
+ * unit is given (a zero kept by its unit), empty values left out, samples
+ * with the same stack kept apart. Kernel frames ("_[k]") lose the mark
+ * and sit in the one kernel mapping; others in none. */
+static void test_labels_and_mapping(void)
+{
+	const char *stacks[] = { "do_syscall_64_[k];ksys_read_[k]",
+				 "do_syscall_64_[k];ksys_read_[k]", "[user];main" };
+	const uint64_t counts[] = { 3, 4, 1 };
+	const struct pprof_label labels[] = {
+		{ "comm", "reader", 0, NULL }, { "cpu", "0", 0, "cpu" }, { "host", "", 0, NULL },
+		{ "comm", "reader", 0, NULL }, { "cpu", "1", 1, "cpu" }, { "host", "h\xff", 0, NULL },
+		{ "comm", "x", 0, NULL }, { "cpu", NULL, 7, "cpu" }, { "host", "h", 0, NULL },
+	};
+	struct pprof_meta m = { 1, 2, 1000000, NULL, 0, "[kernel.kallsyms]",
+				0xffffffff81000000ull, 0xffffffff82276988ull };
+	char *gz = NULL, stack[256];
+	size_t gz_len = 0;
+	FILE *f = open_memstream(&gz, &gz_len);
+	Profile *p;
+	int64_t num = -1;
+	const char *unit;
+
+	CHECK(pprof_write(f, &m, stacks, counts, labels, 3, 3) == 0, "write with labels");
+	fclose(f);
+	p = decode((unsigned char *)gz, gz_len);
+	CHECK(p != NULL, "labels: does not decode");
+	if (!p) {
+		free(gz);
+		return;
+	}
+	check_valid(p, "labels");
+	CHECK(p->n_sample == 3, "labels: samples kept apart: %zu", p->n_sample);
+	CHECK(p->n_sample == 3 && p->sample[0]->n_label == 3 && p->sample[1]->n_label == 4 &&
+		      p->sample[2]->n_label == 2, "labels: counts of labels");
+	if (p->n_sample == 3) {
+		CHECK_STR(label(p, p->sample[0], "comm", &num, &unit), "reader", "comm label");
+		CHECK_STR(label(p, p->sample[0], "cpu", &num, &unit), "0", "cpu label");
+		CHECK(num == 0 && unit && strcmp(unit, "cpu") == 0, "cpu 0 numeric twin");
+		CHECK(label(p, p->sample[0], "host", &num, &unit) == NULL, "empty host left out");
+		CHECK_STR(label(p, p->sample[1], "cpu", &num, &unit), "1", "cpu 1");
+		CHECK(num == 1, "cpu 1 numeric");
+		CHECK_STR(label(p, p->sample[1], "host", &num, &unit), "h" FFFD, "host repaired");
+		CHECK(label(p, p->sample[2], "cpu", &num, &unit) == NULL && !unit,
+		      "a NULL value leaves both out");
+		sample_stack(p, 0, stack, sizeof(stack));
+		CHECK_STR(stack, "do_syscall_64;ksys_read", "kernel mark stripped");
+	}
+	CHECK(p->n_mapping == 1 && p->mapping[0]->id == 1 &&
+		      strcmp(str(p, p->mapping[0]->filename), "[kernel.kallsyms]") == 0 &&
+		      p->mapping[0]->memory_start == m.kernel_start &&
+		      p->mapping[0]->memory_limit == m.kernel_limit && p->mapping[0]->has_functions,
+	      "kernel mapping");
+	/* do_syscall_64, ksys_read in the kernel mapping; [user], main not. */
+	CHECK(p->n_location == 4, "locations: %zu", p->n_location);
+	for (size_t i = 0; i < p->n_location; i++) {
+		const char *n = loc_name(p, p->location[i]->id);
+		int k = strcmp(n, "do_syscall_64") == 0 || strcmp(n, "ksys_read") == 0;
+		CHECK(p->location[i]->mapping_id == (uint64_t)k, "%s: mapping %llu", n,
+		      (unsigned long long)p->location[i]->mapping_id);
+	}
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(gz);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2)
@@ -216,7 +303,7 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *comments[] = { "title: sysHigh for cpu 1", "host: \xfe<h>" };
 		struct pprof_meta m = { 1700000000123456789LL, 3000000000LL, cases[c].period_ns,
-					comments, 2 };
+					comments, 2, NULL, 0, 0 };
 		char *gz = NULL, *gz2 = NULL, stack[4096];
 		size_t gz_len = 0, gz2_len = 0;
 		Profile *p = roundtrip(&m, cases[c].stacks, cases[c].counts, cases[c].n, &gz,
@@ -278,13 +365,15 @@ int main(int argc, char **argv)
 		free(gz2);
 	}
 
+	test_labels_and_mapping();
+
 	/* A write error is reported. */
 	FILE *full = fopen("/dev/full", "w");
 	if (full) {
 		const char *s[] = { "a;b" };
 		const uint64_t n1[] = { 1 };
 		struct pprof_meta m = { 0 };
-		CHECK(pprof_write(full, &m, s, n1, 1) == -EIO, "/dev/full: not -EIO");
+		CHECK(pprof_write(full, &m, s, n1, NULL, 0, 1) == -EIO, "/dev/full: not -EIO");
 		fclose(full);
 	}
 	return test_done("test_pprof");

@@ -1,9 +1,7 @@
 /* Tests for lib/timeline.c: a timeline written and read back through
  * folded text whole; then table-driven damaged and hostile timelines,
  * which must be refused (never half read); then the check against the
- * stack lines' counts. And fold_samples (lib/fold.c): the lines samples
- * name follow the lines through a sort. */
-#include "fold.h"
+ * stack lines' counts. */
 #include "folded.h"
 #include "timeline.h"
 #include "test.h"
@@ -157,29 +155,9 @@ static void test_damaged(void)
 	}
 }
 
-/* fold_samples: each logged sample names its line, wherever a sort puts
- * it. Lines are added out of order, then sorted. */
-static void test_fold_samples(void)
-{
-	struct fold_opts o = { .times = 1 };
-	struct fold *f = fold_new(&o);
-	size_t n;
-
-	CHECK(f != NULL, "fold_new");
-	if (!f)
-		return;
-	CHECK(fold_add_line(f, "z;y", 3, 1) == 0 && fold_add_line(f, "a;b", 3, 2) == 0,
-	      "add lines");
-	CHECK(fold_samples(f, &n) == NULL && n == 0, "text lines have no samples");
-	CHECK(fold_sort(f) == 0, "sort");
-	CHECK(strcmp(fold_line(f, 0, NULL), "a;b") == 0, "sorted");
-	fold_free(f);
-}
-
 int main(void)
 {
 	test_round_trip();
 	test_damaged();
-	test_fold_samples();
 	return test_done("test_timeline");
 }
