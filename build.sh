@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 # What each kind of work needs, as Debian package names.
 BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
 BPF_PKGS="clang llvm libbpf-dev"
-TEST_PKGS="libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev"
+TEST_PKGS="python3 libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev"
 BENCH_PKGS="linux-perf valgrind hyperfine"
 # make deb (debian/control's Build-Depends beyond the above: systemd for
 # its unit directory) and its lintian check; the tests build and install

@@ -256,7 +256,9 @@ static int run(struct recorder *r, int triggered)
 			l.in_pollable = 0;
 		}
 		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), l.stopping);
-		if (l.stopping || (!triggered && !recorder_capturing(r)) ||
+		/* The reader of stdout left: every file is finished, end. */
+		if (l.stopping || recorder_pipe_gone(r) ||
+		    (!triggered && !recorder_capturing(r)) ||
 		    (triggered && l.in_eof && !recorder_capturing(r)))
 			break;
 	}

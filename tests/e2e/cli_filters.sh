@@ -104,7 +104,7 @@ sleep 0.3
 rc=0; script -qec "$BUILD/psys-record -o - -s 1" /dev/null > "$T/tty" 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "-o - on a terminal: exit $rc: $(cat "$T/tty")"
 grep -q "^psys-record: -o -: standard output is a terminal" "$T/tty" || fail "$(cat "$T/tty")"
-rc=0; trigger "$cpu" | psys-record -o - > "$T/x" 2> "$T/err" || rc=$?
+rc=0; trigger "$cpu" 2> /dev/null | psys-record -o - > "$T/x" 2> "$T/err" || rc=$?
 [ $rc -eq 2 ] || fail "-o - in triggered mode: exit $rc"
 grep -q "triggered mode writes many captures" "$T/err" || fail "$(cat "$T/err")"
 # Streamed as it goes: before the capture ends, standard output already
@@ -142,4 +142,19 @@ grep -q "sysHigh for cpu $cpu" "$T/p.svg" || fail "the piped SVG has no title"
 [ "$(cat "$T/rc")" = 141 ] || fail "paths | closed: exit $(cat "$T/rc"), want 141"
 grep -v "^psys-record: $T/dir/.*samples" "$T/err" | grep . && fail "paths | closed: said more"
 psys-fold "$T/dir"/*.psys > /dev/null || fail "paths | closed: the capture is not whole"
+# ... also while more triggers may come (its input stays open): at the
+# next path it cannot write, as any filter learns its reader left.
+start=$(date +%s)
+# The feeder keeps the input open, with empty lines, until it cannot.
+{ rc=0; { trigger "$cpu"; sleep 1.5; trigger "$cpu"
+	  i=0; while [ $i -lt 60 ] && echo; do sleep 0.1; i=$((i + 1)); done; } |
+	timeout 20 psys-record -s 0.3 -o "$T/dir2" 2> "$T/err" || rc=$?
+  echo $rc $(( $(date +%s) - start )) > "$T/rc"; } | head -n 1 > /dev/null
+read rc secs < "$T/rc"
+[ "$rc" = 141 ] || fail "paths | head -n 1: exit $rc, want 141"
+[ "$secs" -le 5 ] || fail "paths | head -n 1: ended after $secs s, when its input closed"
+[ "$(ls "$T/dir2" | grep -c '\.psys$')" -eq 2 ] || fail "paths | head -n 1: $(ls "$T/dir2")"
+for f in "$T/dir2"/*.psys; do
+	psys-fold "$f" > /dev/null || fail "paths | head -n 1: $f is not whole"
+done
 exit 0
