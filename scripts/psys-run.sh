@@ -11,7 +11,8 @@
 # script: if either fails, both stop at once, with that program's message
 # and status, instead of the failure hiding behind the pipe's last stage.
 # A capture that cannot be rendered is said at once and makes the job end
-# with status 1 when it stops.
+# with status 1 when it stops. (A capture without sys samples, on a burst
+# that was over, renders as a graph that says so: not a failure.)
 #
 # Under sudo (root, with SUDO_UID set), the output folder and everything in
 # it belong to the user who ran sudo: they open the SVGs in their browser
@@ -48,7 +49,13 @@ RUNTIME_DIRECTORY="" "$TOP/dist/psys-service" "$BUILD" | (
 	while read -r f; do
 		svg="${f%.psys}.svg"
 		give "$f"
-		if psys-fold "$f" | psys-svg > "$svg.tmp" && mv "$svg.tmp" "$svg"; then
+		psys-fold "$f" | psys-svg > "$svg.tmp"
+		st=("${PIPESTATUS[@]}")
+		# psys-fold 3: damaged, folded in part (it warned);
+		# psys-svg 2: no samples, and a graph saying so.
+		if { [ "${st[0]}" -eq 0 ] || [ "${st[0]}" -eq 3 ]; } &&
+			{ [ "${st[1]}" -eq 0 ] || [ "${st[1]}" -eq 2 ]; } &&
+			mv "$svg.tmp" "$svg"; then
 			give "$svg"
 			echo "psys: $f -> $svg" >&2
 		else

@@ -7,15 +7,22 @@
 . "$TOP/tests/lib.sh"
 run() { "$TOP/scripts/psys-run.sh" "$@"; }
 
-# psys-record cannot sample (run as nobody when we are root).
-as_user=""
+# psys-record cannot sample (run as nobody when we are root, from copies
+# it can reach: the tree may be in root's home).
+as_user="" top=$TOP bin=$BUILD
 if [ "$(id -u)" -eq 0 ]; then
 	command -v setpriv > /dev/null || fail "setpriv (util-linux) needed"
 	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	chmod 0777 "$T"
+	top=$T/top bin=$T/top/bin
+	mkdir -p "$top/scripts" "$top/dist" "$bin"
+	cp "$TOP/scripts/psys-run.sh" "$top/scripts/"
+	cp "$TOP/dist/psys-service" "$top/dist/"
+	for p in psys-watch psys-record psys-fold psys-svg; do cp "$BUILD/$p" "$bin/"; done
+	chmod -R a+rX "$top"
 fi
 rc=0
-PSYS_OUT="$T/out1" $as_user "$TOP/scripts/psys-run.sh" "$BUILD" > "$T/o" 2> "$T/e" || rc=$?
+(cd "$T" && PSYS_OUT="$T/out1" $as_user "$top/scripts/psys-run.sh" "$bin") > "$T/o" 2> "$T/e" || rc=$?
 [ $rc -ne 0 ] || fail "psys-record failed but the job exited 0: $(cat "$T/e")"
 grep -q "^psys-record: cannot sample kernel stacks" "$T/e" ||
 	fail "psys-record's message missing: $(cat "$T/e")"
