@@ -1,14 +1,19 @@
 #!/bin/sh
 # Installs whatever psys needs that this Debian/Ubuntu machine lacks (with
 # apt-get, only when something is missing), then runs make with the given
-# targets:   sudo ./build.sh run     sudo ./build.sh test     ./build.sh deb
+# targets. As root:   ./build.sh run        ./build.sh test      ./build.sh deb
+# or with sudo:       sudo ./build.sh run   sudo ./build.sh test
+# Needs nothing but sh and dpkg (any Debian or Ubuntu has them): no sudo,
+# no git. Under sudo, what root makes in the source tree (build/, the
+# output folder) is handed back to the user who ran sudo, so that make,
+# make test and the SVGs work for them afterwards.
 set -eu
 cd "$(dirname "$0")"
 
 # What each kind of work needs, as Debian package names.
 BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
 BPF_PKGS="clang llvm libbpf-dev libdw-dev"
-TEST_PKGS="libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev golang-go python3-jsonschema libc6-dbg binutils xz-utils"
+TEST_PKGS="python3 libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev golang-go python3-jsonschema libc6-dbg binutils xz-utils"
 # From npm (the tests check psys-fold's speedscope output against the
 # schema this package ships).
 NPM_TEST_PKGS="speedscope@1.25.0"
@@ -43,7 +48,9 @@ command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] ||
 if [ -n "$missing" ]; then
 	echo "build.sh: installing:$missing" >&2
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "build.sh: need root to install packages (run with sudo)" >&2
+		echo "build.sh: need root to install packages: run it as root (su -c" \
+			"'./build.sh $*'), or with sudo, or install them yourself:" \
+			"apt-get install$missing" >&2
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
@@ -67,4 +74,26 @@ for p in $npm_want; do
 done
 
 BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
-exec make -j"$(nproc)" BPFTOOL="$BPFTOOL" "$@"
+# Under sudo, from a tree that belongs to the user who ran it: whatever
+# root makes in the tree is theirs afterwards (chown -h: links are not
+# followed). Captures keep mode 0600: only that user and root read them.
+owner=""
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ] &&
+	[ "$(stat -c %u .)" = "$SUDO_UID" ]; then
+	owner="$SUDO_UID:${SUDO_GID:-$SUDO_UID}"
+fi
+if [ -z "$owner" ]; then
+	exec make -j"$(nproc)" BPFTOOL="$BPFTOOL" "$@"
+fi
+# Ctrl-C (make run's way to stop) must not end this script before the
+# files are handed back: a handler, not an ignore, which make would
+# inherit.
+trap 'interrupted=1' INT TERM
+interrupted=0 rc=0
+make -j"$(nproc)" BPFTOOL="$BPFTOOL" "$@" || rc=$?
+if ! find . -xdev -user 0 -exec chown -h "$owner" {} +; then
+	echo "build.sh: cannot give the files root made back to user $SUDO_UID" >&2
+	[ "$rc" -ne 0 ] || rc=1
+fi
+[ "$interrupted" -eq 0 ] || [ "$rc" -ne 0 ] || rc=130
+exit "$rc"

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "hmap.h"
+#include "utf8.h"
 
 /* Pseudo stack ids for samples that have no kernel stack to name. */
 #define KEY_USER	0xfffffffeu
@@ -58,13 +59,19 @@ const struct fold_counts *fold_counts(const struct fold *f)
 
 char *fold_clean(const char *s, char *out, size_t len)
 {
-	size_t i = 0;
-
-	for (; *s && i + 1 < len; s++) {
-		unsigned char ch = (unsigned char)*s;
-		out[i++] = ch == ';' ? ':' : (ch < 0x20 || ch == 0x7f) ? '?' : ch;
+	if (!len)
+		return out;
+	/* Invalid UTF-8 first (U+FFFD, as the SVG shows it; never a cut
+	 * sequence at the end); a control byte or ';' is never part of a
+	 * longer sequence, so it can then be replaced byte for byte. */
+	utf8_repair(s, strlen(s), out, len);
+	for (char *p = out; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == ';')
+			*p = ':';
+		else if (ch < 0x20 || ch == 0x7f)
+			*p = '?';
 	}
-	out[i] = '\0';
 	return out;
 }
 
@@ -123,7 +130,21 @@ static int add_line(struct fold *f, const char *s, size_t n, uint64_t count, uin
 
 int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
 {
-	return add_line(f, stack, len, count, NULL);
+	/* Another tool's folded text may hold any bytes; what is written
+	 * stays valid UTF-8. */
+	size_t need = utf8_repair(stack, len, NULL, 0);
+	char small[512], *tmp = need < sizeof(small) ? small : malloc(need + 1);
+	int err;
+
+	if (need == len && memchr(stack, '\0', len) == NULL)
+		return add_line(f, stack, len, count, NULL);
+	if (!tmp)
+		return -ENOMEM;
+	utf8_repair(stack, len, tmp, need + 1);
+	err = add_line(f, tmp, need, count, NULL);
+	if (tmp != small)
+		free(tmp);
+	return err;
 }
 
 /* Names of the addresses met in one file, each worked out once. */

@@ -140,9 +140,11 @@ const struct fold_counts *fold_counts(const struct fold *f);
 
 void fold_free(struct fold *f);	/* accepts NULL */
 
-/* Copies S into OUT (at most LEN bytes with the terminator) as a safe
- * frame name: ';' becomes ':', control bytes become '?', so an untrusted
- * name can neither split a frame nor start a new line. Returns OUT. */
+/* Copies S into OUT (at most LEN bytes with the terminator, cut between
+ * characters) as a safe frame name: bytes that are not valid UTF-8 become
+ * U+FFFD, ';' becomes ':', control bytes become '?', so an untrusted name
+ * can neither split a frame nor start a new line, and output stays valid
+ * UTF-8. Returns OUT. */
 char *fold_clean(const char *s, char *out, size_t len);
 
 /* The frame naming an address no symbol covers, for frames past the core

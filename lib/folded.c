@@ -1,5 +1,6 @@
 /* Folded-stack reader; see folded.h. */
 #include "folded.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -129,9 +130,16 @@ static char *dup_trimmed(const char *s, size_t n, size_t *outlen)
 
 int folded_meta_write(FILE *out, const char *key, const char *value)
 {
-	int n = fprintf(out, "# %s: \"", key);
+	/* Valid UTF-8 only (a path or host name may hold any bytes). */
+	size_t need = utf8_repair(value, strlen(value), NULL, 0);
+	char *clean = malloc(need + 1);
+	int n;
 
-	for (const unsigned char *p = (const unsigned char *)value; *p && n >= 0; p++) {
+	if (!clean)
+		return -1;
+	utf8_repair(value, strlen(value), clean, need + 1);
+	n = fprintf(out, "# %s: \"", key);
+	for (const unsigned char *p = (const unsigned char *)clean; *p && n >= 0; p++) {
 		if (*p == '"' || *p == '\\')
 			n = fprintf(out, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
@@ -139,6 +147,7 @@ int folded_meta_write(FILE *out, const char *key, const char *value)
 		else
 			n = putc(*p, out) == EOF ? -1 : 0;
 	}
+	free(clean);
 	return n < 0 ? n : fprintf(out, "\"\n");
 }
 

@@ -79,7 +79,8 @@ int folded_read_mem(struct folded *f, const char *buf, size_t len,
  * string ("..." with \\, \" and \u00XX escapes): a line that ends in a
  * quote is never taken for a stack by folded-stack readers that know
  * nothing of metadata (flamegraph.pl, speedscope), which a value ending in
- * a number would be. Returns what fprintf returns. */
+ * a number would be. Bytes of VALUE that are not valid UTF-8 are written
+ * as U+FFFD. Returns what fprintf returns (-1 also when out of memory). */
 int folded_meta_write(FILE *out, const char *key, const char *value);
 
 const char *folded_meta_get(const struct folded *f, const char *key,

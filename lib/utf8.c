@@ -37,20 +37,24 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 size_t utf8_repair(const char *s, size_t len, char *out, size_t out_len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	size_t o = 0;
+	size_t o = 0, put = 0;	/* bytes needed, bytes written */
 
 	while (p < end) {
 		size_t k = utf8_seq(p, (size_t)(end - p));
 		const char *src = k ? (const char *)p : "\xef\xbf\xbd";
 		size_t m = k ? k : 3;
 
-		if (o + m < out_len)
+		/* Whole characters only, and none after the first that did
+		 * not fit: the output is a prefix cut between characters. */
+		if (put == o && o + m < out_len) {
 			memcpy(out + o, src, m);
+			put += m;
+		}
 		o += m;
 		p += k ? k : 1;
 	}
 	if (out_len)
-		out[o < out_len ? o : out_len - 1] = '\0';
+		out[put] = '\0';
 	return o;
 }
 

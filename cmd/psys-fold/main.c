@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
+
 #include "cpulist.h"
 #include "elfsyms.h"
 #include "fold.h"
@@ -33,10 +35,11 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: " PROG " [options] FILE.psys...   (- reads standard input)\n"
+"usage: " PROG " [options] [FILE.psys...]\n"
 "Fold the kernel stacks of .psys captures into folded-stack lines,\n"
 "\"comm;root;...;leaf COUNT\", sorted, after \"# key: value\" metadata.\n"
-"Several files fold into one output, their counts added.\n"
+"Several files fold into one output, their counts added. With no FILE,\n"
+"or -, reads standard input (unless it is a terminal).\n"
 "\n"
 "By default only samples that count as sys time are folded: kernel mode,\n"
 "not the idle task.\n"
@@ -95,6 +98,9 @@ static void usage(FILE *f)
 "                       pid, tid, cpu and host are sample labels, not frames,\n"
 "                       and kernel frames are in a [kernel.kallsyms] mapping\n"
 "      --root-frames    pprof: keep the comm root frame as well\n"
+"      --no-meta        leave out the \"# key: value\" metadata lines and the\n"
+"                       timeline (for tools that warn about them:\n"
+"                       flamegraph.pl, difffolded.pl)\n"
 "      --info           print each file's header, trailer and read counts\n"
 "                       as JSON instead of folding\n"
 "  -h, --help           this text\n"
@@ -108,14 +114,18 @@ static void usage(FILE *f)
 "With several files and standard error a terminal, a progress line shows\n"
 "how many are done.\n"
 "\n"
+"Output is valid UTF-8: bytes that are not (in process or symbol names)\n"
+"become U+FFFD, control characters '?', and ';' in a name ':'.\n"
+"\n"
 "Exit status: 0 success; 1 failure (e.g. not a .psys file, symbols from\n"
 "another kernel); 2 usage error; 3 a file was truncated or damaged: what\n"
-"was intact was folded, and a warning says what was lost.\n");
+"was intact was folded, and a warning says what was lost. A reader that\n"
+"goes away (| head) ends it silently, by SIGPIPE (status 141 in a shell).\n");
 }
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
        OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE, OPT_ROOT_FRAMES,
-       OPT_NO_TIMELINE };
+       OPT_NO_META, OPT_NO_TIMELINE };
 
 /* What the metadata lines say about all the files folded. */
 struct meta {
@@ -131,7 +141,7 @@ struct meta {
 struct prog {
 	struct fold_opts fo;
 	struct slice slice;
-	int per_host, force, info;
+	int per_host, force, info, no_meta;
 	int root_frames;	/* pprof: keep the comm root frame */
 	int profile_per_cpu;	/* speedscope: a profile per CPU */
 	enum { FMT_FOLDED, FMT_SPEEDSCOPE, FMT_PPROF } format;
@@ -689,6 +699,9 @@ static void add_input(struct prog *p, const char *path, struct fold *f,
 		p->failed |= add_text(path, f);
 		return;
 	}
+	/* Messages from here on name the input as people know it. */
+	if (strcmp(path, "-") == 0)
+		path = "standard input";
 	if (err) {
 		fprintf(stderr, PROG ": cannot read '%s': %s\n", path, open_error(err));
 		p->failed = 1;
@@ -973,6 +986,7 @@ int main(int argc, char **argv)
 		{ "root-frames", no_argument, NULL, OPT_ROOT_FRAMES },
 		{ "no-timeline", no_argument, NULL, OPT_NO_TIMELINE },
 		{ "info", no_argument, NULL, OPT_INFO },
+		{ "no-meta", no_argument, NULL, OPT_NO_META },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -985,7 +999,8 @@ int main(int argc, char **argv)
 	char rerr[256];
 	int opt, rc = 1, err = 0, no_timeline = 0;
 
-	while ((opt = getopt_long(argc, argv, "ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
 		struct slice_ids *ids = NULL;
 		struct slice_time *tm = NULL;
 
@@ -1030,10 +1045,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_INFO: p.info = 1; break;
 		case OPT_ROOT_FRAMES: p.root_frames = 1; break;
+		case OPT_NO_META: p.no_meta = 1; break;
 		case OPT_NO_TIMELINE: no_timeline = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); rc = 0; goto out;
-		default: goto usage_error;
+		default:
+			fprintf(stderr, PROG ": %s\n", cli_option_error(opt, argv, longopts,
+				rerr, sizeof(rerr)));
+			goto usage_error;
 		}
 		if (ids) {
 			if ((err = slice_parse_ids(optarg, ids))) {
@@ -1065,12 +1084,20 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	/* A reader that goes away is a write error to report, not a silent
-	 * death: whoever runs us learns the output is incomplete. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A reader that goes away (| head) ends us silently, as any filter. */
+	cli_default_sigpipe();
+	/* No file: standard input, as a filter, unless it is a terminal,
+	 * where nobody types a capture. */
+	char *stdin_only[] = { "-", NULL };
 	if (optind == argc) {
-		fprintf(stderr, PROG ": no input files (use - for standard input)\n");
-		goto usage_error;
+		if (isatty(STDIN_FILENO)) {
+			fprintf(stderr, PROG ": no input: give FILE.psys, or a pipe or a file "
+				"on standard input\n");
+			goto usage_error;
+		}
+		argv = stdin_only;
+		argc = 1;
+		optind = 0;
 	}
 	if (kallsyms && vmlinux) {
 		fprintf(stderr, PROG ": --kallsyms and --vmlinux exclude each other\n");
@@ -1112,8 +1139,8 @@ int main(int argc, char **argv)
 	}
 	/* Times are from one capture's start: a timeline of several would
 	 * mix clocks. */
-	p.want_tl = !no_timeline && !diff && !p.info && p.format == FMT_FOLDED &&
-		    argc - optind == 1;
+	p.want_tl = !no_timeline && !p.no_meta && !diff && !p.info &&
+		    p.format == FMT_FOLDED && argc - optind == 1;
 	if (p.want_tl)
 		p.fo.timeline = 1;
 	p.sym_path = kallsyms ? kallsyms : vmlinux;
@@ -1143,12 +1170,14 @@ int main(int argc, char **argv)
 			err = write_pprof(f, &m, p.slice_text, m.kernel_start, m.kernel_limit,
 					  stdout);
 		} else {
-			meta_print(&m, fold_counts(f), p.slice_text, stdout);
+			if (!p.no_meta)
+				meta_print(&m, fold_counts(f), p.slice_text, stdout);
 			if (diff) {
 				char v[4200];
 				snprintf(v, sizeof(v), "base %s (%llu samples)", diff,
 					 (unsigned long long)fold_counts(base)->folded);
-				folded_meta_write(stdout, "diff", v);
+				if (!p.no_meta)
+					folded_meta_write(stdout, "diff", v);
 				err = fold_write_diff(base, f, stdout);
 			} else {
 				err = fold_write(f, stdout);
@@ -1168,8 +1197,8 @@ int main(int argc, char **argv)
 	rc = p.usage ? 2 : p.failed ? 1 : p.damaged ? 3 : 0;
 	goto out;
 usage_error:
-	usage(stderr);
-	rc = 2;
+	fputs(CLI_TRY(PROG), stderr);
+	rc = CLI_USAGE;
 out:
 	fold_free(f);
 	fold_free(base);

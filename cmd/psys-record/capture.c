@@ -45,6 +45,10 @@ struct capture {
 	json_t *triggers;		/* every trigger line, as JSON */
 	struct sampler_counts at_start;
 	int err;
+	/* -o -: the file, unlinked, read back and copied to standard output
+	 * as records are completed; STREAMED bytes of it went out. */
+	int tee_fd;
+	uint64_t streamed;
 };
 
 int capture_is_file_name(const char *p)
@@ -136,6 +140,49 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	return h;
 }
 
+/* -o -: the capture writer makes files by name in a directory, so the
+ * capture is written into a folder of our own, made 0700 in $TMPDIR (or
+ * /tmp), where nobody else can reach it; the file is unlinked and the
+ * folder removed as soon as the capture starts (open_file), and what the
+ * writer completes is copied from the unlinked file to standard output
+ * (capture_stream). Prints its own error. */
+static int open_private_dir(struct recorder *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+
+	if (!tmp || *tmp != '/')
+		tmp = "/tmp";
+	snprintf(r->tmpdir, sizeof(r->tmpdir), "%s/psys-record.XXXXXX", tmp);
+	if (!mkdtemp(r->tmpdir)) {
+		fprintf(stderr, PROG ": cannot make a temporary folder in '%s' (for -o -): %s\n",
+			tmp, strerror(errno));
+		r->tmpdir[0] = '\0';
+		return -errno;
+	}
+	r->dirfd = open(r->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Ours and private, not one put in its place meanwhile. */
+	if (r->dirfd < 0 || fstat(r->dirfd, &st) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		int err = r->dirfd < 0 ? -errno : -EPERM;
+		fprintf(stderr, PROG ": cannot use temporary folder '%s': %s\n", r->tmpdir,
+			strerror(-err));
+		if (r->dirfd >= 0)
+			close(r->dirfd);
+		r->dirfd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void remove_private_dir(struct recorder *r)
+{
+	if (r->tmpdir[0] && rmdir(r->tmpdir) && errno != ENOENT)
+		fprintf(stderr, PROG ": warning: cannot remove '%s': %s\n", r->tmpdir,
+			strerror(errno));
+	r->tmpdir[0] = '\0';
+}
+
 /* Opens (making it 0700 if missing) the output directory once, for every
  * capture and for retention: later renames of the path cannot redirect
  * us. Refused: a symlink as the directory itself, and a directory anyone
@@ -147,6 +194,8 @@ int recorder_open_dir(struct recorder *r)
 	char parent[PATH_MAX];
 	struct stat st;
 
+	if (r->to_stdout)
+		return open_private_dir(r);
 	if (capture_is_file_name(r->output)) {
 		/* FILE.psys: its directory must pass the same checks. */
 		snprintf(parent, sizeof(parent), "%s", r->output);
@@ -187,6 +236,20 @@ static int open_file(struct recorder *r, struct capture *c, const json_t *header
 	int err;
 	const struct ksyms *ks = r->no_symbols ? NULL : r->ksyms;
 
+	if (r->to_stdout) {
+		static const char tmpname[] = "capture.psys";
+
+		snprintf(c->path, sizeof(c->path), "standard output");
+		if ((err = psysfile_create(r->dirfd, tmpname, header, ks, &c->w)))
+			return err;
+		/* A temporary file: a sync per record would only cost. */
+		psysfile_set_sync(c->w, 0);
+		c->tee_fd = openat(r->dirfd, tmpname, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		err = c->tee_fd < 0 ? -errno : 0;
+		unlinkat(r->dirfd, tmpname, 0);
+		remove_private_dir(r);
+		return err;
+	}
 	if (capture_is_file_name(r->output)) {
 		const char *base = strrchr(r->output, '/');
 		snprintf(c->path, sizeof(c->path), "%s", r->output);
@@ -210,6 +273,8 @@ static void capture_free(struct capture *c)
 {
 	if (!c)
 		return;
+	if (c->tee_fd >= 0)
+		close(c->tee_fd);
 	psysfile_writer_free(c->w);
 	cpulist_free(&c->cpus);
 	json_decref(c->triggers);
@@ -479,6 +544,62 @@ static void enforce_retention(struct recorder *r, unsigned long reserve)
 	closedir(d);
 }
 
+/* ---- -o -: standard output ---- */
+
+/* Copies what the writer has completed since the last call from the
+ * unlinked file to standard output, and gives the disk space of what went
+ * out back (the file keeps its size, holes where the data was). Returns 0
+ * or a negative errno; -EPIPE when the reader has gone. */
+static int capture_stream(struct capture *c)
+{
+	uint64_t done = psysfile_bytes(c->w);
+	char buf[65536];
+
+	while (c->streamed < done) {
+		size_t want = done - c->streamed < sizeof(buf) ? done - c->streamed : sizeof(buf);
+		ssize_t n = pread(c->tee_fd, buf, want, (off_t)c->streamed);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t k = write(STDOUT_FILENO, buf + off, n - off);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			off += k;
+		}
+		c->streamed += n;
+	}
+	/* Whole 64 KiB blocks only; a file system without holes keeps them. */
+	off_t punch = (off_t)(c->streamed & ~(uint64_t)0xffff);
+	if (punch > 0)
+		fallocate(c->tee_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, punch);
+	return 0;
+}
+
+/* Streams C if it goes to standard output; a failure ends the capture:
+ * a reader that left (EPIPE) quietly, anything else as a write error. */
+static void capture_stream_or_stop(struct recorder *r, struct capture *c)
+{
+	int err;
+
+	if (c->tee_fd < 0 || c->err || r->pipe_gone)
+		return;
+	if (!(err = capture_stream(c)))
+		return;
+	if (err == -EPIPE)
+		r->pipe_gone = 1;
+	c->err = err;
+}
+
+int recorder_pipe_gone(const struct recorder *r)
+{
+	return r->pipe_gone;
+}
+
 /* ---- capture lifecycle ---- */
 
 static void drain(struct recorder *r)
@@ -499,6 +620,7 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 
 	if (!c)
 		goto fail;
+	c->tee_fd = -1;
 	c->triggers = json_array();
 	for (int i = 0; i < cpus->n; i++)
 		if (cpulist_add(&c->cpus, cpus->cpus[i]))
@@ -537,6 +659,7 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 		fprintf(stderr, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
 		goto fail;
 	}
+	capture_stream_or_stop(r, c);
 	sampler_counts(r->sampler, NULL, &c->at_start);
 	r->cur = c;
 	if (r->ring) {
@@ -625,14 +748,25 @@ static void capture_end(struct recorder *r, const char *reason)
 		json_object_set_new(trailer, "write_error", json_string(strerror(-c->err)));
 		json_object_set_new(trailer, "dropped", json_integer(dropped));
 	}
-	if (c->err) {
+	if (!r->pipe_gone && !c->err) {
+		c->err = psysfile_finish(c->w, trailer);
+		capture_stream_or_stop(r, c);
+		if (c->err && !r->pipe_gone) {
+			fprintf(stderr, PROG ": cannot finish '%s': %s\n", c->path,
+				strerror(-c->err));
+			r->failures++;
+		}
+	} else if (!r->pipe_gone) {
 		fprintf(stderr, PROG ": cannot write '%s': %s; the file holds what was "
 			"written before the error\n", c->path, strerror(-c->err));
 		psysfile_finish(c->w, trailer);	/* it may still fit */
+		if (c->tee_fd >= 0)
+			capture_stream(c);
 		r->failures++;
-	} else if ((c->err = psysfile_finish(c->w, trailer))) {
-		fprintf(stderr, PROG ": cannot finish '%s': %s\n", c->path, strerror(-c->err));
-		r->failures++;
+	}
+	if (r->pipe_gone || c->err) {
+		/* Said above; or nobody reads the capture any more: nothing
+		 * to finish, nothing to say. */
 	} else {
 		uint64_t bytes = psysfile_bytes(c->w);
 		fprintf(stderr, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
@@ -642,8 +776,14 @@ static void capture_end(struct recorder *r, const char *reason)
 			(unsigned long long)(now.stack_err - c->at_start.stack_err), cpus,
 			(end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
 			written ? (double)bytes / written : 0.0);
-		if (printf("%s\n", c->path) < 0 || fflush(stdout)) {
-			if (!r->stdout_broken)
+		if (r->to_stdout) {
+			/* The capture itself went to stdout: no path to print. */
+		} else if (printf("%s\n", c->path) < 0 || fflush(stdout)) {
+			/* The reader of the paths has gone (| head): the file is
+			 * finished, and we end quietly, as a filter does. */
+			if (errno == EPIPE)
+				r->pipe_gone = 1;
+			else if (!r->stdout_broken)
 				fprintf(stderr, PROG ": cannot write the path to stdout: %s; "
 					"recording goes on\n", strerror(errno));
 			r->stdout_broken = 1;
@@ -844,6 +984,8 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 		c->dirty = 0;
 		c->next_sync = now + NSEC;
 	}
+	/* Records the writer completed by itself count too. */
+	capture_stream_or_stop(r, c);
 }
 
 int64_t recorder_next_wake(const struct recorder *r, int64_t now)
@@ -919,5 +1061,6 @@ void recorder_close(struct recorder *r)
 	if (r->dirfd >= 0)
 		close(r->dirfd);
 	r->dirfd = -1;
+	remove_private_dir(r);
 	hmap_free(&r->comm_of);
 }

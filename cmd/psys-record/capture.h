@@ -51,6 +51,9 @@ struct recorder {
 	int64_t next_drain;
 	uint64_t bad_lines, captures, failures, ignored_triggers;
 	int stdout_broken;
+	int pipe_gone;			/* stdout's reader left: end quietly */
+	int to_stdout;			/* -o -: the capture goes to stdout */
+	char tmpdir[PATH_MAX];		/* -o -: the private folder, until used */
 	char last_error[256];
 };
 
@@ -90,6 +93,10 @@ void recorder_close(struct recorder *r);
 /* Reads the first line of a small /proc or /sys file into BUF, without
  * the newline; an empty string if it cannot. */
 void recorder_read_line(const char *path, char *buf, size_t len);
+
+/* Non-zero if the reader of standard output has gone: the program ends
+ * quietly, by SIGPIPE. */
+int recorder_pipe_gone(const struct recorder *r);
 
 /* Non-zero if PATH names a file (FILE.psys) rather than a directory. */
 int capture_is_file_name(const char *path);

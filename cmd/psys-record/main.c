@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "cpulist.h"
 #include "ksyms.h"
 #include "pring.h"
@@ -51,8 +52,10 @@ static void usage(FILE *f)
 "  -f, --freq HZ        samples per second on each CPU (default 200)\n"
 "  -o, --output PATH    a directory (files named after the local time of the\n"
 "                       start or trigger, YYYYMMDD_HHMMSS.psys, _1 etc. when\n"
-"                       taken) or, for one capture, FILE.psys; never\n"
-"                       overwrites (default: the current directory)\n"
+"                       taken) or, for one capture, FILE.psys, or - for\n"
+"                       standard output (not a terminal), e.g.\n"
+"                       " PROG " -o - | psys-fold | psys-svg > out.svg;\n"
+"                       never overwrites (default: the current directory)\n"
 "      --now            one capture now, whatever standard input is\n"
 "      --triggers       read trigger lines from standard input, whatever it is\n"
 "      --pre SECS       triggered: start each capture SECS before the trigger\n"
@@ -88,13 +91,15 @@ static void usage(FILE *f)
 "  -h, --help           this text\n"
 "  -V, --version        the version\n"
 "\n"
-"Prints the path of each finished file on standard output, flushed, and a\n"
+"Prints the path of each finished file on standard output, flushed (with\n"
+"-o -, the capture itself, as each record is complete), and a\n"
 "summary on standard error. SIGINT or SIGTERM finish the current capture\n"
 "properly and exit. Needs root, or CAP_BPF and CAP_PERFMON, and CAP_SYSLOG\n"
 "to read kernel symbol addresses (unless kernel.perf_event_paranoid <= 1).\n"
 "\n"
 "Exit status: 0 success, 1 failure (in triggered mode: a capture failed),\n"
-"2 usage error.\n");
+"2 usage error. A reader of standard output that goes away (| head) ends\n"
+"it silently, after finishing the file, by SIGPIPE (status 141 in a shell).\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -257,7 +262,9 @@ static int run(struct recorder *r, int triggered)
 			l.in_pollable = 0;
 		}
 		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), l.stopping);
-		if (l.stopping || (!triggered && !recorder_capturing(r)) ||
+		/* The reader of stdout left: every file is finished, end. */
+		if (l.stopping || recorder_pipe_gone(r) ||
+		    (!triggered && !recorder_capturing(r)) ||
 		    (triggered && l.in_eof && !recorder_capturing(r)))
 			break;
 	}
@@ -319,14 +326,15 @@ int main(int argc, char **argv)
 	uint64_t size;
 	char why[160];
 
-	while ((opt = getopt_long(argc, argv, "C:s:f:o:vhV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":C:s:f:o:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C': cpus_arg = optarg; break;
 		case 's':
 			if (ptime_parse_seconds(optarg, 366 * 86400 * NSEC, &r.duration_ns) ||
 			    r.duration_ns == 0) {
 				fprintf(stderr, PROG ": invalid -s '%s': want seconds > 0\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			break;
 		case 'f': {
@@ -334,7 +342,7 @@ int main(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (end == optarg || *end || v == 0 || v > 1000000 || *optarg == '-') {
 				fprintf(stderr, PROG ": invalid -f '%s': want a frequency in Hz\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			r.freq = v;
 			break;
@@ -345,13 +353,13 @@ int main(int argc, char **argv)
 		case O_PRE:
 			if (ptime_parse_seconds(optarg, 3600 * NSEC, &r.pre_ns)) {
 				fprintf(stderr, PROG ": invalid --pre '%s': want seconds (0-3600)\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			break;
 		case O_MAX_SECS:
 			if (ptime_parse_seconds(optarg, 366 * 86400 * NSEC, &r.max_ns) || !r.max_ns) {
 				fprintf(stderr, PROG ": invalid --max-seconds '%s'\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			break;
 		case O_PRE_MEM:
@@ -359,7 +367,7 @@ int main(int argc, char **argv)
 		case O_RING:
 			if (parse_size(optarg, &size) || (opt != O_MAX_BYTES && size > (1ull << 34))) {
 				fprintf(stderr, PROG ": invalid size '%s' (e.g. 64M, 1G)\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			if (opt == O_PRE_MEM)
 				r.pre_memory = size;
@@ -373,7 +381,7 @@ int main(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (end == optarg || *end || v == 0 || v > 1000000 || *optarg == '-') {
 				fprintf(stderr, PROG ": invalid --max-files '%s'\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			r.max_files = v;
 			break;
@@ -391,7 +399,10 @@ int main(int argc, char **argv)
 		case 'v': r.verbose++; break;
 		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, PROG ": %s\n", cli_option_error(opt, argv, longopts,
+				why, sizeof(why)));
+			goto usage_error;
 		}
 	}
 	if (r.debug_dirs && !r.user_stacks) {
@@ -401,28 +412,52 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
+		goto usage_error;
 	}
 	if (!*r.output) {
 		fprintf(stderr, PROG ": invalid -o '': empty path\n");
-		return 2;
+		goto usage_error;
 	}
 	int triggered = mode == 2 || (mode == 0 && stdin_has_triggers());
-	if (triggered && capture_is_file_name(r.output)) {
+	r.to_stdout = strcmp(r.output, "-") == 0;
+	if (triggered && (capture_is_file_name(r.output) || r.to_stdout)) {
 		fprintf(stderr, PROG ": -o '%s': triggered mode writes many captures: "
 			"give a directory\n", r.output);
-		return 2;
+		goto usage_error;
+	}
+	/* A capture is binary: not for a terminal's screen. */
+	if (r.to_stdout && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, PROG ": -o -: standard output is a terminal: redirect it to "
+			"a file or a pipe\n");
+		goto usage_error;
+	}
+	struct cpulist online = { 0 };
+	int online_err = cpulist_online(NULL, &online);
+	if (online_err && !cpus_arg) {
+		fprintf(stderr, PROG ": cannot read the online CPUs: %s\n", strerror(-online_err));
+		return 1;
 	}
 	if (cpus_arg) {
 		if ((err = cpulist_parse(cpus_arg, &r.cpus))) {
 			fprintf(stderr, PROG ": invalid -C '%s': %s\n", cpus_arg,
 				err == -ERANGE ? "CPU number too large" : "want a list like 0-3,7");
-			return 2;
+			cpulist_free(&online);
+			goto usage_error;
 		}
-	} else if ((err = cpulist_online(NULL, &r.cpus))) {
-		fprintf(stderr, PROG ": cannot read the online CPUs: %s\n", strerror(-err));
-		return 1;
+		for (int i = 0; i < r.cpus.n; i++) {
+			if (online_err || cpulist_has(&online, r.cpus.cpus[i]))
+				continue;
+			char list[4096];
+			cpulist_format(&online, list, sizeof(list));
+			fprintf(stderr, PROG ": invalid -C '%s': cpu %d is not online (online: "
+				"%s)\n", cpus_arg, r.cpus.cpus[i], list);
+			cpulist_free(&online);
+			cpulist_free(&r.cpus);
+			goto usage_error;
+		}
+		cpulist_free(&online);
+	} else {
+		r.cpus = online;
 	}
 
 	char max_rate[32];
@@ -461,7 +496,8 @@ int main(int argc, char **argv)
 			goto early_fail;
 		}
 	}
-	/* A closed stdout must not kill us before a file is finished. */
+	/* A closed stdout must not kill us before a file is finished: a
+	 * reader that went away shows as EPIPE, and we end after it. */
 	signal(SIGPIPE, SIG_IGN);
 
 	err = recorder_open_dir(&r);
@@ -472,6 +508,12 @@ int main(int argc, char **argv)
 	recorder_close(&r);
 	ksyms_free(r.ksyms);
 	cpulist_free(&r.cpus);
+	/* The reader of standard output left: end as a filter does, silently,
+	 * by SIGPIPE (every file was finished first). */
+	if (recorder_pipe_gone(&r)) {
+		cli_default_sigpipe();
+		raise(SIGPIPE);
+	}
 	if (fclose(stdout) && !err && !r.stdout_broken) {
 		fprintf(stderr, PROG ": cannot write to stdout: %s\n", strerror(errno));
 		return 1;
@@ -481,4 +523,7 @@ int main(int argc, char **argv)
 early_fail:
 	cpulist_free(&r.cpus);
 	return 1;
+usage_error:
+	fputs(CLI_TRY(PROG), stderr);
+	return CLI_USAGE;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "flame.h"
 #include "flamegraph.h"
 #include "folded.h"
@@ -78,7 +79,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: " PROG " [OPTION]... [FILE]\n"
-"Render folded stacks (FILE, or standard input when FILE is absent or -)\n"
+"Render folded stacks (FILE, or standard input when FILE is absent and it\n"
+"is not a terminal, or -)\n"
 "as an interactive flame graph SVG: hover for details, click to zoom,\n"
 "Search or Ctrl-F for a regular expression; the view is kept in the URL.\n"
 "\n"
@@ -139,7 +141,9 @@ static void usage(FILE *f)
 "\n"
 "Lines that are not folded stacks are skipped with one warning at the end.\n"
 "Exit status: 0 success; 1 failure (input or output error); 2 usage error,\n"
-"or no samples in the input (a valid SVG saying so is still written).\n");
+"or no samples in the input (a valid SVG saying so is still written). A\n"
+"reader that goes away (| head) ends it silently, by SIGPIPE (status 141\n"
+"in a shell).\n");
 }
 
 static void warn(const char *fmt, const char *which, const char *why)
@@ -470,17 +474,18 @@ int main(int argc, char **argv)
 	const char *nameattr_path = NULL;
 	int cp = 0;
 	struct timeline tl = { 0 };
-	char why[256];
 	struct svg w = { 0 };
 	const char *input = "-", *output = "-", *where;
 	char *tmp_path = NULL;
 	FILE *out = stdout;
 	int c, fd = STDIN_FILENO, err, status = 1;
 	double total;
+	char why[256];
 
 	flamegraph_opts_init(&o);
 	folded_init(&in);
-	while ((c = getopt_long(argc, argv, "o:t:s:w:H:m:f:S:C:N:c:b:xirnhV",
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:t:s:w:H:m:f:S:C:N:c:b:xirnhV",
 				LONG_OPTS, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -494,11 +499,11 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			if (number("--width", optarg, 100, 1e6, &o.width))
-				return 2;
+				goto usage_error;
 			break;
 		case 'H':
 			if (number("--height", optarg, 2, 1000, &o.frame_height))
-				return 2;
+				goto usage_error;
 			break;
 		case 'm': {
 			size_t n = strlen(optarg);
@@ -513,7 +518,7 @@ int main(int argc, char **argv)
 				     o.minwidth_percent ? 100 : 1e6, &o.minwidth);
 			free(copy);
 			if (err)
-				return 2;
+				goto usage_error;
 			break;
 		}
 		case 'f':
@@ -521,11 +526,11 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			if (number("--fontsize", optarg, 1, 500, &o.fontsize))
-				return 2;
+				goto usage_error;
 			break;
 		case OPT_FONTWIDTH:
 			if (number("--fontwidth", optarg, 0.05, 10, &o.fontwidth))
-				return 2;
+				goto usage_error;
 			break;
 		case 'C':
 			o.countname = optarg;
@@ -535,9 +540,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			if (flamegraph_palette(optarg) < 0) {
-				fprintf(stderr, PROG ": invalid --colors '%s': expected %s\n",
-					optarg, flamegraph_palette_names());
-				return 2;
+				warn("invalid --colors '%s': expected %s", optarg,
+				     flamegraph_palette_names());
+				goto usage_error;
 			}
 			o.palette = flamegraph_palette(optarg);
 			o.palette_set = 1;
@@ -547,7 +552,7 @@ int main(int argc, char **argv)
 				warn("invalid --bgcolors '%s': %s", optarg,
 				     "expected yellow, blue, green, grey or "
 				     "#rrggbb");
-				return 2;
+				goto usage_error;
 			}
 			o.bgcolors = optarg;
 			break;
@@ -600,17 +605,24 @@ int main(int argc, char **argv)
 			printf(PROG " " PSYS_VERSION "\n");
 			return fclose(stdout) ? 1 : 0;
 		default:
-			fprintf(stderr, "Try '" PROG " --help' for more.\n");
-			return 2;
+			warn("%s%s", cli_option_error(c, argv, LONG_OPTS, why,
+						      sizeof(why)), "");
+			goto usage_error;
 		}
 	}
 	if (argc - optind > 1) {
 		warn("too many arguments: '%s'%s", argv[optind + 1],
 		     " (one input file, or none for standard input)");
-		return 2;
+		goto usage_error;
 	}
 	if (optind < argc)
 		input = argv[optind];
+	else if (isatty(STDIN_FILENO)) {
+		/* Nobody types folded stacks: a pipe or a file was meant. */
+		warn("%s%s", "no input: give FILE, or a pipe or a file on standard ",
+		     "input");
+		goto usage_error;
+	}
 	where = strcmp(input, "-") ? input : "standard input";
 	if (o.random && getrandom(&o.seed, sizeof(o.seed), GRND_NONBLOCK) != sizeof(o.seed))
 		o.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
@@ -621,9 +633,9 @@ int main(int argc, char **argv)
 	o.nameattr = na;
 	o.palmap = pm;
 
-	/* A closed pipe is then a write error we report, not a silent
-	 * death by signal; an interrupt leaves no temporary behind. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A reader that goes away (| head) ends us silently, as any filter;
+	 * an interrupt leaves no temporary behind. */
+	cli_default_sigpipe();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -744,4 +756,8 @@ cleanup:
 		status = 1;
 	}
 	return status;
+
+usage_error:
+	fputs(CLI_TRY(PROG), stderr);
+	return CLI_USAGE;
 }

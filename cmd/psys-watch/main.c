@@ -1,6 +1,7 @@
 /* psys-watch: polls /proc/stat and writes one trigger line (lib/trigger.h)
  * on stdout for every poll in which a CPU's sys % is at or above the gate.
  * It never records anything itself: psys-record reads its lines. */
+#include "cli.h"
 #include "cpulist.h"
 #include "procstat.h"
 #include "ptime.h"
@@ -57,8 +58,9 @@ static void usage(FILE *f)
 "  -V, --version           the version\n"
 "\n"
 "sys %% is a CPU's change in system time over the change in its total time\n"
-"between two polls. Exit status: 0 ok (also on SIGINT, SIGTERM or a closed\n"
-"stdout), 1 failure, 2 usage error.\n");
+"between two polls. Exit status: 0 ok (also on SIGINT or SIGTERM), 1\n"
+"failure, 2 usage error. A reader that goes away ends it silently, by\n"
+"SIGPIPE (status 141 in a shell).\n");
 }
 
 static int parse_double(const char *s, double min, double max, double *out)
@@ -88,8 +90,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ 0 },
 	};
 	int c, err;
+	char why[256];
 
-	while ((c = getopt_long(argc, argv, "i:g:C:vhV", longs, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:g:C:vhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_double(optarg, INTERVAL_MIN, INTERVAL_MAX,
@@ -120,7 +124,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf(PROG " " PSYS_VERSION "\n"); return 0;
 		default:
-			fprintf(stderr, "Try '" PROG " --help'.\n");
+			fprintf(stderr, PROG ": %s\n", cli_option_error(c, argv, longs,
+				why, sizeof(why)));
 			return 2;
 		}
 	}
@@ -207,7 +212,8 @@ static void print_table(const struct opts *o, const struct procstat_figure *f,
 }
 
 /* Writes LINE and a newline and flushes. Returns 0, 1 if the reader has
- * gone (a quiet exit), or -1 after saying why it failed. */
+ * gone (SIGPIPE ends us first unless it is blocked), or -1 after saying
+ * why it failed. */
 static int emit(const char *line)
 {
 	if (fputs(line, stdout) != EOF && putchar('\n') != EOF &&
@@ -222,10 +228,16 @@ static int emit(const char *line)
 
 static void warn_missing(const struct opts *o, const struct procstat *ps)
 {
+	struct cpulist on = { 0 };
+	char online[4096] = "?";
+
+	if (cpulist_online(NULL, &on) == 0)
+		cpulist_format(&on, online, sizeof(online));
+	cpulist_free(&on);
 	for (int i = 0; i < o->cpus.n; i++)
 		if (procstat_find(ps, o->cpus.cpus[i]) < 0)
-			fprintf(stderr, PROG ": cpu %d is not online; watching "
-				"for it\n", o->cpus.cpus[i]);
+			fprintf(stderr, PROG ": cpu %d is not online (online: %s); "
+				"watching for it\n", o->cpus.cpus[i], online);
 }
 
 int main(int argc, char **argv)
@@ -239,15 +251,18 @@ int main(int argc, char **argv)
 	unsigned long polls = 0;
 	int ret = 1, gone = 0, n, err;
 
-	if ((ret = parse_opts(argc, argv, &o)) >= 0)
+	if ((ret = parse_opts(argc, argv, &o)) >= 0) {
+		if (ret == CLI_USAGE)
+			fputs(CLI_TRY(PROG), stderr);
 		goto cleanup;
+	}
 	ret = 1;
 	/* No SA_RESTART: the signal must cut the sleep short. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* A closed pipe shows up as EPIPE, which ends us quietly. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A reader that goes away ends us silently, as any filter. */
+	cli_default_sigpipe();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	step = llround(o.interval * 1e9);
@@ -267,8 +282,12 @@ int main(int argc, char **argv)
 		if (next < now)
 			next += (now - next) / step * step + step;
 		sleep_until(next);
-		if (stop || stdout_gone())
+		if (stop)
 			break;
+		if (stdout_gone()) {
+			gone = 1;
+			break;
+		}
 		if (snapshot(cur, &mono, &wall))
 			goto cleanup;
 		polls++;
@@ -331,5 +350,9 @@ cleanup:
 	procstat_free(&snaps[0]);
 	procstat_free(&snaps[1]);
 	cpulist_free(&o.cpus);
+	/* Nobody reads the triggers any more: end as a filter whose reader
+	 * left does, by SIGPIPE, silently. */
+	if (gone)
+		raise(SIGPIPE);
 	return ret;
 }

@@ -11,8 +11,10 @@ psys-fold "$T/text" > "$T/out" 2> "$T/err" && fail "folded a text file"
 psys-fold "$T/missing.psys" 2> "$T/err" && fail "folded a missing file"
 grep -q "No such file" "$T/err" || fail "missing file message"
 psys-fold "$T" 2> /dev/null && fail "folded a directory"
-rc=0; psys-fold > /dev/null 2>&1 || rc=$?
-[ $rc -eq 2 ] || fail "no arguments: exit $rc, want 2"
+# No file and a terminal on stdin: a usage error (script(1) gives a tty).
+script -qec "$BUILD/psys-fold" /dev/null > "$T/tty" 2>&1 && rc=0 || rc=$?
+[ $rc -eq 2 ] || fail "no arguments on a terminal: exit $rc, want 2 ($(cat "$T/tty"))"
+grep -q "no input" "$T/tty" || fail "no arguments on a terminal: $(cat "$T/tty")"
 rc=0; psys-fold --bogus x > /dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "bad option: exit $rc, want 2"
 psys-fold --help | grep -q "Exit status" || fail "--help"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define CORE 0xffffffff81000000ull
@@ -26,6 +27,63 @@ static const char *ksyms_fmt =
 	"%016llx T _etext\n"
 	"%016llx t nft_do_chain\t[nf_tables]\n"
 	"%016llx t bpf_prog_6deef7357e7b4530_sd_fw\t[bpf]\n";
+
+/* fold_clean: untrusted names into frames that stay one frame, one line,
+ * and valid UTF-8 (bad bytes as U+FFFD, as the SVG shows them), cut only
+ * between characters when the buffer is short. */
+static const struct {
+	const char *in;
+	size_t len;		/* the output buffer */
+	const char *want;
+} clean_cases[] = {
+	{ "vfs_read", 64, "vfs_read" },
+	{ "a;b", 64, "a:b" },
+	{ "tab\there\nnl\x7f", 64, "tab?here?nl?" },
+	{ "bad\xff\xfe", 64, "bad\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "over\xc0\xafl", 64, "over\xef\xbf\xbd\xef\xbf\xbdl" },
+	{ "caf\xc3\xa9;x", 64, "caf\xc3\xa9:x" },
+	{ "cut\xe2\x82", 64, "cut\xef\xbf\xbd\xef\xbf\xbd" },
+	/* Short buffers: whole characters only. */
+	{ "ab\xc3\xa9", 4, "ab" },
+	{ "ab\xc3\xa9", 5, "ab\xc3\xa9" },
+	{ "ab\xff", 5, "ab" },
+	{ "ab\xff" "c", 6, "ab\xef\xbf\xbd" },
+	{ "abc", 1, "" },
+};
+
+static void test_clean(void)
+{
+	for (size_t i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]); i++) {
+		char out[64];
+
+		memset(out, 'Z', sizeof(out));
+		fold_clean(clean_cases[i].in, out, clean_cases[i].len);
+		CHECK(strcmp(out, clean_cases[i].want) == 0, "fold_clean case %zu: got '%s'",
+		      i, out);
+	}
+}
+
+/* Folded text from elsewhere (psys-fold --diff's text side) comes out as
+ * valid UTF-8 too. */
+static void test_text_utf8(void)
+{
+	struct fold_opts o = { 0 };
+	struct fold *f = fold_new(&o);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	CHECK(f && out, "setup");
+	CHECK(fold_add_line(f, "app;bad\xff", 8, 2) == 0, "add invalid");
+	CHECK(fold_add_line(f, "app;bad\xef\xbf\xbd", 10, 3) == 0, "add repaired");
+	CHECK(fold_add_line(f, "app;ok", 6, 1) == 0, "add valid");
+	CHECK(fold_write(f, out) == 0, "write");
+	fclose(out);
+	/* The invalid byte and its replacement are one stack: 2 + 3. */
+	CHECK_STR(buf, "app;bad\xef\xbf\xbd 5\napp;ok 1\n", "text utf8");
+	free(buf);
+	fold_free(f);
+}
 
 static struct ksyms *table(uint64_t core, uint64_t mod)
 {
@@ -323,6 +381,8 @@ int main(void)
 	fold_free(base);
 	fold_free(now);
 
+	test_clean();
+	test_text_utf8();
 	unlink(path);
 	json_decref(hdr);
 	ksyms_free(same);
