@@ -24,6 +24,11 @@ struct sampler_opts {
 	int verbose;		/* libbpf's own messages on stderr */
 };
 
+/* Whether the idle task's samples walk the kernel stack (--idle-stacks);
+ * off by default: they are sent with PSYS_SAMPLE_IDLE_NOSTACK and no
+ * frames. Process-wide, read by sampler_open. */
+void sampler_set_idle_stacks(int on);
+
 /* Loads and attaches. On failure returns a negative errno and writes a
  * one-line reason (without program name) into ERR. */
 int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
