@@ -23,9 +23,7 @@ _Static_assert(PSYS_SAMPLE_USER == PSYSFILE_USER, "flag bits differ: user");
 _Static_assert(PSYS_SAMPLE_STACK_ERR == PSYSFILE_STACK_ERR, "flag bits differ: stack error");
 _Static_assert(PSYS_SAMPLE_TRUNCATED == PSYSFILE_TRUNCATED, "flag bits differ: truncated");
 _Static_assert(PSYS_SAMPLE_USTACK_ERR == PSYSFILE_USTACK_ERR, "flag bits differ: user stack error");
-#ifdef PSYSFILE_IDLE_NOSTACK
 _Static_assert(PSYS_SAMPLE_IDLE_NOSTACK == PSYSFILE_IDLE_NOSTACK, "flag bits differ: idle");
-#endif
 
 struct sampler {
 	struct psys_bpf *skel;
