@@ -133,6 +133,9 @@ run() {
 	v=$1 l=$2 cpu=$3 r=$4
 	prog=$NEW
 	[ "$v" = old ] && prog=$OLD
+	# Again before every run: another bench that ends on this machine
+	# puts the sysctl back to what it found.
+	echo 1 > /proc/sys/kernel/bpf_stats_enabled
 	rm -rf "$T/out" "$T/fifo"
 	mkdir "$T/out"
 	mkfifo "$T/fifo"
