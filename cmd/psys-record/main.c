@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 			}
 			r.debug_dirs = optarg;
 			break;
-		case O_IDLE_STACKS: sampler_set_idle_stacks(1); break;
+		case O_IDLE_STACKS: r.idle_stacks = 1; break;
 		case 'v': r.verbose++; break;
 		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;

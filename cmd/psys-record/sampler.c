@@ -37,12 +37,6 @@ struct sampler {
 };
 
 static int verbose;
-static int idle_stacks;
-
-void sampler_set_idle_stacks(int on)
-{
-	idle_stacks = on;
-}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -142,7 +136,7 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	bpf_map__set_max_entries(s->skel->maps.samples, s->ring_bytes);
 	s->skel->rodata->wakeup_bytes = s->ring_bytes / 4;
 	s->skel->rodata->user_stacks = o->user_stacks ? 1 : 0;
-	s->skel->rodata->idle_stacks = idle_stacks ? 1 : 0;
+	s->skel->rodata->idle_stacks = o->idle_stacks ? 1 : 0;
 
 	if ((err = psys_bpf__load(s->skel))) {
 		snprintf(errbuf, errlen, "cannot load the BPF sampler: %s%s",
