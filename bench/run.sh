@@ -14,7 +14,10 @@
 #      sample and redraw time in headless Chromium (bench/timeview.sh);
 #   5. the pre-trigger buffer: psys-watch | psys-record idle-waiting;
 #   6. psys-watch CPU seconds per hour at -i 1;
-#   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh).
+#   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh);
+#   8. the BPF program's cost per sample while waiting for a trigger, on an
+#      idle and on a loaded CPU, against psys 0.1's program (bench/bpfcost.sh,
+#      which builds 0.1 from git history).
 # Method: comparisons are paired and interleaved (the conditions of one
 # round run back to back, in an order rotated every round), $BENCH_PAIRS
 # rounds; each figure is the median (min–max) over rounds, and each
@@ -27,7 +30,7 @@
 # workload per run (4), BENCH_WARMUP seconds between recorder start and
 # workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
 # ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
-# BENCH_FIGURES to run ("1 3 4 5 6 7"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_FIGURES to run ("1 3 4 5 6 7 8"; 3 folds 1's captures, 2 comes with 1),
 # BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
@@ -52,7 +55,7 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7"}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
@@ -579,6 +582,15 @@ if want 7; then
 	say "7. pre-trigger ring memory"
 	"$TOP/bench/ring.sh" "$B" > "$OUT/ring.md" 2> "$OUT/ring.err" && RING_EXT=$OUT/ring.md ||
 		say "  bench/ring.sh failed: $(tail -n 3 "$OUT/ring.err")"
+fi
+
+# ---- 8. the always-on cost: BPF cost per sample, waiting, vs 0.1 ----
+BPFCOST_EXT=""
+if want 8; then
+	say "8. BPF cost while waiting, vs 0.1 (bench/bpfcost.sh): $PAIRS rounds"
+	BPFCOST_ROUNDS=$PAIRS "$TOP/bench/bpfcost.sh" "$B" > "$OUT/bpfcost.out" \
+		2> "$OUT/bpfcost.err" && BPFCOST_EXT=$OUT/bpfcost.out ||
+		say "  bench/bpfcost.sh failed: $(tail -n 3 "$OUT/bpfcost.err")"
 fi
 
 ELAPSED=$(( $(date +%s) - START ))

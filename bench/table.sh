@@ -163,6 +163,8 @@ whole runs with start-up (wait4)" \
 	done
 	want 6 && row 6 "psys-watch -i 1: CPU s per hour (over $(printf %.0f "$WATCH_WALL") s, whole bench)" \
 	    "$(fig %.2f id watch.cph)${WATCH_NOTE:+ ($WATCH_NOTE)}" "" "" "" ""
+	# Figure 8's rows come whole from bench/bpfcost.sh.
+	[ -n "$BPFCOST_EXT" ] && grep '^|' "$BPFCOST_EXT"
 	if [ -n "$SVG_EXT" ]; then
 		echo
 		echo "bench/svg.sh (psys-svg's own measurement):"
@@ -243,6 +245,9 @@ method() {
 - **psys-watch**: \`psys-watch -i 1 -g 100\` running for the whole bench;
   its CPU seconds (wait4) scaled to an hour.
 EOM
+	[ -n "$BPFCOST_EXT" ] && { echo "- **BPF cost while waiting** (figure 8):"; grep -v '^|' "$BPFCOST_EXT" |
+		sed '/^$/d; s/^/  /'; }
+	return 0
 }
 
 { table; method; } > "$T/table.md"

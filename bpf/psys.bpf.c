@@ -1,7 +1,10 @@
 /* The psys sampler: a perf_event program attached to one CPU_CLOCK software
  * event per sampled CPU. Each time the event fires it records who was on
  * the CPU, whether the CPU was in user mode, and the kernel stack, and sends
- * that to user space through a BPF ring buffer. Built against UAPI headers
+ * that to user space through a BPF ring buffer. The idle task's samples
+ * are sent without a stack (unless idle_stacks is set): on a mostly idle
+ * CPU they are most samples, nobody folds them by default, and the stack
+ * walk is most of a sample's cost. Built against UAPI headers
  * only, so the object needs no vmlinux.h and loads on any kernel with ring
  * buffers (5.8+). */
 #include <linux/bpf.h>
@@ -13,7 +16,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Size set by psys-record before load (--buffer). */
+/* Size set by psys-record before load (--ring-size, or its default). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
@@ -40,6 +43,8 @@ struct {
 const volatile __u64 wakeup_bytes = 1 << 20;
 /* Also record the user stack of the interrupted thread (frame pointers). */
 const volatile __u32 user_stacks = 0;
+/* Walk the idle task's kernel stack too (psys-record --idle-stacks). */
+const volatile __u32 idle_stacks = 0;
 
 static __always_inline int in_user_mode(struct bpf_perf_event_data *ctx)
 {
@@ -72,6 +77,15 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 	s->flags = in_user_mode(ctx) ? PSYS_SAMPLE_USER : 0;
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 
+	s->nframes = 0;
+	s->nuframes = 0;
+	if (s->pid == 0 && !idle_stacks) {
+		/* The idle task (each CPU's swapper): counted and sent, its
+		 * time and CPU kept, its stack left alone. */
+		s->flags |= PSYS_SAMPLE_IDLE_NOSTACK;
+		goto send;
+	}
+
 	len = bpf_get_stack(ctx, s->frames, PSYS_MAX_FRAMES * sizeof(__u64), 0);
 	if (len < 0) {
 		s->flags |= PSYS_SAMPLE_STACK_ERR;
@@ -85,7 +99,6 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 	if (s->nframes == PSYS_MAX_FRAMES)
 		s->flags |= PSYS_SAMPLE_TRUNCATED;
 
-	s->nuframes = 0;
 	/* In kernel mode this is the user stack where the thread entered the
 	 * kernel; kernel threads have none. */
 	if (user_stacks && s->pid) {
@@ -105,6 +118,7 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 		s->nuframes = ulen / sizeof(__u64);
 	}
 
+send:
 	size = PSYS_SAMPLE_HDR_SIZE +
 	       ((__u64)s->nframes + s->nuframes) * sizeof(__u64);
 	if (size > sizeof(*s))

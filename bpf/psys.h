@@ -19,6 +19,7 @@
 #define PSYS_SAMPLE_TRUNCATED	0x4	/* stack filled all PSYS_MAX_FRAMES */
 
 #define PSYS_SAMPLE_USTACK_ERR	0x8	/* user stack asked for, not read */
+#define PSYS_SAMPLE_IDLE_NOSTACK 0x10	/* the idle task: stack not walked */
 
 struct psys_sample {
 	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

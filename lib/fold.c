@@ -12,6 +12,7 @@
 /* Pseudo stack ids for samples that have no kernel stack to name. */
 #define KEY_USER	0xfffffffeu
 #define KEY_STACK_ERR	0xfffffffdu
+#define KEY_NO_STACK	0xfffffffcu	/* not walked (idle task): no frames */
 
 /* Samples of one capture counted by what makes their line distinct. */
 struct entry {
@@ -370,6 +371,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 				continue;
 			}
 			sk = KEY_USER;
+		} else if (b.stack[j] == PSYSFILE_NO_STACK &&
+			   (b.flags[j] & PSYSFILE_IDLE_NOSTACK)) {
+			sk = KEY_NO_STACK;
 		} else if (b.stack[j] == PSYSFILE_NO_STACK) {
 			f->c.stack_errors++;
 			sk = KEY_STACK_ERR;
@@ -380,7 +384,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		/* Fast path: stack ids are dense, and a stack is mostly seen in
 		 * one thread, so the entry last used for this stack is checked
 		 * first, without hashing. */
-		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_STACK_ERR;
+		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_NO_STACK;
 		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
 		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
 			e[last[sk] - 1].count++;
@@ -482,7 +486,7 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
 			if (!(sk == KEY_USER && nu))
 				put_frame(&line, fr, strlen(fr));
-		} else {
+		} else if (sk != KEY_NO_STACK) {
 			frames = psysfile_stack(r, sk, &n);
 		}
 		/* Stacks are stored leaf first; folded lines read root first. */

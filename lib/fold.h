@@ -15,7 +15,8 @@
 #include "slice.h"
 
 struct fold_opts {
-	int idle;	/* keep samples of the idle task (pid 0) */
+	int idle;	/* keep samples of the idle task (pid 0); those recorded
+			   without a stack fold as the comm alone */
 	int user;	/* keep user-mode samples, as one [user] frame */
 	int no_comm;	/* no process-name root frame */
 	int addrs;	/* +0xOFF on named frames, the address on unknown ones */

@@ -120,6 +120,8 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	}
 	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
 	json_object_set_new(h, "user_stacks", json_boolean(r->user_stacks));
+	/* Without it, the idle task's samples carry no stack (flag 16). */
+	json_object_set_new(h, "idle_stacks", json_boolean(r->idle_stacks));
 	json_object_set_new(h, "stack_max", json_integer(PSYS_MAX_FRAMES));
 
 	const struct ksym *ref[8];
@@ -806,6 +808,7 @@ int recorder_open(struct recorder *r, int triggered)
 	struct sampler_opts so = {
 		.cpus = &r->cpus, .freq = r->freq, .ring_bytes = r->ring_bytes,
 		.verbose = r->verbose, .user_stacks = r->user_stacks,
+		.idle_stacks = r->idle_stacks,
 	};
 	char err[256];
 	int ret;

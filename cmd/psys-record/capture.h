@@ -23,7 +23,7 @@ struct recorder {
 	unsigned freq;
 	int64_t duration_ns;		/* -s */
 	const char *output;
-	int no_symbols, verbose, user_stacks;
+	int no_symbols, verbose, user_stacks, idle_stacks;
 	const char *debug_dirs;		/* --debug-dir, or NULL */
 	uint64_t ring_bytes, pre_memory, max_bytes;
 	int64_t pre_ns;			/* -1: twice the trigger's interval */

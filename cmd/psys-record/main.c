@@ -85,6 +85,11 @@ static void usage(FILE *f)
 "      --debug-dir DIRS where --user-stacks looks for separate debug files:\n"
 "                       colon-separated folders holding .build-id/ trees\n"
 "                       (default /usr/lib/debug); nothing is downloaded\n"
+"      --idle-stacks    also walk the kernel stack of the idle task's samples\n"
+"                       (pid 0, each CPU's swapper/N); by default they are\n"
+"                       counted and kept without a stack, which costs far\n"
+"                       less on idle CPUs, and psys-fold leaves them out\n"
+"                       unless told --idle\n"
 "      --ring-size SIZE BPF ring buffer size (default: ~1 s of samples, >= 1M)\n"
 "  -v, --verbose        progress and libbpf's messages on stderr; -vv adds\n"
 "                       libbpf's debug log\n"
@@ -294,7 +299,7 @@ int main(int argc, char **argv)
 {
 	enum { O_NOW = 256, O_TRIGGERS, O_PRE, O_PRE_MEM, O_MAX_SECS, O_MAX_FILES,
 	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING, O_USER_STACKS,
-	       O_DEBUG_DIR };
+	       O_DEBUG_DIR, O_IDLE_STACKS };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -310,6 +315,7 @@ int main(int argc, char **argv)
 		{ "no-symbols", no_argument, NULL, O_NO_SYMBOLS },
 		{ "user-stacks", no_argument, NULL, O_USER_STACKS },
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
+		{ "idle-stacks", no_argument, NULL, O_IDLE_STACKS },
 		{ "ring-size", required_argument, NULL, O_RING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -396,6 +402,7 @@ int main(int argc, char **argv)
 			}
 			r.debug_dirs = optarg;
 			break;
+		case O_IDLE_STACKS: r.idle_stacks = 1; break;
 		case 'v': r.verbose++; break;
 		case 'h': usage(stdout); return fclose(stdout) ? 1 : 0;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); return fclose(stdout) ? 1 : 0;

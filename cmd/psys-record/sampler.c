@@ -15,6 +15,15 @@
 #include <bpf/libbpf.h>
 
 #include "psys.skel.h"
+#include "psysfile.h"
+
+/* Sample flags go from the BPF record into the file unchanged: the bits
+ * of bpf/psys.h and lib/psysfile.h must be the same. */
+_Static_assert(PSYS_SAMPLE_USER == PSYSFILE_USER, "flag bits differ: user");
+_Static_assert(PSYS_SAMPLE_STACK_ERR == PSYSFILE_STACK_ERR, "flag bits differ: stack error");
+_Static_assert(PSYS_SAMPLE_TRUNCATED == PSYSFILE_TRUNCATED, "flag bits differ: truncated");
+_Static_assert(PSYS_SAMPLE_USTACK_ERR == PSYSFILE_USTACK_ERR, "flag bits differ: user stack error");
+_Static_assert(PSYS_SAMPLE_IDLE_NOSTACK == PSYSFILE_IDLE_NOSTACK, "flag bits differ: idle");
 
 struct sampler {
 	struct psys_bpf *skel;
@@ -127,6 +136,7 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	bpf_map__set_max_entries(s->skel->maps.samples, s->ring_bytes);
 	s->skel->rodata->wakeup_bytes = s->ring_bytes / 4;
 	s->skel->rodata->user_stacks = o->user_stacks ? 1 : 0;
+	s->skel->rodata->idle_stacks = o->idle_stacks ? 1 : 0;
 
 	if ((err = psys_bpf__load(s->skel))) {
 		snprintf(errbuf, errlen, "cannot load the BPF sampler: %s%s",

@@ -21,8 +21,13 @@ struct sampler_opts {
 	unsigned freq;		/* Hz */
 	size_t ring_bytes;	/* 0: sized from CPUs and frequency */
 	int user_stacks;	/* also read user stacks (frame pointers) */
+	/* Whether the idle task's samples walk the kernel stack
+	 * (--idle-stacks); off: they are sent with PSYS_SAMPLE_IDLE_NOSTACK
+	 * and no frames. */
+	int idle_stacks;
 	int verbose;		/* libbpf's own messages on stderr */
 };
+
 
 /* Loads and attaches. On failure returns a negative errno and writes a
  * one-line reason (without program name) into ERR. */

@@ -364,6 +364,70 @@ int main(void)
 		fold_free(f);
 	}
 
+	/* Idle samples the recorder sent without a stack (flag
+	 * PSYSFILE_IDLE_NOSTACK) are idle samples like any other: left out
+	 * by default, and with --idle folded as the comm alone, never as a
+	 * stack error. An idle sample with a stack (--idle-stacks, or 0.1)
+	 * still folds with it, and a kernel sample without a stack and
+	 * without the flag is still a stack error. */
+	char ipath[] = "/tmp/psys-fold-idle-XXXXXX.psys";
+	fd = mkstemps(ipath, 5);
+	close(fd);
+	unlink(ipath);
+	CHECK(psysfile_create(AT_FDCWD, ipath, hdr, same, &w) == 0, "create idle");
+	for (int i = 0; i < 6; i++) {
+		struct psysfile_sample s = { .time_ns = T0 + i * 1000000ull, .cpu = 1 };
+		if (i < 3) {
+			s.comm = "swapper/1";
+			s.flags = PSYSFILE_IDLE_NOSTACK;
+		} else if (i == 3) {
+			s.comm = "swapper/1";
+			s.frames = st_read;
+			s.nframes = 3;
+		} else {
+			s.pid = s.tid = 100;
+			s.comm = "reader";
+			s.flags = i == 4 ? PSYSFILE_STACK_ERR : 0;
+		}
+		CHECK(psysfile_add(w, &s) == 0, "add idle %d", i);
+	}
+	CHECK(psysfile_finish(w, hdr) == 0, "finish idle");
+	psysfile_writer_free(w);
+	for (int idle = 0; idle < 2; idle++) {
+		for (int no_comm = 0; no_comm < 2; no_comm++) {
+			struct fold_opts io = { .idle = idle, .no_comm = no_comm };
+			struct psysfile_reader *ir;
+			struct fold *f = fold_new(&io);
+			char *ib = NULL;
+			size_t il = 0;
+			FILE *iout = open_memstream(&ib, &il);
+
+			CHECK(psysfile_open(ipath, &ir) == 0, "open idle");
+			CHECK(fold_add(f, ir, &emb) == 0, "fold idle");
+			psysfile_reader_free(ir);
+			fold_write(f, iout);
+			fclose(iout);
+			const struct fold_counts *c = fold_counts(f);
+			CHECK(c->samples == 6 && c->idle == (idle ? 0 : 4) &&
+			      c->stack_errors == 2 && c->folded == (idle ? 6u : 2u),
+			      "idle=%d: samples %llu idle %llu stack errors %llu folded %llu",
+			      idle, (unsigned long long)c->samples, (unsigned long long)c->idle,
+			      (unsigned long long)c->stack_errors, (unsigned long long)c->folded);
+			const char *want = !idle ? (no_comm ? "[stack error] 2\n" :
+						    "reader;[stack error] 2\n") :
+					   no_comm ? "[no frames] 3\n[stack error] 2\n"
+						     "do_syscall_64;ksys_read;vfs_read 1\n" :
+					   "reader;[stack error] 2\nswapper/1 3\n"
+					   "swapper/1;do_syscall_64;ksys_read;vfs_read 1\n";
+			char ctx[32];
+			snprintf(ctx, sizeof(ctx), "idle=%d no_comm=%d", idle, no_comm);
+			CHECK_STR(ib, want, ctx);
+			free(ib);
+			fold_free(f);
+		}
+	}
+	unlink(ipath);
+
 	/* Differential: base has one extra and one missing stack. */
 	struct fold *base = fold_new(&o), *now = fold_new(&o);
 	fold_add_line(base, "a;b", 3, 5);
