@@ -21,7 +21,7 @@
 # $(BUILD)/tests/. Programs listed in BPF_CMDS also link libbpf, libdw and
 # the generated BPF skeleton; nothing else does.
 
-VERSION  := 0.1.0
+VERSION  := 0.2.0
 BUILD    ?= build
 CC       ?= cc
 CLANG    ?= clang
