@@ -542,22 +542,7 @@ void psysblock_builder_free(struct psysblock_builder *b)
 {
 	if (!b)
 		return;
-	free(b->threads);
-	hmap_free(&b->thread_map);
-	buf_free(&b->strs);
-	free(b->frames);
-	free(b->stack_off);
-	free(b->stack_len);
-	hmap_free(&b->stack_map);
-	free(b->ustr);
-	hmap_free(&b->ustr_map);
-	free(b->uids);
-	free(b->ustack_off);
-	free(b->ustack_len);
-	hmap_free(&b->ustack_map);
-	for (int c = 0; c < NCOLS; c++)
-		buf_free(&b->col[c]);
-	buf_free(&b->raw);
+	release(b);
 	free(b);
 }
 
