@@ -32,12 +32,10 @@ for f in $(cat "$T/paths"); do
 	got=$((got + n))
 done
 measure "200 ms burst at the defaults: $got of $want samples captured; the burst got $share% of its CPU"
-if [ -z "$file" ]; then
-	# A burst that shared its CPU with other work was less than the
-	# threshold: the machine, not the rule.
-	[ "$share" -ge 80 ] || skip "the machine is busy: the burst got only $share% of cpu $cpu"
-	fail "no capture holds the burst: $(cat "$T/err")"
-fi
+# A burst that shares its CPU with other work is that much less sys: the
+# rule's decision is then the machine's, not the burst's.
+[ "$share" -ge 80 ] || skip "the machine is busy: the burst got only $share% of cpu $cpu"
+[ -n "$file" ] || fail "no capture holds the burst: $(cat "$T/err")"
 [ $((got * 100)) -ge $((want * 85)) ] || fail "captured $got of $want burst samples (< 85%)"
 [ "$got" -le $((want * 125 / 100 + 2)) ] || fail "captured $got of $want burst samples: duplicates?"
 # The peak rule started or extended that capture, on the burst's CPU, and
