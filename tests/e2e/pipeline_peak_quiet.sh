@@ -1,7 +1,9 @@
 # The defaults do not trigger without a burst: 15 s of
 # `psys-watch | psys-record -o DIR` with the quietest CPU idle and another
 # CPU under a steady read(2) load just under psys-watch's 10% gate (busy
-# 9% of every 20 ms: about 8% sys in samples): no capture. The machine is shared: when a capture
+# 10 ms of every 100 ms: about 8% sys in /proc/stat and in samples; a
+# shorter period would hide between the ticks /proc/stat counts in): no
+# capture. The machine is shared: when a capture
 # does appear, the samples of the window that fired say who ran there. If
 # it was this test's load or psys itself, the test fails; if it was other
 # work, the machine was not quiet, and the test says so and skips (under
@@ -23,7 +25,7 @@ watch=$!
 psys-record -o "$T/out" < "$T/fifo" > "$T/paths" 2> "$T/err" &
 sleep 1
 cat /proc/stat > "$T/s0"
-loadgen -c "$load" -t 15 -u 0.09 -n "$comm" > "$T/load"
+loadgen -c "$load" -t 15 -u 0.1 -p 0.1 -n "$comm" > "$T/load"
 cat /proc/stat > "$T/s1"
 sleep 0.5
 kill -INT $watch 2>/dev/null || true
