@@ -36,7 +36,7 @@
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
 # BENCH_RESULTS (the markdown; default $BENCH_OUT/RESULTS.md).
-# Defaults take about 21 minutes on a 2-CPU machine. Needs root. Never
+# Defaults take about 21 minutes on a 2-CPU machine (figure 9: about 6). Needs root. Never
 # part of `make test`.
 set -eu
 LC_ALL=C
