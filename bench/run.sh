@@ -17,7 +17,9 @@
 #   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh);
 #   8. the BPF program's cost per sample while waiting for a trigger, on an
 #      idle and on a loaded CPU, against psys 0.1's program (bench/bpfcost.sh,
-#      which builds 0.1 from git history).
+#      which builds 0.1 from git history);
+#   9. short bursts at the defaults and the peak rule's always-on cost
+#      (bench/burst.sh).
 # Method: comparisons are paired and interleaved (the conditions of one
 # round run back to back, in an order rotated every round), $BENCH_PAIRS
 # rounds; each figure is the median (min–max) over rounds, and each
@@ -30,12 +32,12 @@
 # workload per run (4), BENCH_WARMUP seconds between recorder start and
 # workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
 # ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
-# BENCH_FIGURES to run ("1 3 4 5 6 7 8"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_FIGURES to run ("1 3 4 5 6 7 8 9"; 3 folds 1's captures, 2 comes with 1),
 # BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
 # BENCH_RESULTS (the markdown; default $BENCH_OUT/RESULTS.md).
-# Defaults take about 15 minutes on a 2-CPU machine. Needs root. Never
+# Defaults take about 21 minutes on a 2-CPU machine (figure 9: about 6). Needs root. Never
 # part of `make test`.
 set -eu
 LC_ALL=C
@@ -55,7 +57,7 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8"}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8 9"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
@@ -593,6 +595,15 @@ if want 8; then
 		say "  bench/bpfcost.sh failed: $(tail -n 3 "$OUT/bpfcost.err")"
 fi
 
+# ---- 9. short bursts and the peak rule: its own script, its own section ----
+BURST_EXT=""
+if want 9; then
+	say "9. short bursts at the defaults"
+	"$TOP/bench/burst.sh" "$B" > "$OUT/burst.md" 2> "$OUT/burst.err" && BURST_EXT=$OUT/burst.md ||
+		say "  bench/burst.sh failed: $(tail -n 3 "$OUT/burst.err")"
+fi
+
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"
 [ -z "$RING_EXT" ] || cat "$RING_EXT" >> "$RESULTS"
+[ -z "$BURST_EXT" ] || cat "$BURST_EXT" >> "$RESULTS"

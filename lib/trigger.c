@@ -44,6 +44,24 @@ int trigger_add_cpu(struct trigger *t, int cpu, double sys_pct)
 	return 0;
 }
 
+int trigger_is_peak(const struct trigger *t)
+{
+	return strcmp(t->rule, TRIGGER_RULE_PEAK) == 0;
+}
+
+/* 1..31 of a-z, 0-9, '-'. */
+static int rule_ok(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (n < 1 || n > 31)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+			return 0;
+	return 1;
+}
+
 static int pct_ok(double v)
 {
 	return isfinite(v) && v >= 0 && v <= 100;
@@ -69,6 +87,10 @@ int trigger_format(const struct trigger *t, char **out)
 		    (i && t->hot[i].cpu <= t->hot[i - 1].cpu))
 			return -EINVAL;
 	if (ptime_iso(t->wall_ns, when, sizeof(when)))
+		return -EINVAL;
+	const char *rule = *t->rule ? t->rule : TRIGGER_RULE_INTERVAL;
+	if (!rule_ok(rule) || (trigger_is_peak(t) &&
+			       !(isfinite(t->window) && t->window > 0 && t->window <= INTERVAL_MAX)))
 		return -EINVAL;
 
 	root = json_object();
@@ -100,7 +122,9 @@ int trigger_format(const struct trigger *t, char **out)
 						  100)))
 			goto cleanup;
 	}
-	if (json_object_set(root, "hot", hot))
+	if (json_object_set(root, "hot", hot) ||
+	    json_object_set_new(root, "rule", json_string(rule)) ||
+	    (trigger_is_peak(t) && json_object_set_new(root, "window", json_real(t->window))))
 		goto cleanup;
 	*out = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(REAL_PRECISION));
 	if (*out)
@@ -235,6 +259,21 @@ int trigger_parse(const char *line, size_t len, struct trigger *t, char *err,
 		goto cleanup;
 	}
 	tr.irq = json_is_true(j);
+	j = json_object_get(root, "rule");
+	if (j) {
+		if (!json_is_string(j) || !rule_ok(json_string_value(j))) {
+			why(err, errlen, "field 'rule': not a rule name (a-z, 0-9, -)");
+			goto cleanup;
+		}
+		snprintf(tr.rule, sizeof(tr.rule), "%s", json_string_value(j));
+	}
+	if (trigger_is_peak(&tr) && get_num(root, "window", 0, INTERVAL_MAX, &tr.window,
+					    err, errlen))
+		goto cleanup;
+	if (trigger_is_peak(&tr) && tr.window <= 0) {
+		why(err, errlen, "field 'window': not above 0");
+		goto cleanup;
+	}
 
 	j = json_object_get(root, "hot");
 	if (!json_is_array(j) || json_array_size(j) < 1 ||

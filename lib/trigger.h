@@ -6,7 +6,7 @@
  *    "time":"2026-11-26T10:15:04.123+01:00","wall_ns":1795684504123456789,
  *    "mono_ns":523456789012,"mono_start_ns":522456123456,
  *    "interval":1.000666,"gate":10.0,"irq":false,
- *    "hot":[{"cpu":1,"sys":97.53},{"cpu":3,"sys":12.0}]}
+ *    "hot":[{"cpu":1,"sys":97.53},{"cpu":3,"sys":12.0}],"rule":"interval"}
  *
  * (shown on several lines here; it is one line on the wire). Fields:
  *   type          "psys-trigger"
@@ -34,6 +34,15 @@
  *                 twice, at least one: cpu (0..CPULIST_MAX_CPU) and sys
  *                 (that CPU's sys % over the interval, 0..100, rounded to
  *                 0.01).
+ *   rule          optional: which rule fired. "interval" (psys-watch: a
+ *                 CPU's sys % over the poll interval reached the gate) or
+ *                 "peak" (psys-record's own: a CPU's sys share over a short
+ *                 sliding window reached a threshold; then mono_start_ns is
+ *                 the burst's first sys sample, mono_ns the sample that
+ *                 fired, gate the threshold, sys the share). Missing means
+ *                 "interval" (lines from before it existed). Another name
+ *                 (1..31 of a-z, 0-9, -) is kept and read as an interval.
+ *   window        with "rule":"peak": the window in seconds (> 0).
  * Clocks: CLOCK_MONOTONIC is the clock of perf/BPF sample times
  * (bpf_ktime_get_ns), so a recorder can compare the two directly. */
 #ifndef PSYS_TRIGGER_H
@@ -59,7 +68,15 @@ struct trigger {
 	int irq;		/* irq+softirq counted as sys */
 	struct trigger_cpu *hot; /* ascending by cpu; owned */
 	int nhot;
+	char rule[32];		/* "" reads and writes as "interval" */
+	double window;		/* seconds; "peak" only */
 };
+
+#define TRIGGER_RULE_INTERVAL "interval"
+#define TRIGGER_RULE_PEAK "peak"
+
+/* Non-zero if T was fired by the peak rule. */
+int trigger_is_peak(const struct trigger *t);
 
 /* Adds a hot CPU to T, keeping the list ascending; replaces the figure if
  * CPU is already there. Returns 0, -ERANGE (cpu out of 0..CPULIST_MAX_CPU)

@@ -138,6 +138,8 @@ struct meta {
 	long freq;
 	int files;
 	uint64_t kernel_start, kernel_limit;	/* _stext, _etext of the first */
+	char trigger[256];	/* what started the first triggered capture */
+	char rules[64];		/* every rule that started or extended one */
 };
 
 struct prog {
@@ -186,6 +188,49 @@ static uint64_t ref_addr(json_t *h, const char *name)
 	return 0;
 }
 
+/* "peak: cpu 1 at 62.5% sys over 0.2 s (threshold 50%)" or "interval:
+ * cpu 1 at 12% sys over 3.0 s (gate 10%)": trigger line TR in words. */
+static void trigger_words(json_t *tr, char *buf, size_t len)
+{
+	const char *rule = jstr(tr, "rule");
+	int peak = strcmp(rule, "peak") == 0;
+	json_t *hot = json_object_get(tr, "hot"), *v;
+	size_t i, n = 0;
+	char clean[40];
+
+	fold_clean(*rule ? rule : "interval", clean, sizeof(clean));
+	n += snprintf(buf + n, len - n, "%s: cpu", clean);
+	json_array_foreach(hot, i, v) {
+		if (n >= len || i == 4)
+			break;
+		n += snprintf(buf + n, len - n, "%s %lld at %.1f%%", i ? "," : "",
+			      (long long)jint(v, "cpu"),
+			      json_number_value(json_object_get(v, "sys")));
+	}
+	if (n < len && json_array_size(hot) > 4)
+		n += snprintf(buf + n, len - n, " and %zu more", json_array_size(hot) - 4);
+	if (n < len)
+		snprintf(buf + n, len - n, " sys over %g s (%s %g%%)",
+			 json_number_value(json_object_get(tr, peak ? "window" : "interval")),
+			 peak ? "threshold" : "gate", json_number_value(json_object_get(tr, "gate")));
+}
+
+/* Adds the rule of trigger TR to M's list, once. */
+static void meta_rule(struct meta *m, json_t *tr)
+{
+	char clean[40], *p;
+	size_t n = 0;
+
+	fold_clean(*jstr(tr, "rule") ? jstr(tr, "rule") : "interval", clean, sizeof(clean));
+	for (p = m->rules; *p; p += n + (p[n] == ',' ? 2 : 0)) {
+		n = strcspn(p, ",");
+		if (n == strlen(clean) && strncmp(p, clean, n) == 0)
+			return;
+	}
+	snprintf(m->rules + strlen(m->rules), sizeof(m->rules) - strlen(m->rules), "%s%s",
+		 *m->rules ? ", " : "", clean);
+}
+
 static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *t,
 		     const struct fold_counts *c)
 {
@@ -226,6 +271,16 @@ static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *
 		m->wall_first = wall0;
 	if (wall1 > m->wall_last)
 		m->wall_last = wall1;
+	json_t *tr = json_object_get(h, "trigger"), *v;
+	size_t i;
+	if (json_is_object(tr)) {
+		if (!*m->trigger)
+			trigger_words(tr, m->trigger, sizeof(m->trigger));
+		meta_rule(m, tr);
+	}
+	json_array_foreach(json_object_get(t, "triggers"), i, v)
+		if (json_is_object(v))
+			meta_rule(m, v);
 	m->lost += jint(t, "lost");
 	m->stack_errors += jint(t, "stack_errors");
 	m->bpf_misses += jint(t, "bpf_misses");
@@ -263,6 +318,10 @@ static void meta_print(const struct meta *m, const struct fold_counts *c,
 		folded_meta_write(out, "window", w);
 	}
 	folded_meta_write(out, "cpus", cpus);
+	if (*m->trigger)
+		folded_meta_write(out, "trigger", m->trigger);
+	if (*m->rules)
+		folded_meta_write(out, "rules", m->rules);
 	if (m->freq) {
 		snprintf(v, sizeof(v), "%ld Hz", m->freq);
 		folded_meta_write(out, "freq", v);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "buf.h"
 #include "psys.h"
 #include "psysfile.h"
 #include "privs.h"
@@ -32,6 +33,8 @@
 #define DRAIN_BUSY_NS (100 * 1000000LL)	/* capturing: drain this often */
 #define DRAIN_IDLE_NS (250 * 1000000LL)	/* waiting: the rings have room */
 #define RETAIN_DEFAULT_NS (20 * NSEC)	/* pre-trigger ring: -i up to 10 s */
+#define PEAK_LEAD_NS (NSEC / 2)		/* the peak rule's capture starts this
+					 * long before the burst (--pre) */
 
 struct capture {
 	struct psysfile_writer *w;
@@ -110,6 +113,9 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	if (r->triggered) {
 		json_object_set_new(h, "hot_cpus", json_string(hot));
 		json_object_set(h, "trigger", json_array_get(c->triggers, 0));
+		if (r->peak)
+			json_object_set_new(h, "peak_rule", json_pack("{s:f, s:f}", "window_s",
+				r->peak_window_ns / 1e9, "threshold", r->peak_threshold));
 		json_object_set_new(h, "pre_s", json_real((c->end_mono - c->start_mono -
 			r->duration_ns) / 1e9));
 		/* The lead asked for, when sampling had not reached that far
@@ -400,6 +406,20 @@ static int on_sample(void *ctx, const struct psys_sample *s)
 	const char *unames[PSYS_MAX_FRAMES];
 	struct psysblock_builder *bb;
 
+	/* The peak rule sees every sample: sys time is kernel mode, not the
+	 * idle task, nor this recorder (its start, its captures being
+	 * written must not trigger more). What fires is taken after the
+	 * drain (recorder_tick). */
+	if (r->peak) {
+		struct peak_fire f;
+		int fired = peak_sample(r->peak, s->cpu, (int64_t)s->time_ns,
+					s->pid != 0 && s->pid != r->self_pid &&
+					!(s->flags & PSYS_SAMPLE_USER), &f);
+		if (fired == 1 && (r->nfires < r->fires_cap ||
+				   !buf_grow((void **)&r->fires, &r->fires_cap, r->nfires + 1,
+					     sizeof(*r->fires))))
+			r->fires[r->nfires++] = f;
+	}
 	/* Without a ring, only the capture's window is kept. */
 	if (!r->ring && !(r->cur && wanted(r->cur, s)))
 		return 0;
@@ -833,6 +853,15 @@ int recorder_open(struct recorder *r, int triggered)
 		/* It holds the time it must cover, as sealed blocks: what the
 		 * samples take, at most --pre-memory. */
 		r->retain_ns = r->pre_ns >= 0 ? r->pre_ns + NSEC : RETAIN_DEFAULT_NS;
+		r->self_pid = (uint32_t)getpid();
+		if (r->peak_window_ns > 0) {
+			struct peak_opts po = { r->peak_window_ns, r->peak_threshold, r->freq };
+			if (!(r->peak = peak_new(&po))) {
+				fprintf(stderr, PROG ": cannot set up the peak rule: %s\n",
+					strerror(errno));
+				return -ENOMEM;
+			}
+		}
 		r->ring = pring_new(r->pre_memory);
 		if (!r->ring) {
 			fprintf(stderr, PROG ": cannot make the pre-trigger ring: %s\n",
@@ -845,6 +874,9 @@ int recorder_open(struct recorder *r, int triggered)
 			fprintf(stderr, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
 				"pre-trigger ring for %.1f s, at most %.1f MiB\n", cpus, r->freq,
 				r->retain_ns / 1e9, r->pre_memory / 1048576.0);
+			if (r->peak)
+				fprintf(stderr, PROG ": peak rule: %g%% sys over %g s on a CPU "
+					"triggers\n", r->peak_threshold, r->peak_window_ns / 1e9);
 		}
 	}
 	if ((ret = sampler_open(&so, on_sample, r, &r->sampler, err, sizeof(err)))) {
@@ -927,6 +959,11 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 	/* The kernel counts CPU time in 10 ms ticks: reach one tick further. */
 	if (pre > 0)
 		pre += 10 * 1000000LL;
+	int64_t want_start = anchor - pre;
+	/* The peak rule names where the burst began (its first sys sample):
+	 * the lead is counted from there. */
+	if (trigger_is_peak(&t) && anchor == t.mono_ns)
+		want_start = t.mono_start_ns - (r->pre_ns >= 0 ? r->pre_ns : PEAK_LEAD_NS);
 	int64_t end = anchor + r->duration_ns;
 
 	/* Samples taken so far must be in the ring before it is read. */
@@ -949,12 +986,43 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 			fprintf(stderr, PROG ": trigger extends %s to +%.3f s\n", c->path,
 				(c->end_mono - c->start_mono) / 1e9);
 	} else {
-		capture_start(r, &hot, anchor - pre, end, js, t.wall_ns);
+		capture_start(r, &hot, want_start, end, js, t.wall_ns);
 	}
 out:
 	json_decref(js);
 	cpulist_free(&hot);
 	trigger_free(&t);
+}
+
+/* Hands what the peak rule fired on to recorder_line, as trigger lines:
+ * the same path, the same record in the capture. */
+static void take_fires(struct recorder *r)
+{
+	/* recorder_line drains: more may fire meanwhile, and are taken too. */
+	for (size_t i = 0; i < r->nfires; i++) {
+		const struct peak_fire fire = r->fires[i], *f = &fire;
+		struct trigger t = { 0 };
+		char *line = NULL;
+		int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+		t.wall_ns = ptime_now(CLOCK_REALTIME) - (now - f->end_ns);
+		t.mono_ns = f->end_ns;
+		/* The burst's first sys sample; a window of one sample
+		 * still spans something. */
+		t.mono_start_ns = f->start_ns < f->end_ns ? f->start_ns : f->end_ns - 1;
+		t.gate = r->peak_threshold;
+		snprintf(t.rule, sizeof(t.rule), TRIGGER_RULE_PEAK);
+		t.window = r->peak_window_ns / 1e9;
+		r->peak_fires++;
+		if (r->verbose)
+			fprintf(stderr, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples) "
+				"over %g s\n", f->cpu, f->share, f->sys, f->n, t.window);
+		if (!trigger_add_cpu(&t, (int)f->cpu, f->share) && !trigger_format(&t, &line))
+			recorder_line(r, line, strlen(line));
+		free(line);
+		trigger_free(&t);
+	}
+	r->nfires = 0;
 }
 
 void recorder_tick(struct recorder *r, int64_t now, int stopping)
@@ -968,6 +1036,8 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 		if (r->ring)
 			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
 	}
+	if (r->nfires && !stopping)
+		take_fires(r);
 	struct capture *c = r->cur;
 	if (!c)
 		return;
@@ -1051,6 +1121,11 @@ void recorder_close(struct recorder *r)
 	r->sampler = NULL;
 	pring_free(r->ring);
 	r->ring = NULL;
+	peak_free(r->peak);
+	r->peak = NULL;
+	free(r->fires);
+	r->fires = NULL;
+	r->nfires = r->fires_cap = 0;
 	for (size_t i = 0; i < r->nbld; i++)
 		psysblock_builder_free(r->bld[i]);
 	free(r->bld);

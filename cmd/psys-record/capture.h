@@ -9,6 +9,7 @@
 #include "cpulist.h"
 #include "hmap.h"
 #include "ksyms.h"
+#include "peak.h"
 #include "pring.h"
 #include "psysblock.h"
 #include "sampler.h"
@@ -30,6 +31,9 @@ struct recorder {
 	int64_t max_ns;
 	unsigned long max_files;
 	struct ksyms *ksyms;
+	/* The peak rule (triggered mode): window, threshold; off if 0. */
+	int64_t peak_window_ns;
+	double peak_threshold;
 
 	/* State. */
 	int triggered;
@@ -47,6 +51,11 @@ struct recorder {
 	struct hmap comm_of;		/* pid -> hash of its comm: exec check */
 	int64_t retain_ns;		/* how far back the ring reaches */
 	struct capture *cur;
+	struct peak *peak;		/* the peak rule, or NULL */
+	struct peak_fire *fires;	/* fired while draining, not yet taken */
+	size_t nfires, fires_cap;
+	uint64_t peak_fires;
+	uint32_t self_pid;		/* not counted by the peak rule */
 	int64_t last_end_mono;		/* where the previous capture ended */
 	int64_t next_drain;
 	uint64_t bad_lines, captures, failures, ignored_triggers;

@@ -62,6 +62,13 @@ static void usage(FILE *f)
 "                       (default: twice the trigger's interval: the interval\n"
 "                       that crossed the gate and the one before; 0 starts at\n"
 "                       the trigger, as perfSys did)\n"
+"      --peak PERCENT   triggered: the peak rule's threshold: a CPU whose sys\n"
+"                       share (kernel mode, not idle) over the peak window\n"
+"                       reaches PERCENT triggers a capture of it that starts\n"
+"                       0.5 s (or --pre) before the burst (default 50)\n"
+"      --peak-window SECS  the peak rule's sliding window (default 0.2)\n"
+"      --no-peak        triggered: no peak rule; only trigger lines start\n"
+"                       captures\n"
 "      --pre-memory SIZE  most memory for the pre-trigger ring (default 64M).\n"
 "                       The ring keeps the last 20 s (or --pre + 1 s) as the\n"
 "                       compressed blocks a capture holds: about\n"
@@ -299,7 +306,7 @@ int main(int argc, char **argv)
 {
 	enum { O_NOW = 256, O_TRIGGERS, O_PRE, O_PRE_MEM, O_MAX_SECS, O_MAX_FILES,
 	       O_MAX_BYTES, O_NO_SYMBOLS, O_RING, O_USER_STACKS,
-	       O_DEBUG_DIR, O_IDLE_STACKS };
+	       O_DEBUG_DIR, O_IDLE_STACKS, O_PEAK, O_PEAK_WINDOW, O_NO_PEAK };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -317,6 +324,9 @@ int main(int argc, char **argv)
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
 		{ "idle-stacks", no_argument, NULL, O_IDLE_STACKS },
 		{ "ring-size", required_argument, NULL, O_RING },
+		{ "peak", required_argument, NULL, O_PEAK },
+		{ "peak-window", required_argument, NULL, O_PEAK_WINDOW },
+		{ "no-peak", no_argument, NULL, O_NO_PEAK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -326,7 +336,9 @@ int main(int argc, char **argv)
 		.freq = 200, .duration_ns = 3 * NSEC, .output = ".", .pre_ns = -1,
 		.pre_memory = 64ull << 20, .max_ns = 60 * NSEC,
 		.max_files = 100, .max_bytes = 1ull << 30, .dirfd = -1,
+		.peak_window_ns = PEAK_WINDOW_DEFAULT_NS, .peak_threshold = PEAK_THRESHOLD_DEFAULT,
 	};
+	int no_peak = 0;
 	const char *cpus_arg = NULL;
 	int opt, err, mode = 0;	/* 0: from stdin, 1: now, 2: triggers */
 	uint64_t size;
@@ -392,6 +404,27 @@ int main(int argc, char **argv)
 			r.max_files = v;
 			break;
 		}
+		case O_PEAK: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(v > 0 && v <= 100)) {
+				fprintf(stderr, PROG ": invalid --peak '%s': want a percentage "
+					"above 0, at most 100\n", optarg);
+				goto usage_error;
+			}
+			r.peak_threshold = v;
+			break;
+		}
+		case O_PEAK_WINDOW:
+			if (ptime_parse_seconds(optarg, 60 * NSEC, &r.peak_window_ns) ||
+			    r.peak_window_ns < 10 * 1000000LL) {
+				fprintf(stderr, PROG ": invalid --peak-window '%s': want seconds "
+					"(0.01-60)\n", optarg);
+				goto usage_error;
+			}
+			break;
+		case O_NO_PEAK: no_peak = 1; break;
 		case O_NO_SYMBOLS: r.no_symbols = 1; break;
 		case O_USER_STACKS: r.user_stacks = 1; break;
 		case O_DEBUG_DIR:
@@ -427,6 +460,8 @@ int main(int argc, char **argv)
 	}
 	int triggered = mode == 2 || (mode == 0 && stdin_has_triggers());
 	r.to_stdout = strcmp(r.output, "-") == 0;
+	if (no_peak || !triggered)
+		r.peak_window_ns = 0;
 	if (triggered && (capture_is_file_name(r.output) || r.to_stdout)) {
 		fprintf(stderr, PROG ": -o '%s': triggered mode writes many captures: "
 			"give a directory\n", r.output);

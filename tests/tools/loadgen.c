@@ -5,6 +5,8 @@
  *   stat   stat(2) of a path: path lookup (vfs_statx, filename_lookup)
  *   mmap   mmap + touch + munmap of 64 KiB: page faults and unmapping
  *   getpid getpid(2): syscall entry and exit only
+ * With -u FRACTION it is busy only that fraction of every period (-p, default
+ * 0.02 s) and sleeps the rest: a steady low load rather than a burst.
  * At exit it prints "iterations N seconds S rate R cpu C" on stdout: C is
  * the CPU time (user + system) it got, which on a shared CPU is less than
  * S and is what a sampler at HZ should see of it: HZ x C samples. */
@@ -43,24 +45,26 @@ static double now(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: loadgen [-c CPU] [-t SECONDS] [-d DELAY] "
-		   "[-w read|stat|mmap|getpid] [-n COMM]\n");
+		   "[-w read|stat|mmap|getpid] [-n COMM] [-u BUSY-FRACTION [-p PERIOD]]\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *work = "read", *comm = NULL;
-	double secs = 1, delay = 0;
+	double secs = 1, delay = 0, duty = 1, period = 0.02;
 	int cpu = -1, opt, fd = -1;
 	static char buf[4096];
 	unsigned long long iters = 0;
 
-	while ((opt = getopt(argc, argv, "c:t:d:w:n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "c:t:d:w:n:u:p:h")) != -1) {
 		switch (opt) {
 		case 'c': cpu = atoi(optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'd': delay = atof(optarg); break;
 		case 'w': work = optarg; break;
 		case 'n': comm = optarg; break;
+		case 'u': duty = atof(optarg); break;
+		case 'p': period = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -92,11 +96,27 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 
-	double start = now(), end = start + secs, t = start;
+	if (!(duty > 0 && duty <= 1) || !(period > 0)) {
+		fprintf(stderr, "loadgen: -u wants a fraction in (0, 1], -p seconds > 0\n");
+		return 2;
+	}
+	double start = now(), end = start + secs, t = start, next = start;
 	while (!stop && t < end) {
+		/* Duty cycle: busy until DUTY of this period is gone, then
+		 * sleep to the next period. */
+		if (duty < 1 && t >= next + duty * period) {
+			next += period;
+			while (next < t)
+				next += period;
+			double d = next - t;
+			struct timespec ts = { (time_t)d, (long)((d - (time_t)d) * 1e9) };
+			nanosleep(&ts, NULL);
+			t = now();
+			continue;
+		}
 		/* Check the clock only every few hundred calls: the load should
 		 * be the syscall, not clock_gettime (a vDSO call anyway). */
-		for (int i = 0; i < 256; i++, iters++) {
+		for (int i = 0; i < (duty < 1 ? 16 : 256); i++, iters++) {
 			if (work[0] == 'r') {
 				if (read(fd, buf, sizeof(buf)) < 0)
 					return 1;

@@ -168,6 +168,22 @@ static const struct {
 	{ "sys above 100", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
 				"\"hot\":[{\"cpu\":1,\"sys\":100.01}]"),
 	  -ENOMSG, 0, 0 },
+	{ "rule interval", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+				HOT ",\"rule\":\"interval\""), 0, 1, 1 },
+	{ "rule peak", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+			    HOT ",\"rule\":\"peak\",\"window\":0.2"), 0, 1, 1 },
+	{ "rule unknown kept", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+				    HOT ",\"rule\":\"future-2\""), 0, 1, 1 },
+	{ "rule peak without window", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+					   HOT ",\"rule\":\"peak\""), -ENOMSG, 0, 0 },
+	{ "rule peak window 0", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+				     HOT ",\"rule\":\"peak\",\"window\":0"), -ENOMSG, 0, 0 },
+	{ "rule not a string", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+				    HOT ",\"rule\":1"), -ENOMSG, 0, 0 },
+	{ "rule with odd bytes", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+				      HOT ",\"rule\":\"<peak>\""), -ENOMSG, 0, 0 },
+	{ "rule empty", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
+			     HOT ",\"rule\":\"\""), -ENOMSG, 0, 0 },
 	{ "sys negative", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
 			       "\"hot\":[{\"cpu\":1,\"sys\":-1}]"), -ENOMSG, 0, 0 },
 	{ "sys missing", LINE(TYPE, TIME, WALL, MONO, IVAL, GATE, IRQ,
@@ -327,7 +343,8 @@ static void test_round_trip(void)
 		  "\"wall_ns\":1795687932598822118,\"mono_ns\":395450347757,"
 		  "\"mono_start_ns\":394950077820,\"interval\":0.50027,"
 		  "\"gate\":12.5,\"irq\":true,\"hot\":[{\"cpu\":0,\"sys\":100.0},"
-		  "{\"cpu\":1,\"sys\":33.33},{\"cpu\":3,\"sys\":97.53}]}",
+		  "{\"cpu\":1,\"sys\":33.33},{\"cpu\":3,\"sys\":97.53}],"
+		  "\"rule\":\"interval\"}",
 		  "formatted line");
 	CHECK(!strchr(line, '\n'), "one line");
 	err = trigger_parse(line, strlen(line), &b, NULL, 0);
@@ -341,8 +358,24 @@ static void test_round_trip(void)
 			      fabs(b.hot[i].sys_pct - a.hot[i].sys_pct) <= 0.005,
 		      "cpu %d sys %f vs %f", b.hot[i].cpu, b.hot[i].sys_pct,
 		      a.hot[i].sys_pct);
+	CHECK(!trigger_is_peak(&b) && strcmp(b.rule, "interval") == 0, "rule '%s'", b.rule);
 	free(line);
 	trigger_free(&b);
+
+	/* The peak rule's line says so, with its window, and reads back. */
+	struct trigger p = a;
+	snprintf(p.rule, sizeof(p.rule), "peak");
+	p.window = 0.2;
+	CHECK(trigger_format(&p, &line) == 0 && strstr(line, ",\"rule\":\"peak\",\"window\":0.2}"),
+	      "peak line: %s", line);
+	CHECK(trigger_parse(line, strlen(line), &b, NULL, 0) == 0 && trigger_is_peak(&b) &&
+	      b.window == 0.2, "peak parses back");
+	free(line);
+	trigger_free(&b);
+	p.window = 0;
+	CHECK(trigger_format(&p, &line) == -EINVAL, "peak without a window");
+	snprintf(p.rule, sizeof(p.rule), "Bad rule");
+	CHECK(trigger_format(&p, &line) == -EINVAL, "bad rule name");
 
 	/* The offset follows the local zone, with a colon; ms are truncated. */
 	setenv("TZ", "IST-5:30", 1);
