@@ -34,9 +34,12 @@ done
 measure "200 ms burst at the defaults: $got of $want samples captured; the burst got $share% of its CPU"
 # A burst that shares its CPU with other work is that much less sys: the
 # rule's decision is then the machine's, not the burst's.
-[ "$share" -ge 80 ] || skip "the machine is busy: the burst got only $share% of cpu $cpu"
-[ -n "$file" ] || fail "no capture holds the burst: $(cat "$T/err")"
-[ $((got * 100)) -ge $((want * 85)) ] || fail "captured $got of $want burst samples (< 85%)"
+# A burst the machine starved of CPU may not reach the rule: only then is
+# a miss the machine's, not the rule's. A burst captured whole passes,
+# however busy the machine was.
+busy() { [ "$share" -ge 80 ] || skip "the machine is busy: the burst got only $share% of cpu $cpu"; }
+[ -n "$file" ] || { busy; fail "no capture holds the burst: $(cat "$T/err")"; }
+[ $((got * 100)) -ge $((want * 85)) ] || { busy; fail "captured $got of $want burst samples (< 85%)"; }
 [ "$got" -le $((want * 125 / 100 + 2)) ] || fail "captured $got of $want burst samples: duplicates?"
 # The peak rule started or extended that capture, on the burst's CPU, and
 # the capture starts >= 0.5 s before the burst's first sys sample.
@@ -54,7 +57,7 @@ assert p["window"] == 0.2 and p["gate"] == 50.0 and p["hot"][0]["sys"] >= 50, p
 lead = (p["mono_start_ns"] - h["start"]["mono_ns"]) / 1e9
 assert lead >= 0.5 - 1e-6, "lead %.3f s before the burst" % lead
 print("peak trigger: cpu %d at %.1f%% sys; lead %.3f s" % (cpu, p["hot"][0]["sys"], lead))
-' "$cpu" || fail "the capture's triggers or lead are wrong"
+' "$cpu" || { busy; fail "the capture's triggers or lead are wrong"; }
 # The folded metadata and the flame graph's subtitle say which rule fired.
 psys-fold "$file" > "$T/f"
 meta "$T/f" rules | grep -q peak || fail "folded metadata lacks the rule: $(grep '^#' "$T/f")"
