@@ -1,9 +1,12 @@
 # The defaults do not trigger without a burst: 15 s of
 # `psys-watch | psys-record -o DIR` with the quietest CPU idle and another
-# CPU under a steady read(2) load just under psys-watch's 10% gate (busy
-# 10 ms of every 100 ms: about 8% sys in /proc/stat and in samples; a
-# shorter period would hide between the ticks /proc/stat counts in): no
-# capture. The machine is shared: when a capture
+# CPU under a steady read(2) load under psys-watch's 10% gate (busy 7% of
+# every 97.3 ms: about 5-6% sys in /proc/stat and in samples; a shorter
+# period would hide between the ticks /proc/stat counts in, and a period
+# that is no multiple of the 4 ms tick lets its phase drift, so the count
+# averages out): no capture. The margin is the tick: /proc/stat counts
+# whole ticks, and one 3 s interval of a load averaging 9.1% once read
+# 10.2% (CI, 2026-12-02). The machine is shared: when a capture
 # does appear, the samples of the window that fired say who ran there. If
 # it was this test's load or psys itself, the test fails; if it was other
 # work, the machine was not quiet, and the test says so and skips (under
@@ -25,7 +28,7 @@ watch=$!
 psys-record -o "$T/out" < "$T/fifo" > "$T/paths" 2> "$T/err" &
 sleep 1
 cat /proc/stat > "$T/s0"
-loadgen -c "$load" -t 15 -u 0.1 -p 0.1 -n "$comm" > "$T/load"
+loadgen -c "$load" -t 15 -u 0.07 -p 0.0973 -n "$comm" > "$T/load"
 cat /proc/stat > "$T/s1"
 sleep 0.5
 kill -INT $watch 2>/dev/null || true
