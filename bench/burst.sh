@@ -196,7 +196,7 @@ Always-on cost: CPU of the process over its run, % of one CPU, medians
 | psys-watch -i 3 (default) | $(med < "$T/cost.w3") ($(range < "$T/cost.w3")) |
 | psys-watch -i 0.1 (the other way to see short bursts) | $(med < "$T/cost.w01") ($(range < "$T/cost.w01")) |
 
-The rule alone (tests/peaksim: lib/peak.c on synthetic samples at 200 Hz,
+The rule alone (tests/peaksim: lib/record/peak.c on synthetic samples at 200 Hz,
 its own CPU time), $NCPU CPUs and projected for 256:
 
     $NCPU CPUs: $sim2

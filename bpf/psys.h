@@ -1,7 +1,7 @@
 /* The record the BPF sampler hands to user space, shared by bpf/psys.bpf.c
  * and psys-record. Fixed-width fields and explicit padding only: the layout
  * must be identical on both sides. It is a transport format, not the file
- * format: psys-record re-encodes samples (lib/psysfile.h), so changing this
+ * format: psys-record re-encodes samples (lib/psysfile/psysfile.h), so changing this
  * struct only needs PSYS_SAMPLE_VERSION bumped for the two halves built
  * together to agree. */
 #ifndef PSYS_BPF_H

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fold.h"
-#include "psysfile.h"
+#include "fold/fold.h"
+#include "psysfile/psysfile.h"
 
 #define DMG_FUNCS 40
 #define DMG_T0 5000000000ull

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpulist.h"
-#include "slice.h"
+#include "base/cpulist.h"
+#include "fold/slice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flame.h"
-#include "flamegraph.h"
-#include "folded.h"
-#include "svg.h"
-#include "timeline.h"
+#include "render/flame.h"
+#include "render/flamegraph.h"
+#include "folded/folded.h"
+#include "render/svg.h"
+#include "folded/timeline.h"
 
 static FILE *sink;
 

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ksyms.h"
+#include "symbols/ksyms.h"
 
 static struct ksyms *load_compressed(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trigger.h"
+#include "watch/trigger.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

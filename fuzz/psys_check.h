@@ -13,12 +13,12 @@
 
 #include <jansson.h>
 
-#include "fold.h"
-#include "ksyms.h"
-#include "pprof.h"
-#include "psysfile.h"
-#include "slice.h"
-#include "speedscope.h"
+#include "fold/fold.h"
+#include "symbols/ksyms.h"
+#include "fold/pprof.h"
+#include "psysfile/psysfile.h"
+#include "fold/slice.h"
+#include "fold/speedscope.h"
 
 static FILE *sink;
 

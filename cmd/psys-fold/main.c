@@ -14,21 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cli.h"
+#include "base/buf.h"
+#include "base/cli.h"
 
-#include "cpulist.h"
-#include "elfsyms.h"
-#include "fold.h"
-#include "folded.h"
-#include "pprof.h"
-#include "psysfile.h"
-#include "ptime.h"
-#include "utf8.h"
-#include "slice.h"
-#include "speedscope.h"
-#include "timeline.h"
-#include "trigger.h"
+#include "base/cpulist.h"
+#include "symbols/elfsyms.h"
+#include "fold/fold.h"
+#include "folded/folded.h"
+#include "fold/pprof.h"
+#include "psysfile/psysfile.h"
+#include "base/ptime.h"
+#include "base/utf8.h"
+#include "fold/slice.h"
+#include "fold/speedscope.h"
+#include "folded/timeline.h"
+#include "watch/trigger.h"
 
 #define PROG "psys-fold"
 
@@ -302,7 +302,7 @@ static void meta_print(const struct meta *m, const struct fold_counts *c,
 
 	cpulist_join(&m->cpus, ":", cpus, sizeof(cpus));
 	meta_title(m, title, sizeof(title));
-	/* Values are JSON strings (lib/folded.h): other tools never read a
+	/* Values are JSON strings (lib/folded/folded.h): other tools never read a
 	 * metadata line as a stack. */
 	folded_meta_write(out, "psys-fold", PSYS_VERSION);
 	folded_meta_write(out, "title", title);

@@ -15,14 +15,14 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "psys.h"
-#include "psysfile.h"
+#include "psysfile/psysfile.h"
 #include "privs.h"
-#include "ptime.h"
-#include "trigger.h"
-#include "usyms.h"
-#include "utf8.h"
+#include "base/ptime.h"
+#include "watch/trigger.h"
+#include "symbols/usyms.h"
+#include "base/utf8.h"
 
 #define PROG "psys-record"
 #define BLOCK_NS NSEC			/* a capture's block spans at most this */

@@ -6,12 +6,12 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "cpulist.h"
-#include "hmap.h"
-#include "ksyms.h"
-#include "peak.h"
-#include "pring.h"
-#include "psysblock.h"
+#include "base/cpulist.h"
+#include "base/hmap.h"
+#include "symbols/ksyms.h"
+#include "record/peak.h"
+#include "record/pring.h"
+#include "psysfile/psysblock.h"
 #include "sampler.h"
 
 #define NSEC 1000000000LL

@@ -1,5 +1,5 @@
 /* psys-record: samples kernel stacks with a BPF program on CPU_CLOCK perf
- * events and writes them, as they come, into .psys files (lib/psysfile.h)
+ * events and writes them, as they come, into .psys files (lib/psysfile/psysfile.h)
  * that fold anywhere without this machine.
  *
  * Two modes share one event loop. Given a terminal or /dev/null on stdin
@@ -24,13 +24,13 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "cli.h"
-#include "cpulist.h"
-#include "ksyms.h"
-#include "pring.h"
-#include "ptime.h"
+#include "base/cli.h"
+#include "base/cpulist.h"
+#include "symbols/ksyms.h"
+#include "record/pring.h"
+#include "base/ptime.h"
 #include "sampler.h"
-#include "trigger.h"
+#include "watch/trigger.h"
 
 #define PROG "psys-record"
 

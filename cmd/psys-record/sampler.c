@@ -15,10 +15,10 @@
 #include <bpf/libbpf.h>
 
 #include "psys.skel.h"
-#include "psysfile.h"
+#include "psysfile/psysfile.h"
 
 /* Sample flags go from the BPF record into the file unchanged: the bits
- * of bpf/psys.h and lib/psysfile.h must be the same. */
+ * of bpf/psys.h and lib/psysfile/psysfile.h must be the same. */
 _Static_assert(PSYS_SAMPLE_USER == PSYSFILE_USER, "flag bits differ: user");
 _Static_assert(PSYS_SAMPLE_STACK_ERR == PSYSFILE_STACK_ERR, "flag bits differ: stack error");
 _Static_assert(PSYS_SAMPLE_TRUNCATED == PSYSFILE_TRUNCATED, "flag bits differ: truncated");

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cpulist.h"
+#include "base/cpulist.h"
 #include "psys.h"
 
 struct sampler;

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Turns lib/flamegraph.js into lib/flamegraph_js.h, the C string that
+# Turns lib/render/flamegraph.js into lib/render/flamegraph_js.h, the C string that
 # psys-svg embeds in every SVG. Run after editing the JavaScript:
-#   cmd/psys-svg/js2c.sh lib/flamegraph.js > lib/flamegraph_js.h
+#   cmd/psys-svg/js2c.sh lib/render/flamegraph.js > lib/render/flamegraph_js.h
 # (tests/e2e/svg_js_sync.sh fails when the two disagree.)
 set -eu
 echo '/* Generated from flamegraph.js by cmd/psys-svg/js2c.sh: do not edit. */'

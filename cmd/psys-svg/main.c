@@ -17,15 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cli.h"
-#include "flame.h"
-#include "flamegraph.h"
-#include "folded.h"
-#include "nameattr.h"
-#include "palmap.h"
-#include "svg.h"
-#include "timeline.h"
+#include "base/buf.h"
+#include "base/cli.h"
+#include "render/flame.h"
+#include "render/flamegraph.h"
+#include "folded/folded.h"
+#include "render/nameattr.h"
+#include "render/palmap.h"
+#include "render/svg.h"
+#include "folded/timeline.h"
 
 #define PROG "psys-svg"
 /* flamegraph.pl's consistent palette file, in the current directory. */

@@ -1,11 +1,11 @@
-/* psys-watch: polls /proc/stat and writes one trigger line (lib/trigger.h)
+/* psys-watch: polls /proc/stat and writes one trigger line (lib/watch/trigger.h)
  * on stdout for every poll in which a CPU's sys % is at or above the gate.
  * It never records anything itself: psys-record reads its lines. */
-#include "cli.h"
-#include "cpulist.h"
-#include "procstat.h"
-#include "ptime.h"
-#include "trigger.h"
+#include "base/cli.h"
+#include "base/cpulist.h"
+#include "watch/procstat.h"
+#include "base/ptime.h"
+#include "watch/trigger.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,7 +46,7 @@ static void usage(FILE *f)
 "usage: " PROG " [-i SECONDS] [-g PERCENT] [-C CPUS] [--irq] [--once] [-v]\n"
 "Watches per-CPU sys time in /proc/stat and writes one JSON trigger line on\n"
 "stdout for each poll in which a CPU's sys %% is at or above the gate\n"
-"(format: lib/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
+"(format: lib/watch/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
 "\n"
 "  -i, --interval SECONDS  poll every SECONDS (default 3; 0.1 to 86400)\n"
 "  -g, --gate PERCENT      trigger at this sys %% or above (default 10)\n"

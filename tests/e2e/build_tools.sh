@@ -13,5 +13,5 @@ for p in psys-fold psys-svg psys-watch; do
 done
 [ -e "$T/b/psys-record" ] && fail "make tools built psys-record"
 [ -d "$T/b/bpf" ] && fail "make tools touched the BPF build"
-[ -e "$T/b/lib/usyms.o" ] && fail "make tools compiled the libdw code"
+[ -e "$T/b/lib/symbols/usyms.o" ] && fail "make tools compiled the libdw code"
 exit 0

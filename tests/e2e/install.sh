@@ -109,7 +109,7 @@ if git -C "$TOP" rev-parse --git-dir > /dev/null 2>&1; then
 	tar -tzf "$tgz" | grep -v '/$' | sed "s|^psys-$version/||" | sort > "$T/tar"
 	git -C "$TOP" ls-tree -r --name-only HEAD | sort > "$T/git"
 	diff "$T/git" "$T/tar" > "$T/d" || fail "tarball and HEAD differ: $(head "$T/d")"
-	grep -qx Makefile "$T/tar" && grep -qx man/psys.7 "$T/tar" && grep -qx lib/profile.proto "$T/tar" ||
+	grep -qx Makefile "$T/tar" && grep -qx man/psys.7 "$T/tar" && grep -qx lib/fold/profile.proto "$T/tar" ||
 		fail "tarball lacks Makefile, man pages or the .proto"
 	tar -tzf "$tgz" | grep -v "^psys-$version/" && fail "files outside psys-$version/"
 	measure "dist: $(wc -l < "$T/tar") files, $(wc -c < "$tgz") bytes"

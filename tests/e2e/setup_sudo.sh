@@ -52,7 +52,7 @@ as_user "$src/$b/psys-fold" "$cap" > "$T/folded" || fail "the user cannot fold t
 grep -q '^# samples: ' "$T/folded" || fail "folded: $(head -n 3 "$T/folded")"
 # make and the tests work for the user: an edited source is rebuilt into
 # the build folder, and the unit tests run.
-as_user touch "$src/lib/cli.c"
+as_user touch "$src/lib/base/cli.c"
 (cd "$src" && as_user env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL HOME="$T" \
 	make -s BUILD="$b" SANITIZE="${SANITIZE:-}" "$b/psys-fold") > "$T/o" 2> "$T/e" ||
 	fail "make as the user after sudo: $(tail -n 5 "$T/e")"

@@ -1,4 +1,4 @@
-/* peaksim: the peak rule's cost per sample (lib/peak.c), for the
+/* peaksim: the peak rule's cost per sample (lib/record/peak.c), for the
  * benchmark (bench/burst.sh): feeds it SECONDS of synthetic samples of
  * NCPU CPUs at HZ, in time order as the sampler delivers them, each CPU
  * at 20% sys at random (so the window's counts move; it seldom fires), and
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "peak.h"
+#include "record/peak.h"
 
 static double cpu_now(void)
 {

@@ -3,7 +3,7 @@
  * stream, so `psys-zframes X.psys | zstd -d` does exactly the
  * decompression that reading X.psys needs, and nothing else: the floor the
  * benchmark compares psys-fold with. Written from the record layout in
- * lib/psysfile.c (docs/FORMAT.md); it checks only what it must to walk the
+ * lib/psysfile/psysfile.c (docs/FORMAT.md); it checks only what it must to walk the
  * records and stops at the first thing it does not recognise. Version 2
  * files (28-byte record headers) and version 1 (20-byte) alike; the
  * symbols records count, since reading needs them too.

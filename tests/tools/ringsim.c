@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "pring.h"
+#include "record/pring.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)

@@ -1,5 +1,5 @@
-/* Table-driven tests for lib/cpulist.c. */
-#include "cpulist.h"
+/* Table-driven tests for lib/base/cpulist.c. */
+#include "base/cpulist.h"
 #include "test.h"
 
 #include <errno.h>

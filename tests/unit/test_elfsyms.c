@@ -1,9 +1,9 @@
-/* Table-driven tests for lib/elfsyms.c: an ELF file written here with
+/* Table-driven tests for lib/symbols/elfsyms.c: an ELF file written here with
  * libelf (symbols of every kind: functions with sizes, an untyped code
  * label, a local, a weak, data, undefined, file and section symbols) is
  * read back, and addresses are looked up; bad inputs fail with the
  * documented errno. */
-#include "elfsyms.h"
+#include "symbols/elfsyms.h"
 #include "test.h"
 
 #include <errno.h>

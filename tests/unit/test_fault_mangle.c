@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fold.h"
-#include "psysfile.h"
+#include "fold/fold.h"
+#include "psysfile/psysfile.h"
 #include "test.h"
 
 /* Each in-process read and fold must end within this (under ASan too). */

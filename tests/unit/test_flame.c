@@ -1,13 +1,13 @@
-/* Tests for lib/flame.c and lib/flamegraph.c through the SVG they write:
+/* Tests for lib/render/flame.c and lib/render/flamegraph.c through the SVG they write:
  * golden cases whose frames (name, x, width, depth) are checked exactly,
  * then a property test over generated inputs checked against counts
  * computed here independently of the library; and flamegraph.pl's other
  * options: flame charts, --factor, --total, the js, perl, wakeup and
  * chain palettes, --random, --cp's palette.map and --nameattr. */
-#include "flame.h"
-#include "flamegraph.h"
-#include "folded.h"
-#include "svg.h"
+#include "render/flame.h"
+#include "render/flamegraph.h"
+#include "folded/folded.h"
+#include "render/svg.h"
 #include "test.h"
 
 #include <errno.h>

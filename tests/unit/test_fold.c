@@ -1,9 +1,9 @@
-/* Table-driven tests for lib/fold.c on a synthetic capture whose symbols
+/* Table-driven tests for lib/fold/fold.c on a synthetic capture whose symbols
  * and samples are known: naming with the embedded table, with an external
  * table at the same addresses, with one moved by KASLR (core rebased,
  * modules only where they match), BPF programs, addresses past _etext,
  * grouping frames, filters and the time window, and differential output. */
-#include "fold.h"
+#include "fold/fold.h"
 #include "test.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
-/* Table-driven tests for lib/folded.c: single lines, then whole inputs
+/* Table-driven tests for lib/folded/folded.c: single lines, then whole inputs
  * (metadata, mode, invalid lines, NULs, CRLF, lines longer than the read
  * buffer through a pipe). */
-#include "folded.h"
+#include "folded/folded.h"
 #include "test.h"
 
 #include <errno.h>

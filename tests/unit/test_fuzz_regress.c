@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fold.h"
-#include "ksyms.h"
-#include "slice.h"
-#include "trigger.h"
+#include "fold/fold.h"
+#include "symbols/ksyms.h"
+#include "fold/slice.h"
+#include "watch/trigger.h"
 #include "test.h"
 
 /* fold_sort on a fold with no lines (a capture whose samples were all

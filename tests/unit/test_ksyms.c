@@ -1,7 +1,7 @@
-/* Table-driven tests for lib/ksyms.c: kallsyms parsing (core and module
+/* Table-driven tests for lib/symbols/ksyms.c: kallsyms parsing (core and module
  * symbols, aliases, junk lines, long names) and address lookup (inside,
  * at the start, between, past the last symbol, past end of text). */
-#include "ksyms.h"
+#include "symbols/ksyms.h"
 #include "test.h"
 
 #include <errno.h>

@@ -4,9 +4,9 @@
  * here (sizes 0 and real sizes), and as the symbols a capture embeds
  * (written with psysfile and read back). Each must name each address as
  * the table below says (ksyms.h, ksyms_prefer). */
-#include "elfsyms.h"
-#include "ksyms.h"
-#include "psysfile.h"
+#include "symbols/elfsyms.h"
+#include "symbols/ksyms.h"
+#include "psysfile/psysfile.h"
 #include "test.h"
 
 #include <errno.h>

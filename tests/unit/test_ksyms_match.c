@@ -1,7 +1,7 @@
 /* Table-driven tests for ksyms_match_refs (same boot, KASLR shift up and
  * down, another build, missing symbols, too few references, module
  * symbols never used as references) and ksyms_past_etext. */
-#include "ksyms.h"
+#include "symbols/ksyms.h"
 #include "test.h"
 
 static const char kallsyms[] =

@@ -1,11 +1,11 @@
-/* Tests for lib/peak.c, the peak rule, on synthetic sample streams at
+/* Tests for lib/record/peak.c, the peak rule, on synthetic sample streams at
  * 200 Hz: an idle CPU, then a burst of D ms where P% of the samples are
  * sys time (spread evenly), then idle again. At the defaults (0.2 s, 50%)
  * a burst fires when P x min(D, 200) / 200 reaches 50: the table below
  * is that arithmetic, written out. Also: where it says the burst began,
  * once per burst, about once a second for a long one, never on idle or
  * steady loads under the threshold, other windows, bad options. */
-#include "peak.h"
+#include "record/peak.h"
 #include "test.h"
 
 #include <errno.h>

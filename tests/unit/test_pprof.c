@@ -1,4 +1,4 @@
-/* Tests for lib/pprof.c: profiles written by pprof_write are gunzipped
+/* Tests for lib/fold/pprof.c: profiles written by pprof_write are gunzipped
  * with zlib and decoded with protobuf-c (the library, not our encoder),
  * then checked against what went in: string table rules, one function and
  * location per distinct frame, stacks leaf first, values and their types,
@@ -10,7 +10,7 @@
  * the caller) followed by "# key: value" lines with its sample types,
  * period and comments, so a shell script can compare it with psys-fold's
  * folded output. */
-#include "pprof.h"
+#include "fold/pprof.h"
 #include "profile.pb-c.h"
 #include "test.h"
 

@@ -1,9 +1,9 @@
-/* Tests for lib/pring.c: against a simple model, after any sequence of
+/* Tests for lib/record/pring.c: against a simple model, after any sequence of
  * pushes and expiries the ring holds exactly the newest blocks that fit,
  * in order, intact, and counts its bytes right; and, with blocks built
  * from synthetic samples, the memory the process really uses follows what
  * the ring holds, up and back down. */
-#include "pring.h"
+#include "record/pring.h"
 #include "test.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
-/* Table-driven tests for lib/procstat.c: parsing /proc/stat texts and the
+/* Table-driven tests for lib/watch/procstat.c: parsing /proc/stat texts and the
  * sys % delta maths, plus a read of the real /proc/stat. */
-#include "procstat.h"
+#include "watch/procstat.h"
 #include "test.h"
 
 #include <errno.h>

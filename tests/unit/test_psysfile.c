@@ -1,7 +1,7 @@
-/* Tests for lib/psysfile.c: a synthetic capture written and read back
+/* Tests for lib/psysfile/psysfile.c: a synthetic capture written and read back
  * equal; the file cut at every offset and damaged byte by byte reads
  * without crashing and never yields a sample that was not written. */
-#include "psysfile.h"
+#include "psysfile/psysfile.h"
 #include "test.h"
 
 #include <errno.h>

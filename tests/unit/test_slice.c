@@ -1,7 +1,7 @@
-/* Table-driven tests for lib/slice.c: id lists, time parsing (relative,
+/* Table-driven tests for lib/fold/slice.c: id lists, time parsing (relative,
  * time of day, ISO 8601 with and without a zone), resolving times against
  * a capture's start (midnight included), and the comm regex. */
-#include "slice.h"
+#include "fold/slice.h"
 #include "test.h"
 
 #include <errno.h>

@@ -1,9 +1,9 @@
-/* Table-driven tests for lib/speedscope.c: UTF-8 repair of untrusted
+/* Table-driven tests for lib/fold/speedscope.c: UTF-8 repair of untrusted
  * names (invalid, overlong, surrogate, truncated sequences, NUL), and a
  * written file read back with jansson: schema, shared frames, stacks root
  * first, profiles with their samples in order, weights and units. */
-#include "speedscope.h"
-#include "utf8.h"
+#include "fold/speedscope.h"
+#include "base/utf8.h"
 #include "test.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
-/* Table-driven tests for lib/svg.c: escaping of hostile bytes, label
+/* Table-driven tests for lib/render/svg.c: escaping of hostile bytes, label
  * fitting, number formatting, and write errors. */
-#include "svg.h"
+#include "render/svg.h"
 #include "test.h"
 
 #include <errno.h>

@@ -1,9 +1,9 @@
-/* Tests for lib/timeline.c: a timeline written and read back through
+/* Tests for lib/folded/timeline.c: a timeline written and read back through
  * folded text whole; then table-driven damaged and hostile timelines,
  * which must be refused (never half read); then the check against the
  * stack lines' counts. */
-#include "folded.h"
-#include "timeline.h"
+#include "folded/folded.h"
+#include "folded/timeline.h"
 #include "test.h"
 
 #include <errno.h>

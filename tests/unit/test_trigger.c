@@ -1,6 +1,6 @@
-/* Tests for lib/trigger.c: format -> parse round trips, and a table of
+/* Tests for lib/watch/trigger.c: format -> parse round trips, and a table of
  * good, bad and hostile lines for the parser psys-record relies on. */
-#include "trigger.h"
+#include "watch/trigger.h"
 #include "test.h"
 
 #include <errno.h>

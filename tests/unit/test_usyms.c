@@ -1,10 +1,10 @@
-/* Table-driven tests for lib/usyms.c on this very process: its own
+/* Table-driven tests for lib/symbols/usyms.c on this very process: its own
  * functions (local and global), a PLT entry, libc's functions (by the
  * alias rules, from libc's debug file when one is installed), the vDSO, an
  * unmapped address; callers looked up a byte back; the mappings listed
  * with their build-ids, per period. */
-#include "elfsyms.h"
-#include "usyms.h"
+#include "symbols/elfsyms.h"
+#include "symbols/usyms.h"
 #include "test.h"
 
 #include <dlfcn.h>

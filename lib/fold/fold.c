@@ -1,0 +1,723 @@
+/* Folding samples into stacks; see fold.h. */
+#include "fold/fold.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/hmap.h"
+#include "base/utf8.h"
+
+/* Pseudo stack ids for samples that have no kernel stack to name. */
+#define KEY_USER	0xfffffffeu
+#define KEY_STACK_ERR	0xfffffffdu
+#define KEY_NO_STACK	0xfffffffcu	/* not walked (idle task): no frames */
+
+/* Samples of one capture counted by what makes their line distinct. */
+struct entry {
+	uint32_t thread, stack, cpu, pid, ustack;
+	uint64_t count;
+};
+
+/* A line's key is its text; with labels, the text is followed by a NUL
+ * and the labels (pid, tid, cpu as 32-bit words, then comm, NUL, host),
+ * which LEN covers too. */
+struct line {
+	size_t off;		/* in text */
+	size_t len;
+	uint64_t count;
+	uint32_t id;		/* the order added, which sorting keeps */
+};
+
+struct fold {
+	struct fold_opts o;
+	struct fold_counts c;
+	struct buf text;	/* every distinct line, NUL-terminated */
+	struct line *lines;
+	size_t nlines, lines_cap;
+	struct hmap line_map;
+	int sorted;
+	/* fold_opts.timeline: the samples in the order read, each with its
+	 * line's id; and the copy in time order fold_timeline hands out. */
+	struct fold_event *ev, *ev_out;
+	size_t nev, ev_cap;
+};
+
+struct fold *fold_new(const struct fold_opts *o)
+{
+	struct fold *f = calloc(1, sizeof(*f));
+
+	if (f)
+		f->o = *o;
+	return f;
+}
+
+const struct fold_counts *fold_counts(const struct fold *f)
+{
+	return &f->c;
+}
+
+char *fold_clean(const char *s, char *out, size_t len)
+{
+	if (!len)
+		return out;
+	/* Invalid UTF-8 first (U+FFFD, as the SVG shows it; never a cut
+	 * sequence at the end); a control byte or ';' is never part of a
+	 * longer sequence, so it can then be replaced byte for byte. */
+	utf8_repair(s, strlen(s), out, len);
+	for (char *p = out; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == ';')
+			*p = ':';
+		else if (ch < 0x20 || ch == 0x7f)
+			*p = '?';
+	}
+	return out;
+}
+
+struct line_key {
+	const struct fold *f;
+	const char *s;
+	size_t n;
+};
+
+static int line_eq(const void *ctx, uint32_t id)
+{
+	const struct line_key *k = ctx;
+	const struct line *l = &k->f->lines[id];
+
+	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
+}
+
+/* Adds COUNT to the line S (N bytes); its id in *ID if ID is set. */
+static int add_line(struct fold *f, const char *s, size_t n, uint64_t count, uint32_t *id_out)
+{
+	struct line_key k = { f, s, n };
+	uint64_t h = hash_bytes(s, n, 0);
+	uint32_t id = hmap_get(&f->line_map, h, line_eq, &k);
+
+	if (id != HMAP_NONE) {
+		f->lines[id].count += count;
+		if (id_out)
+			*id_out = f->lines[id].id;
+		return 0;
+	}
+	if (f->nlines >= HMAP_NONE - 1)
+		return -ENOMEM;
+	if (f->nlines == f->lines_cap) {
+		size_t cap = f->lines_cap ? f->lines_cap * 2 : 1024;
+		struct line *l = realloc(f->lines, cap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		f->lines = l;
+		f->lines_cap = cap;
+	}
+	f->lines[f->nlines].off = f->text.len;
+	f->lines[f->nlines].len = n;
+	f->lines[f->nlines].count = count;
+	f->lines[f->nlines].id = (uint32_t)f->nlines;
+	if (id_out)
+		*id_out = (uint32_t)f->nlines;
+	buf_put(&f->text, s, n);
+	buf_put_u8(&f->text, 0);
+	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
+		return -ENOMEM;
+	f->nlines++;
+	f->sorted = 0;
+	return 0;
+}
+
+int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
+{
+	/* Another tool's folded text may hold any bytes; what is written
+	 * stays valid UTF-8. */
+	size_t need = utf8_repair(stack, len, NULL, 0);
+	char small[512], *tmp = need < sizeof(small) ? small : malloc(need + 1);
+	int err;
+
+	if (need == len && memchr(stack, '\0', len) == NULL)
+		return add_line(f, stack, len, count, NULL);
+	if (!tmp)
+		return -ENOMEM;
+	utf8_repair(stack, len, tmp, need + 1);
+	err = add_line(f, tmp, need, count, NULL);
+	if (tmp != small)
+		free(tmp);
+	return err;
+}
+
+/* Names of the addresses met in one file, each worked out once. */
+struct names {
+	struct hmap map;	/* address -> offset in text */
+	struct buf text;
+};
+
+/* The symbol for capture address ADDR: shifted into KS's address space
+ * for the core kernel when rebasing, as it is for modules. *PAST is set
+ * when there is none but the address lies past the end of core text. */
+static const struct ksym *lookup(const struct fold_input *in,
+				 const struct ksyms *ks, uint64_t addr, int *past)
+{
+	const struct ksym *k;
+
+	*past = 0;
+	if (!ks)
+		return NULL;
+	if (!in->rebase) {
+		k = ksyms_lookup(ks, addr);
+		if (!k)
+			*past = ksyms_past_etext(ks, in->etext, addr);
+		return k;
+	}
+	/* A module is loaded wherever there was room on each boot: only a
+	 * module symbol at the very address may name it. */
+	k = ksyms_lookup(ks, addr + (uint64_t)in->delta);
+	if (k && !k->module)
+		return k;
+	k = ksyms_lookup(ks, addr);
+	if (k && k->module)
+		return k;
+	*past = ksyms_past_etext(ks, 0, addr + (uint64_t)in->delta);
+	return NULL;
+}
+
+/* The name of frame ADDR; CALLER is set for every frame but the sampled
+ * one: those hold return addresses, which point after the call and, for a
+ * call that never returns, past the end of the calling function. So they
+ * are looked up one byte back, inside the call instruction. */
+static const char *name_of(struct fold *f, struct names *names,
+			   const struct fold_input *in, const struct ksyms *ks,
+			   uint64_t addr, int caller)
+{
+	struct names *nm = &names[caller];
+	uint32_t off = hmap_get(&nm->map, addr, NULL, NULL);
+	char tmp[64], clean[1024];
+	const struct ksym *k;
+	int past;
+
+	if (off != HMAP_NONE)
+		return (const char *)nm->text.data + off;
+	off = (uint32_t)nm->text.len;
+	k = lookup(in, ks, addr - caller, &past);
+	if (!k) {
+		const char *what = past ? FOLD_PAST_ETEXT : "[unknown]";
+
+		f->c.unknown_frames++;
+		if (f->o.addrs)
+			snprintf(tmp, sizeof(tmp), "%.*s 0x%llx]", (int)strlen(what) - 1,
+				 what, (unsigned long long)addr);
+		else
+			snprintf(tmp, sizeof(tmp), "%s", what);
+		buf_put(&nm->text, tmp, strlen(tmp));
+	} else {
+		fold_clean(k->name, clean, sizeof(clean));
+		buf_put(&nm->text, clean, strlen(clean));
+		if (f->o.addrs) {
+			/* The offset in the symbol as the capture saw it. */
+			uint64_t a = in->rebase && !k->module ? addr + (uint64_t)in->delta : addr;
+			snprintf(tmp, sizeof(tmp), "+0x%llx", (unsigned long long)(a - k->addr));
+			buf_put(&nm->text, tmp, strlen(tmp));
+		}
+		if (k->module) {
+			fold_clean(k->module, clean, sizeof(clean));
+			buf_put(&nm->text, " [", 2);
+			buf_put(&nm->text, clean, strlen(clean));
+			buf_put(&nm->text, "]", 1);
+		}
+	}
+	buf_put_u8(&nm->text, 0);
+	if (nm->text.err || nm->text.len > UINT32_MAX - 1 || hmap_put(&nm->map, addr, off))
+		return NULL;
+	return (const char *)nm->text.data + off;
+}
+
+static void put_frame(struct buf *line, const char *s, size_t n)
+{
+	if (line->len)
+		buf_put_u8(line, ';');
+	buf_put(line, s, n);
+}
+
+struct entry_key {
+	const struct entry *e;
+	uint32_t thread, stack, cpu, ustack;
+};
+
+/* Appends the labels of entry E (see struct line) to LINE. */
+static void put_labels(struct buf *line, struct psysfile_reader *r, const struct entry *e,
+		       const char *host)
+{
+	uint32_t pid = 0, tid = 0;
+	const char *comm = psysfile_thread(r, e->thread, &pid, &tid);
+	uint32_t v[3] = { pid, tid, e->cpu };
+	char clean[1024];
+
+	buf_put_u8(line, 0);
+	buf_put(line, v, sizeof(v));
+	/* The names as frames show them, so a filter on a label matches
+	 * what the folded output and the graphs call the process. */
+	fold_clean(comm ? comm : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
+	buf_put_u8(line, 0);
+	fold_clean(host ? host : "", clean, sizeof(clean));
+	buf_put(line, clean, strlen(clean));
+}
+
+/* Remembers that a sample at TIME on CPU went to entry ENTRY. */
+static int note_event(struct fold_event **ev, size_t *n, size_t *cap, uint64_t time,
+		      uint32_t cpu, uint32_t entry)
+{
+	if (buf_grow((void **)ev, cap, *n + 1, sizeof(**ev)))
+		return -ENOMEM;
+	(*ev)[(*n)++] = (struct fold_event){ time, cpu, entry };
+	return 0;
+}
+
+static int entry_eq(const void *ctx, uint32_t i)
+{
+	const struct entry_key *k = ctx;
+	const struct entry *e = &k->e[i];
+
+	return e->thread == k->thread && e->stack == k->stack && e->cpu == k->cpu &&
+	       e->ustack == k->ustack;
+}
+
+/* Per thread id: 0 not decided yet, 1 its comm passes the filter, 2 not. */
+static int comm_passes(const struct slice *sl, struct psysfile_reader *r,
+		       uint8_t **cache, size_t *cap, uint32_t id)
+{
+	if (id >= *cap) {
+		size_t n = *cap ? *cap : 256;
+		while (n <= id)
+			n *= 2;
+		uint8_t *p = realloc(*cache, n);
+		if (!p)
+			return -ENOMEM;
+		memset(p + *cap, 0, n - *cap);
+		*cache = p;
+		*cap = n;
+	}
+	if (!(*cache)[id])
+		(*cache)[id] = slice_comm_ok(sl, psysfile_thread_comm(r, id)) ? 1 : 2;
+	return (*cache)[id] == 1;
+}
+
+int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input *input)
+{
+	static const struct fold_input none = { .to_ns = UINT64_MAX };
+	const struct fold_input *in = input ? input : &none;
+	const struct slice *sl = f->o.slice;
+	struct hmap idx = { 0 };	/* key -> entry */
+	uint32_t *last = NULL;		/* stack id -> entry last used + 1 */
+	size_t nlast = 0;
+	struct entry *e = NULL;
+	uint32_t ne = 0, cap = 0;
+	struct psysfile_batch b;
+	int k;
+	struct names nm[2] = { 0 };	/* sampled frames, callers */
+	struct buf line = { 0 };
+	uint8_t *comm_cache = NULL;
+	size_t comm_cap = 0;
+	struct fold_event *ev = NULL;	/* line: the entry, until named */
+	size_t nev = 0, ev_cap = 0;
+	uint32_t *entry_line = NULL;
+	/* Labels need each sample's CPU, as --per-cpu does. */
+	int by_cpu = f->o.per_cpu || f->o.labels;
+	const struct ksyms *ks;
+	/* Decided once: most folds have no id filter to test per sample. */
+	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
+	int by_comm = sl && sl->has_comm;
+	int err = -ENOMEM;
+
+	f->c.first_ns = f->c.last_ns = f->c.in_window = 0;
+	/* Counting first, a record's columns at a time, by (thread, stack):
+	 * names come after, once per distinct entry. */
+	while ((k = psysfile_next_batch(r, &b)) > 0) {
+	for (uint32_t j = 0; j < b.n; j++) {
+		uint32_t sk, cpu, pid, tid, th = b.thread[j], ust = b.ustack[j];
+		uint64_t t = b.time[j];
+		int ok;
+
+		f->c.samples++;
+		if (!f->c.first_ns || t < f->c.first_ns)
+			f->c.first_ns = t;
+		if (t > f->c.last_ns)
+			f->c.last_ns = t;
+		if (t < in->from_ns || t >= in->to_ns) {
+			f->c.filtered++;
+			continue;
+		}
+		f->c.in_window++;
+		pid = b.pid_of[th];
+		if (by_ids || by_comm) {
+			psysfile_thread(r, th, &pid, &tid);
+			ok = !by_ids || slice_ids_ok(sl, b.cpu[j], pid, tid);
+			if (ok && by_comm && (ok = comm_passes(sl, r, &comm_cache, &comm_cap, th)) < 0)
+				goto cleanup;
+			if (!ok) {
+				f->c.filtered++;
+				continue;
+			}
+		}
+		if (pid == 0 && !f->o.idle) {
+			f->c.idle++;
+			continue;
+		}
+		if (b.flags[j] & PSYSFILE_USER) {
+			if (!f->o.user) {
+				f->c.user++;
+				continue;
+			}
+			sk = KEY_USER;
+		} else if (b.stack[j] == PSYSFILE_NO_STACK &&
+			   (b.flags[j] & PSYSFILE_IDLE_NOSTACK)) {
+			sk = KEY_NO_STACK;
+		} else if (b.stack[j] == PSYSFILE_NO_STACK) {
+			f->c.stack_errors++;
+			sk = KEY_STACK_ERR;
+		} else {
+			sk = b.stack[j];
+		}
+		cpu = by_cpu ? b.cpu[j] : 0;
+		/* Fast path: stack ids are dense, and a stack is mostly seen in
+		 * one thread, so the entry last used for this stack is checked
+		 * first, without hashing. */
+		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_NO_STACK;
+		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
+		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
+			e[last[sk] - 1].count++;
+			f->c.folded++;
+			if (f->o.timeline &&
+			    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+				       b.cpu[j], last[sk] - 1))
+				goto cleanup;
+			continue;
+		}
+		uint64_t key = (uint64_t)th << 32 | sk;
+		struct entry_key ek = { e, th, sk, cpu, ust };
+		uint32_t i;
+		/* Without --per-cpu or user stacks the key is the identity: no
+		 * compare. */
+		if (by_cpu || ust != PSYSFILE_NO_STACK) {
+			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
+			      hash_mix(ust);
+			i = hmap_get(&idx, key, entry_eq, &ek);
+		} else {
+			i = hmap_get(&idx, key, NULL, NULL);
+		}
+		if (i == HMAP_NONE) {
+			if (ne == cap) {
+				cap = cap ? cap * 2 : 1024;
+				struct entry *p = realloc(e, cap * sizeof(*p));
+				if (!p)
+					goto cleanup;
+				e = p;
+			}
+			e[ne] = (struct entry){ th, sk, cpu, pid, ust, 0 };
+			if (hmap_put(&idx, key, ne))
+				goto cleanup;
+			i = ne++;
+		}
+		e[i].count++;
+		f->c.folded++;
+		if (f->o.timeline &&
+		    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
+			       b.cpu[j], i))
+			goto cleanup;
+		if (simple) {
+			if (sk >= nlast) {
+				size_t n = (size_t)sk * 2 + 1024;
+				uint32_t *p = realloc(last, n * sizeof(*p));
+				if (!p)
+					goto cleanup;
+				memset(p + nlast, 0, (n - nlast) * sizeof(*p));
+				last = p;
+				nlast = n;
+			}
+			last[sk] = i + 1;
+		}
+	}
+	}
+	if (k < 0)
+		goto cleanup;
+
+	ks = in->ks ? in->ks : psysfile_ksyms(r);
+	if (f->o.timeline && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
+		goto cleanup;
+	for (uint32_t i = 0; i < ne; i++) {
+		uint32_t sk = e[i].stack, n = 0;
+		const uint64_t *frames = NULL;
+		char tmp[1024];
+
+		/* Root frames first: host, cpu, pid, comm; then (when the
+		 * format carries them) user frames; then the kernel stack. */
+		buf_reset(&line);
+		if (in->host) {
+			fold_clean(in->host, tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[no host]",
+				  strlen(tmp[0] ? tmp : "[no host]"));
+		}
+		if (f->o.per_cpu) {
+			snprintf(tmp, sizeof(tmp), "cpu %u", e[i].cpu);
+			put_frame(&line, tmp, strlen(tmp));
+		}
+		if (f->o.per_pid) {
+			snprintf(tmp, sizeof(tmp), "pid %u", e[i].pid);
+			put_frame(&line, tmp, strlen(tmp));
+		}
+		if (!f->o.no_comm) {
+			fold_clean(psysfile_thread_comm(r, e[i].thread), tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[no comm]",
+				  strlen(tmp[0] ? tmp : "[no comm]"));
+		}
+		/* The user stack (--user-stacks captures), root first. */
+		uint32_t nu = 0;
+		const char *const *uf = e[i].ustack != PSYSFILE_NO_STACK ?
+					psysfile_ustack(r, e[i].ustack, &nu) : NULL;
+		for (uint32_t j = nu; j-- > 0;) {
+			fold_clean(uf[j], tmp, sizeof(tmp));
+			put_frame(&line, tmp[0] ? tmp : "[unknown]",
+				  strlen(tmp[0] ? tmp : "[unknown]"));
+		}
+		if (sk == KEY_USER || sk == KEY_STACK_ERR) {
+			/* A user-mode sample with its user stack needs no mark. */
+			const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
+			if (!(sk == KEY_USER && nu))
+				put_frame(&line, fr, strlen(fr));
+		} else if (sk != KEY_NO_STACK) {
+			frames = psysfile_stack(r, sk, &n);
+		}
+		/* Stacks are stored leaf first; folded lines read root first. */
+		for (uint32_t j = n; j-- > 0;) {
+			const char *name = name_of(f, nm, in, ks, frames[j], j > 0);
+			if (!name)
+				goto cleanup;
+			put_frame(&line, name, strlen(name));
+			if (f->o.annotate)
+				buf_put(&line, "_[k]", 4);
+		}
+		if (line.err)
+			goto cleanup;
+		if (!line.len)
+			put_frame(&line, "[no frames]", 11);
+		/* A line must not look like a metadata line. */
+		if (line.data[0] == '#')
+			line.data[0] = '?';
+		if (f->o.labels) {
+			put_labels(&line, r, &e[i], in->host_label);
+			if (line.err)
+				goto cleanup;
+		}
+		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count,
+				    entry_line ? &entry_line[i] : NULL)))
+			goto cleanup;
+		err = -ENOMEM;
+	}
+	if (f->o.timeline) {
+		if (buf_grow((void **)&f->ev, &f->ev_cap, f->nev + nev, sizeof(*f->ev)))
+			goto cleanup;
+		for (size_t j = 0; j < nev; j++) {
+			ev[j].line = entry_line[ev[j].line];
+			f->ev[f->nev++] = ev[j];
+		}
+	}
+	err = 0;
+cleanup:
+	free(ev);
+	free(entry_line);
+	free(last);
+	hmap_free(&idx);
+	free(e);
+	free(comm_cache);
+	for (int i = 0; i < 2; i++) {
+		hmap_free(&nm[i].map);
+		buf_free(&nm[i].text);
+	}
+	buf_free(&line);
+	return err;
+}
+
+static const char *sort_text;
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	int c = strcmp(sort_text + x->off, sort_text + y->off);
+
+	/* The same text with other labels (the only way two lines can
+	 * share it): ordered by the labels' bytes, so the order is fixed. */
+	if (c == 0 && x->len != y->len) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		c = memcmp(sort_text + x->off, sort_text + y->off, n);
+		return c ? c : x->len < y->len ? -1 : 1;
+	}
+	return c ? c : memcmp(sort_text + x->off, sort_text + y->off, x->len);
+}
+
+int fold_sort(struct fold *f)
+{
+	if (f->sorted)
+		return 0;
+	sort_text = (const char *)f->text.data;
+	/* qsort's pointer must not be NULL, even for no lines. */
+	if (f->nlines)
+		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	/* Sorting moved the lines: rebuild the index for later adds. */
+	hmap_free(&f->line_map);
+	for (size_t i = 0; i < f->nlines; i++) {
+		const struct line *l = &f->lines[i];
+		if (hmap_put(&f->line_map, hash_bytes(f->text.data + l->off, l->len, 0),
+			     (uint32_t)i))
+			return -ENOMEM;
+	}
+	f->sorted = 1;
+	return 0;
+}
+
+size_t fold_nlines(const struct fold *f)
+{
+	return f->nlines;
+}
+
+const char *fold_line(const struct fold *f, size_t i, uint64_t *count)
+{
+	if (i >= f->nlines)
+		return NULL;
+	if (count)
+		*count = f->lines[i].count;
+	return (const char *)f->text.data + f->lines[i].off;
+}
+
+int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
+{
+	const char *p;
+	size_t n;
+
+	if (!f->o.labels || i >= f->nlines)
+		return -ENOENT;
+	p = (const char *)f->text.data + f->lines[i].off;
+	n = strlen(p) + 1;
+	if (n + 3 * sizeof(uint32_t) > f->lines[i].len)
+		return -ENOENT;		/* a line from folded text */
+	memcpy(&out->pid, p + n, 4);
+	memcpy(&out->tid, p + n + 4, 4);
+	memcpy(&out->cpu, p + n + 8, 4);
+	out->comm = p + n + 12;
+	out->host = out->comm + strlen(out->comm) + 1;
+	return 0;
+}
+
+/* Sorts V (N events) by time, keeping the order of equal times. */
+static int sort_events(struct fold_event *v, size_t n)
+{
+	struct fold_event *tmp;
+	size_t i;
+
+	/* Captures are mostly in order already: check before sorting. */
+	for (i = 1; i < n && v[i - 1].time_ns <= v[i].time_ns; i++)
+		;
+	if (i >= n)
+		return 0;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return -ENOMEM;
+	/* Bottom-up merge sort: stable, n log n whatever the input. */
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi)
+				tmp[k++] = v[b].time_ns < v[a].time_ns ? v[b++] : v[a++];
+			while (a < mid)
+				tmp[k++] = v[a++];
+			while (b < hi)
+				tmp[k++] = v[b++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+	return 0;
+}
+
+const struct fold_event *fold_timeline(struct fold *f, size_t *n)
+{
+	uint32_t *pos = NULL;
+
+	*n = 0;
+	free(f->ev_out);
+	f->ev_out = NULL;
+	if (!f->nev)
+		return NULL;
+	if (fold_sort(f) ||
+	    !(pos = malloc(f->nlines * sizeof(*pos))) ||
+	    !(f->ev_out = malloc(f->nev * sizeof(*f->ev_out))))
+		goto nomem;
+	for (size_t i = 0; i < f->nlines; i++)
+		pos[f->lines[i].id] = (uint32_t)i;
+	for (size_t i = 0; i < f->nev; i++) {
+		f->ev_out[i] = f->ev[i];
+		f->ev_out[i].line = pos[f->ev[i].line];
+	}
+	if (sort_events(f->ev_out, f->nev))
+		goto nomem;
+	free(pos);
+	*n = f->nev;
+	return f->ev_out;
+nomem:
+	free(pos);
+	free(f->ev_out);
+	f->ev_out = NULL;
+	errno = ENOMEM;
+	return NULL;
+}
+
+int fold_write(struct fold *f, FILE *out)
+{
+	int err = fold_sort(f);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < f->nlines; i++) {
+		fputs((const char *)f->text.data + f->lines[i].off, out);
+		fprintf(out, " %llu\n", (unsigned long long)f->lines[i].count);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int fold_write_diff(struct fold *base, struct fold *f, FILE *out)
+{
+	size_t i = 0, j = 0;
+	int err;
+
+	if ((err = fold_sort(base)) || (err = fold_sort(f)))
+		return err;
+	/* Both sorted the same way: one merge walk. */
+	while (i < base->nlines || j < f->nlines) {
+		uint64_t a = 0, b = 0;
+		const char *x = fold_line(base, i, NULL), *y = fold_line(f, j, NULL);
+		int c = !x ? 1 : !y ? -1 : strcmp(x, y);
+
+		if (c <= 0)
+			a = base->lines[i++].count;
+		if (c >= 0)
+			b = f->lines[j++].count;
+		fprintf(out, "%s %llu %llu\n", c <= 0 ? x : y, (unsigned long long)a,
+			(unsigned long long)b);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+void fold_free(struct fold *f)
+{
+	if (!f)
+		return;
+	buf_free(&f->text);
+	free(f->lines);
+	hmap_free(&f->line_map);
+	free(f->ev);
+	free(f->ev_out);
+	free(f);
+}

@@ -1,0 +1,359 @@
+/* Sample filters for psys-fold; see slice.h. */
+#include "fold/slice.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int cmp_range(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static int parse_u32(const char **pp, uint32_t *v)
+{
+	const char *p = *pp;
+	uint64_t x = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		x = x * 10 + (uint64_t)(*p - '0');
+		if (x >= UINT32_MAX)
+			return -ERANGE;
+	}
+	*v = (uint32_t)x;
+	*pp = p;
+	return 0;
+}
+
+int slice_parse_ids(const char *s, struct slice_ids *out)
+{
+	uint32_t (*r)[2] = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = s;
+	int err = -EINVAL;
+
+	for (;;) {
+		uint32_t lo, hi;
+
+		while (*p == ' ')
+			p++;
+		if ((err = parse_u32(&p, &lo)))
+			goto fail;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if ((err = parse_u32(&p, &hi)))
+				goto fail;
+			if (hi < lo) {
+				err = -EINVAL;
+				goto fail;
+			}
+		}
+		while (*p == ' ')
+			p++;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 8;
+			void *q = realloc(r, c * sizeof(*r));
+			if (!q) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			r = q;
+			cap = c;
+		}
+		r[n][0] = lo;
+		r[n][1] = hi;
+		n++;
+		if (*p == '\0' || (*p == '\n' && p[1] == '\0'))
+			break;
+		if (*p++ != ',') {
+			err = -EINVAL;
+			goto fail;
+		}
+	}
+	/* Sorted and merged, so a lookup is one binary search. */
+	qsort(r, n, sizeof(*r), cmp_range);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && r[i][0] <= r[m - 1][1] + 1) {
+			if (r[i][1] > r[m - 1][1])
+				r[m - 1][1] = r[i][1];
+		} else {
+			r[m][0] = r[i][0];
+			r[m][1] = r[i][1];
+			m++;
+		}
+	}
+	slice_ids_free(out);
+	out->r = r;
+	out->n = m;
+	return 0;
+fail:
+	free(r);
+	return err;
+}
+
+int slice_ids_has(const struct slice_ids *ids, uint32_t v)
+{
+	size_t lo = 0, hi = ids->n;
+
+	if (!ids->n)
+		return 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ids->r[mid][1] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ids->n && ids->r[lo][0] <= v;
+}
+
+void slice_ids_free(struct slice_ids *ids)
+{
+	if (!ids)
+		return;
+	free(ids->r);
+	ids->r = NULL;
+	ids->n = 0;
+}
+
+/* Exactly N digits into *V. */
+static int digits(const char **pp, int n, int *v)
+{
+	int x = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*pp)[i]))
+			return -EINVAL;
+		x = x * 10 + ((*pp)[i] - '0');
+	}
+	*pp += n;
+	*v = x;
+	return 0;
+}
+
+/* "HH:MM[:SS[.fff]]" at *PP into ns after midnight. */
+static int parse_clock(const char **pp, int64_t *ns)
+{
+	const char *p = *pp;
+	int h, m, s = 0;
+	int64_t frac = 0;
+
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m))
+		return -EINVAL;
+	if (*p == ':') {
+		p++;
+		if (digits(&p, 2, &s))
+			return -EINVAL;
+		if (*p == '.' || *p == ',') {
+			int64_t scale = 100000000;
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			for (; isdigit((unsigned char)*p); p++, scale /= 10)
+				frac += (*p - '0') * scale;
+		}
+	}
+	/* 60 allows a leap second. */
+	if (h > 23 || m > 59 || s > 60)
+		return -EINVAL;
+	*ns = ((int64_t)h * 3600 + m * 60 + s) * 1000000000 + frac;
+	*pp = p;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Non-zero if SECS since the epoch, in ns, fits in an int64_t (years
+ * 1678 to 2261): a date outside is refused, not wrapped around. */
+static int secs_fit(int64_t secs)
+{
+	return secs > INT64_MIN / 1000000000 + 1 && secs < INT64_MAX / 1000000000 - 1;
+}
+
+int slice_parse_time(const char *s, struct slice_time *out)
+{
+	const char *p = s;
+	int64_t ns;
+
+	while (*p == ' ')
+		p++;
+	/* A date: YYYY-MM-DD[T ]HH:MM[:SS[.f]][Z|+HH:MM|-HHMM]. */
+	if (strlen(p) >= 10 && p[4] == '-' && p[7] == '-') {
+		int y, mo, d, oh = 0, om = 0, sign = 0;
+		int64_t tod;
+
+		if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+		    *p++ != '-' || digits(&p, 2, &d) || (*p != 'T' && *p != ' ' && *p != 't'))
+			return -EINVAL;
+		p++;
+		if (parse_clock(&p, &tod) || mo < 1 || mo > 12 || d < 1 || d > 31)
+			return -EINVAL;
+		if (*p == 'Z' || *p == 'z') {
+			sign = 1;
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '+' ? 1 : -1;
+			if (digits(&p, 2, &oh))
+				return -EINVAL;
+			if (*p == ':')
+				p++;
+			if (digits(&p, 2, &om) || oh > 23 || om > 59)
+				return -EINVAL;
+		}
+		if (*p)
+			return -EINVAL;
+		if (sign) {
+			int64_t secs = days_from_civil(y, mo, d) * 86400 -
+				       sign * ((int64_t)oh * 3600 + om * 60);
+			if (!secs_fit(secs))
+				return -EINVAL;
+			ns = secs * 1000000000 + tod;
+		} else {
+			/* Local time: let mktime apply the zone and DST. */
+			struct tm tm = { 0 };
+			int64_t whole = tod / 1000000000;
+			tm.tm_year = y - 1900;
+			tm.tm_mon = mo - 1;
+			tm.tm_mday = d;
+			tm.tm_hour = (int)(whole / 3600);
+			tm.tm_min = (int)(whole / 60 % 60);
+			tm.tm_sec = (int)(whole % 60);
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if ((t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11)) ||
+			    !secs_fit(t))
+				return -EINVAL;
+			ns = (int64_t)t * 1000000000 + tod % 1000000000;
+		}
+		out->kind = SLICE_TIME_WALL;
+		out->ns = ns;
+		return 0;
+	}
+	if (strlen(p) >= 5 && p[2] == ':') {
+		if (parse_clock(&p, &ns) || *p)
+			return -EINVAL;
+		out->kind = SLICE_TIME_TOD;
+		out->ns = ns;
+		return 0;
+	}
+	/* Seconds from the start: digits with an optional fraction. */
+	if (*p == '+')
+		p++;
+	if (!isdigit((unsigned char)*p) && *p != '.')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(p, &end);
+	if (errno || end == p || *end || !(v >= 0) || v > 1e9 ||
+	    strpbrk(p, "xXpPeEnNiI"))
+		return -EINVAL;
+	out->kind = SLICE_TIME_REL;
+	out->ns = (int64_t)(v * 1e9 + 0.5);
+	return 0;
+}
+
+int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
+		    int64_t mono0_ns, int64_t *mono)
+{
+	int64_t wall;
+
+	switch (t->kind) {
+	case SLICE_TIME_NONE:
+		return 1;
+	case SLICE_TIME_REL:
+		/* Header times are untrusted: out of range, not wrapped. */
+		if (!mono0_ns || __builtin_add_overflow(mono0_ns, t->ns, &wall))
+			return -EINVAL;
+		*mono = wall;
+		return 0;
+	case SLICE_TIME_WALL:
+		wall = t->ns;
+		break;
+	case SLICE_TIME_TOD: {
+		/* Local midnight of the day 12 h before the start, then
+		 * that day's time or the next day's. */
+		if (wall0_ns < INT64_MIN + 43200000000000LL)
+			return -EINVAL;
+		time_t base = (time_t)((wall0_ns - 43200000000000LL) / 1000000000);
+		struct tm tm;
+		if (!localtime_r(&base, &tm))
+			return -EINVAL;
+		for (int day = 0; day < 3; day++) {
+			struct tm m = tm;
+			int64_t secs = t->ns / 1000000000;
+			m.tm_mday += day;
+			m.tm_hour = (int)(secs / 3600);
+			m.tm_min = (int)(secs / 60 % 60);
+			m.tm_sec = (int)(secs % 60);
+			m.tm_isdst = -1;
+			time_t x = mktime(&m);
+			if (!secs_fit(x))
+				return -EINVAL;
+			wall = (int64_t)x * 1000000000 + t->ns % 1000000000;
+			if (wall >= wall0_ns - 43200000000000LL)
+				break;
+		}
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (!wall0_ns || !mono0_ns || __builtin_sub_overflow(wall, wall0_ns, &wall) ||
+	    __builtin_add_overflow(mono0_ns, wall, &wall))
+		return -EINVAL;
+	*mono = wall;
+	return 0;
+}
+
+int slice_set_comm(struct slice *s, const char *re, char *err, size_t len)
+{
+	int rc;
+
+	if (s->has_comm) {
+		regfree(&s->comm);
+		s->has_comm = 0;
+	}
+	rc = regcomp(&s->comm, re, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		if (err && len)
+			regerror(rc, &s->comm, err, len);
+		return rc == REG_ESPACE ? -ENOMEM : -EINVAL;
+	}
+	s->has_comm = 1;
+	return 0;
+}
+
+int slice_comm_ok(const struct slice *s, const char *comm)
+{
+	return !s->has_comm || regexec(&s->comm, comm, 0, NULL, 0) == 0;
+}
+
+void slice_free(struct slice *s)
+{
+	if (!s)
+		return;
+	slice_ids_free(&s->cpus);
+	slice_ids_free(&s->pids);
+	slice_ids_free(&s->tids);
+	if (s->has_comm)
+		regfree(&s->comm);
+	s->has_comm = 0;
+}

@@ -1,0 +1,914 @@
+/* Blocks: building, sealing and decoding; see psysblock.h for the API and
+ * docs/FORMAT.md for the bytes. */
+#include "psysfile/psysblock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+enum { SEC_THREADS = 1, SEC_SAMPLES = 4, SEC_STACKS = 3, SEC_USTRINGS = 5,
+       SEC_USTACKS = 6 };
+enum { COL_TIME, COL_THREAD, COL_STACK, COL_FLAGS, COL_USTACK, NCOLS };
+/* A block holds at most this many samples (a second at 65 kHz). */
+#define BLOCK_MAX_SAMPLES 65536
+
+/* ---------------------------------------------------------------- builder */
+
+struct bthread {
+	uint32_t pid, tid, comm;	/* comm: offset in strs */
+};
+
+struct psysblock_builder {
+	uint32_t cpu, n;
+	uint64_t unit, period, next_unit, next_period, period_steps;
+	uint64_t base, first_ns;
+	int64_t last_q;
+
+	struct bthread *threads;
+	uint32_t nthreads;
+	size_t threads_cap;
+	struct hmap thread_map;
+	struct buf strs;		/* comms and user names, NUL-terminated */
+
+	uint64_t *frames;
+	size_t nframes, frames_cap;
+	uint32_t *stack_off, *stack_len;
+	uint32_t nstacks;
+	size_t stack_off_cap, stack_len_cap;
+	struct hmap stack_map;
+
+	uint32_t *ustr;			/* offsets in strs */
+	uint32_t nustr;
+	size_t ustr_cap;
+	struct hmap ustr_map;
+	uint32_t *uids;
+	size_t nuids, uids_cap;
+	uint32_t *ustack_off, *ustack_len;
+	uint32_t nustacks;
+	size_t ustack_off_cap, ustack_len_cap;
+	struct hmap ustack_map;
+
+	/* The previous sample's thread and stack (id + 1): a busy CPU repeats
+	 * both, and checking them costs less than hashing. */
+	uint32_t last_thread, last_stack;
+	struct buf col[NCOLS], raw;
+	int nonzero[NCOLS];		/* a column holds a value other than 0 */
+};
+
+struct psysblock_builder *psysblock_builder_new(uint32_t cpu)
+{
+	struct psysblock_builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->cpu = cpu;
+	b->unit = b->next_unit = PSYSFILE_TIME_UNIT;
+	for (int c = 0; c < COL_FLAGS; c++)
+		b->nonzero[c] = 1;
+	return b;
+}
+
+void psysblock_set_period(struct psysblock_builder *b, uint64_t ns)
+{
+	b->next_period = ns <= 1000000000ull ? ns : 0;
+	if (!b->n)
+		b->period = b->next_period;
+}
+
+void psysblock_set_time_unit(struct psysblock_builder *b, uint64_t ns)
+{
+	if (ns < 1 || ns > 1000000)
+		return;
+	b->next_unit = ns;
+	if (!b->n)
+		b->unit = ns;
+}
+
+uint32_t psysblock_count(const struct psysblock_builder *b)
+{
+	return b->n;
+}
+
+uint64_t psysblock_first_ns(const struct psysblock_builder *b)
+{
+	return b->n ? b->first_ns : 0;
+}
+
+size_t psysblock_builder_bytes(const struct psysblock_builder *b)
+{
+	size_t n = sizeof(*b) + b->threads_cap * sizeof(*b->threads) + b->strs.cap +
+		   b->frames_cap * 8 + (b->stack_off_cap + b->stack_len_cap) * 4 +
+		   b->ustr_cap * 4 + b->uids_cap * 4 +
+		   (b->ustack_off_cap + b->ustack_len_cap) * 4 + b->raw.cap;
+	const struct hmap *m[] = { &b->thread_map, &b->stack_map, &b->ustr_map,
+				   &b->ustack_map };
+
+	for (int i = 0; i < NCOLS; i++)
+		n += b->col[i].cap;
+	for (int i = 0; i < 4; i++)
+		n += m[i]->cap * 12;
+	return n;
+}
+
+static const char *bstr(const struct psysblock_builder *b, uint32_t off)
+{
+	return (const char *)b->strs.data + off;
+}
+
+/* Appends the string S (N bytes) and a NUL to strs; its offset in *OFF. */
+static int put_str(struct psysblock_builder *b, const char *s, size_t n, uint32_t *off)
+{
+	if (b->strs.len + n + 1 > UINT32_MAX)
+		return -ENOMEM;
+	*off = (uint32_t)b->strs.len;
+	buf_put(&b->strs, s, n);
+	buf_put_u8(&b->strs, 0);
+	return b->strs.err;
+}
+
+struct thread_key {
+	const struct psysblock_builder *b;
+	uint32_t pid, tid;
+	const char *comm;
+};
+
+static int thread_eq(const void *ctx, uint32_t id)
+{
+	const struct thread_key *k = ctx;
+	const struct bthread *t = &k->b->threads[id];
+
+	return t->pid == k->pid && t->tid == k->tid && strcmp(bstr(k->b, t->comm), k->comm) == 0;
+}
+
+static int64_t thread_id(struct psysblock_builder *b, uint32_t pid, uint32_t tid,
+			 const char *comm)
+{
+	uint32_t last = b->last_thread;
+
+	if (last && b->threads[last - 1].pid == pid && b->threads[last - 1].tid == tid &&
+	    strcmp(bstr(b, b->threads[last - 1].comm), comm) == 0)
+		return last - 1;
+
+	struct thread_key k = { b, pid, tid, comm };
+	size_t n = strlen(comm);
+	uint64_t h = hash_bytes(comm, n, (uint64_t)pid << 32 | tid);
+	uint32_t id = hmap_get(&b->thread_map, h, thread_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (buf_grow((void **)&b->threads, &b->threads_cap, b->nthreads + 1,
+		     sizeof(*b->threads)))
+		return -ENOMEM;
+	struct bthread *t = &b->threads[b->nthreads];
+	size_t mark = b->strs.len;
+	t->pid = pid;
+	t->tid = tid;
+	if (put_str(b, comm, n, &t->comm) || hmap_put(&b->thread_map, h, b->nthreads)) {
+		b->strs.len = mark;
+		b->strs.err = 0;
+		return -ENOMEM;
+	}
+	return b->nthreads++;
+}
+
+/* Room for one more entry in a table kept as an offset and a length
+ * array. Returns 0 or -ENOMEM. */
+static int grow_pair(uint32_t **off, size_t *off_cap, uint32_t **len, size_t *len_cap,
+		     size_t need)
+{
+	if (buf_grow((void **)off, off_cap, need, sizeof(**off)))
+		return -ENOMEM;
+	return buf_grow((void **)len, len_cap, need, sizeof(**len));
+}
+
+struct stack_key {
+	const struct psysblock_builder *b;
+	const uint64_t *frames;
+	uint32_t n;
+};
+
+static int stack_eq(const void *ctx, uint32_t id)
+{
+	const struct stack_key *k = ctx;
+
+	return k->b->stack_len[id] == k->n &&
+	       memcmp(k->b->frames + k->b->stack_off[id], k->frames, k->n * 8) == 0;
+}
+
+static int64_t stack_id(struct psysblock_builder *b, const uint64_t *frames, uint32_t n)
+{
+	uint32_t last = b->last_stack;
+
+	if (last && b->stack_len[last - 1] == n &&
+	    memcmp(b->frames + b->stack_off[last - 1], frames, n * 8) == 0)
+		return last - 1;
+
+	struct stack_key k = { b, frames, n };
+	uint64_t h = hash_u64s(frames, n, 0);
+	uint32_t id = hmap_get(&b->stack_map, h, stack_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (grow_pair(&b->stack_off, &b->stack_off_cap, &b->stack_len, &b->stack_len_cap,
+		      b->nstacks + 1) ||
+	    buf_grow((void **)&b->frames, &b->frames_cap, b->nframes + n, sizeof(*b->frames)) ||
+	    hmap_put(&b->stack_map, h, b->nstacks))
+		return -ENOMEM;
+	memcpy(b->frames + b->nframes, frames, n * 8);
+	b->stack_off[b->nstacks] = (uint32_t)b->nframes;
+	b->stack_len[b->nstacks] = n;
+	b->nframes += n;
+	return b->nstacks++;
+}
+
+struct ustr_key {
+	const struct psysblock_builder *b;
+	const char *s;
+};
+
+static int ustr_eq(const void *ctx, uint32_t id)
+{
+	const struct ustr_key *k = ctx;
+
+	return strcmp(bstr(k->b, k->b->ustr[id]), k->s) == 0;
+}
+
+static int64_t ustr_id(struct psysblock_builder *b, const char *name)
+{
+	struct ustr_key k = { b, name };
+	size_t n = strlen(name);
+	uint64_t h = hash_bytes(name, n, 0x75);
+	uint32_t id = hmap_get(&b->ustr_map, h, ustr_eq, &k);
+	size_t mark = b->strs.len;
+
+	if (id != HMAP_NONE)
+		return id;
+	if (buf_grow((void **)&b->ustr, &b->ustr_cap, b->nustr + 1, sizeof(*b->ustr)))
+		return -ENOMEM;
+	if (put_str(b, name, n, &b->ustr[b->nustr]) || hmap_put(&b->ustr_map, h, b->nustr)) {
+		b->strs.len = mark;
+		b->strs.err = 0;
+		return -ENOMEM;
+	}
+	return b->nustr++;
+}
+
+struct ustack_key {
+	const struct psysblock_builder *b;
+	const uint32_t *ids;
+	uint32_t n;
+};
+
+static int ustack_eq(const void *ctx, uint32_t id)
+{
+	const struct ustack_key *k = ctx;
+
+	return k->b->ustack_len[id] == k->n &&
+	       memcmp(k->b->uids + k->b->ustack_off[id], k->ids, k->n * 4) == 0;
+}
+
+static int64_t ustack_id(struct psysblock_builder *b, const char *const *names, uint32_t n)
+{
+	uint32_t ids[PSYSFILE_MAX_FRAMES];
+
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t id = ustr_id(b, names[i] ? names[i] : "[unknown]");
+		if (id < 0)
+			return id;
+		ids[i] = (uint32_t)id;
+	}
+	struct ustack_key k = { b, ids, n };
+	uint64_t h = hash_bytes(ids, n * 4, 0x5u);
+	uint32_t id = hmap_get(&b->ustack_map, h, ustack_eq, &k);
+
+	if (id != HMAP_NONE)
+		return id;
+	if (grow_pair(&b->ustack_off, &b->ustack_off_cap, &b->ustack_len,
+		      &b->ustack_len_cap, b->nustacks + 1) ||
+	    buf_grow((void **)&b->uids, &b->uids_cap, b->nuids + n, sizeof(*b->uids)) ||
+	    hmap_put(&b->ustack_map, h, b->nustacks))
+		return -ENOMEM;
+	memcpy(b->uids + b->nuids, ids, n * 4);
+	b->ustack_off[b->nustacks] = (uint32_t)b->nuids;
+	b->ustack_len[b->nustacks] = n;
+	b->nuids += n;
+	return b->nustacks++;
+}
+
+/* Nearest multiple of UNIT to D, counted in UNITs (D may be negative:
+ * the ring buffer does not order samples exactly). */
+static int64_t steps(int64_t d, uint64_t unit)
+{
+	uint64_t m = d >= 0 ? (uint64_t)d : -(uint64_t)d;
+	int64_t k = (int64_t)((m + unit / 2) / unit);
+
+	return d >= 0 ? k : -k;
+}
+
+int psysblock_add(struct psysblock_builder *b, const struct psysfile_sample *s)
+{
+	int64_t tid, sid = -1, uid = -1, q;
+	size_t mark[NCOLS];
+
+	if (s->nframes > PSYSFILE_MAX_FRAMES || s->nuframes > PSYSFILE_MAX_FRAMES)
+		return -EINVAL;
+	if (b->n >= BLOCK_MAX_SAMPLES)
+		return -E2BIG;
+	if ((tid = thread_id(b, s->pid, s->tid, s->comm ? s->comm : "")) < 0)
+		return (int)tid;
+	if (s->nframes && (sid = stack_id(b, s->frames, s->nframes)) < 0)
+		return (int)sid;
+	if (s->nuframes && (uid = ustack_id(b, s->uframes, s->nuframes)) < 0)
+		return (int)uid;
+	if (b->n == 0) {
+		b->unit = b->next_unit;
+		b->period = b->next_period;
+		b->base = b->first_ns = s->time_ns;
+		b->last_q = 0;
+		b->period_steps = (b->period + b->unit / 2) / b->unit;
+	}
+	/* Times as the step from the previous sample: the CPU ticks at the
+	 * sampling period, so what is left after taking the period off is
+	 * timer jitter, mostly one byte. Finer than the unit is jitter too. */
+	q = steps((int64_t)(s->time_ns - b->base), b->unit);
+	for (int c = 0; c < NCOLS; c++)
+		mark[c] = b->col[c].len;
+	buf_put_svarint(&b->col[COL_TIME],
+			(int64_t)((uint64_t)q - (uint64_t)b->last_q - b->period_steps));
+	buf_put_varint(&b->col[COL_THREAD], (uint64_t)tid);
+	/* The stack and the low flag bits share a column: "user mode" and
+	 * "no kernel stack" come together, and one column of their pairs
+	 * compresses better than two. */
+	buf_put_varint(&b->col[COL_STACK], (uint64_t)(sid + 1) << 3 | (s->flags & 7));
+	buf_put_varint(&b->col[COL_FLAGS], s->flags >> 3);
+	buf_put_varint(&b->col[COL_USTACK], (uint64_t)(uid + 1));
+	b->nonzero[COL_FLAGS] |= s->flags >> 3 != 0;
+	b->nonzero[COL_USTACK] |= uid >= 0;
+	for (int c = 0; c < NCOLS; c++)
+		if (b->col[c].err) {
+			for (int k = 0; k < NCOLS; k++) {
+				b->col[k].len = mark[k];
+				b->col[k].err = 0;
+			}
+			return -ENOMEM;
+		}
+	b->last_q = q;
+	b->last_thread = (uint32_t)tid + 1;
+	if (sid >= 0)
+		b->last_stack = (uint32_t)sid + 1;
+	b->n++;
+	return 0;
+}
+
+void psysblock_reset(struct psysblock_builder *b)
+{
+	b->n = 0;
+	b->nthreads = b->nstacks = b->nustr = b->nustacks = 0;
+	b->nframes = b->nuids = 0;
+	b->last_thread = b->last_stack = 0;
+	buf_reset(&b->strs);
+	hmap_clear(&b->thread_map);
+	hmap_clear(&b->stack_map);
+	hmap_clear(&b->ustr_map);
+	hmap_clear(&b->ustack_map);
+	for (int c = 0; c < NCOLS; c++) {
+		buf_reset(&b->col[c]);
+		b->nonzero[c] = c < COL_FLAGS;
+	}
+}
+
+/* Appends section TAG with body SEC to RAW. */
+static void put_section(struct buf *raw, int tag, struct buf *sec)
+{
+	buf_put_varint(raw, tag);
+	buf_put_bytes(raw, sec->data, sec->len);
+	if (sec->err)
+		raw->err = sec->err;
+	buf_reset(sec);
+}
+
+static int encode(struct psysblock_builder *b, struct buf *raw)
+{
+	struct buf sec = { 0 };
+
+	buf_reset(raw);
+	buf_put_varint(raw, b->cpu);
+	buf_put_varint(raw, b->base);
+	buf_put_varint(raw, b->unit);
+	buf_put_varint(raw, b->period_steps);
+	buf_put_varint(raw, b->n);
+	buf_put_varint(&sec, b->nthreads);
+	for (uint32_t i = 0; i < b->nthreads; i++) {
+		const char *comm = bstr(b, b->threads[i].comm);
+
+		buf_put_varint(&sec, b->threads[i].pid);
+		buf_put_varint(&sec, b->threads[i].tid);
+		buf_put_bytes(&sec, comm, strlen(comm));
+	}
+	put_section(raw, SEC_THREADS, &sec);
+	if (b->nstacks) {
+		uint64_t first = 0;
+
+		buf_put_varint(&sec, b->nstacks);
+		for (uint32_t id = 0; id < b->nstacks; id++) {
+			const uint64_t *f = b->frames + b->stack_off[id];
+			uint32_t n = b->stack_len[id], ref = 0, shared = 0;
+
+			/* Stacks share their callers: the root end is taken
+			 * from the recent stack that shares most of it. */
+			for (uint32_t j = id > 64 ? id - 64 : 0; j < id; j++) {
+				const uint64_t *g = b->frames + b->stack_off[j];
+				uint32_t m = b->stack_len[j], k = 0;
+
+				while (k < n && k < m && f[n - 1 - k] == g[m - 1 - k])
+					k++;
+				if (k > shared) {
+					shared = k;
+					ref = j + 1;
+				}
+			}
+			buf_put_varint(&sec, n - shared);
+			buf_put_varint(&sec, ref);
+			if (ref)
+				buf_put_varint(&sec, shared);
+			/* The rest, leaf first, each frame as the step from the
+			 * one before (a caller sits near its callee); the first
+			 * from the previous stack's first. */
+			uint64_t prev = first;
+			for (uint32_t i = 0; i < n - shared; i++) {
+				buf_put_svarint(&sec, (int64_t)(f[i] - prev));
+				prev = f[i];
+			}
+			first = f[0];
+		}
+		put_section(raw, SEC_STACKS, &sec);
+	}
+	if (b->nustr) {
+		buf_put_varint(&sec, b->nustr);
+		for (uint32_t i = 0; i < b->nustr; i++)
+			buf_put_bytes(&sec, bstr(b, b->ustr[i]), strlen(bstr(b, b->ustr[i])));
+		put_section(raw, SEC_USTRINGS, &sec);
+		buf_put_varint(&sec, b->nustacks);
+		for (uint32_t id = 0; id < b->nustacks; id++) {
+			buf_put_varint(&sec, b->ustack_len[id]);
+			for (uint32_t i = 0; i < b->ustack_len[id]; i++)
+				buf_put_varint(&sec, b->uids[b->ustack_off[id] + i]);
+		}
+		put_section(raw, SEC_USTACKS, &sec);
+	}
+	/* Columns, not rows: each column on its own is regular, which is
+	 * what zstd compresses well. A column of zeros is left empty. */
+	for (int c = 0; c < NCOLS; c++)
+		buf_put_bytes(&sec, b->col[c].data, b->nonzero[c] ? b->col[c].len : 0);
+	put_section(raw, SEC_SAMPLES, &sec);
+	buf_free(&sec);
+	return raw->err;
+}
+
+/* Gives back the builder's memory: a builder per CPU waits most of the
+ * time, and then holds only what its open block needs. */
+static void release(struct psysblock_builder *b)
+{
+	free(b->threads);
+	b->threads = NULL;
+	b->threads_cap = 0;
+	buf_free(&b->strs);
+	free(b->frames);
+	b->frames = NULL;
+	b->frames_cap = 0;
+	free(b->stack_off);
+	free(b->stack_len);
+	b->stack_off = b->stack_len = NULL;
+	b->stack_off_cap = b->stack_len_cap = 0;
+	free(b->ustr);
+	b->ustr = NULL;
+	b->ustr_cap = 0;
+	free(b->uids);
+	b->uids = NULL;
+	b->uids_cap = 0;
+	free(b->ustack_off);
+	free(b->ustack_len);
+	b->ustack_off = b->ustack_len = NULL;
+	b->ustack_off_cap = b->ustack_len_cap = 0;
+	hmap_free(&b->thread_map);
+	hmap_free(&b->stack_map);
+	hmap_free(&b->ustr_map);
+	hmap_free(&b->ustack_map);
+	for (int c = 0; c < NCOLS; c++)
+		buf_free(&b->col[c]);
+	buf_free(&b->raw);
+}
+
+int psysblock_seal(struct psysblock_builder *b, void *cctx, int level,
+		   struct psysblock **out)
+{
+	struct psysblock *blk;
+	int err;
+
+	*out = NULL;
+	if (!b->n)
+		return 0;
+	if ((err = encode(b, &b->raw)))
+		return err;
+	size_t bound = ZSTD_compressBound(b->raw.len);
+	if (!(blk = malloc(sizeof(*blk) + bound)))
+		return -ENOMEM;
+	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+	size_t n = ZSTD_compress2(cctx, blk->data, bound, b->raw.data, b->raw.len);
+	if (ZSTD_isError(n)) {
+		free(blk);
+		return -EIO;
+	}
+	/* Held for long in the ring: give back the compression margin. */
+	struct psysblock *fit = realloc(blk, sizeof(*blk) + n);
+	if (fit)
+		blk = fit;
+	blk->cpu = b->cpu;
+	blk->nsamples = b->n;
+	blk->first_ns = b->first_ns;
+	blk->last_ns = b->base + (uint64_t)b->last_q * b->unit;
+	blk->raw_len = (uint32_t)b->raw.len;
+	blk->len = (uint32_t)n;
+	psysblock_reset(b);
+	release(b);
+	*out = blk;
+	return 0;
+}
+
+void psysblock_builder_free(struct psysblock_builder *b)
+{
+	if (!b)
+		return;
+	release(b);
+	free(b);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+int psysblock_inflate(void *dctx, const void *data, size_t len, size_t raw_len,
+		      struct buf *raw)
+{
+	buf_reset(raw);
+	if (buf_reserve(raw, raw_len ? raw_len : 1))
+		return -ENOMEM;
+	if (ZSTD_getFrameContentSize(data, len) != raw_len)
+		return -EBADMSG;
+	size_t n = ZSTD_decompressDCtx(dctx, raw->data, raw_len, data, len);
+	if (ZSTD_isError(n) || n != raw_len)
+		return -EBADMSG;
+	raw->len = raw_len;
+	return 0;
+}
+
+/* Indexes into v->caps for each growable array of the view. */
+enum { CAP_TIME, CAP_THREAD, CAP_STACK, CAP_USTACK, CAP_FLAGS, CAP_THREADS,
+       CAP_STACK_OFF, CAP_STACK_LEN, CAP_FRAMES, CAP_USTR, CAP_USTACK_OFF,
+       CAP_USTACK_LEN, CAP_UFRAMES, NCAPS };
+
+static int grow(void **p, struct psysblock_view *v, int which, size_t need, size_t size)
+{
+	return buf_grow(p, &v->caps[which], need, size) ? -ENOMEM : 0;
+}
+
+static int decode_threads(struct psysblock_view *v, struct cursor *c)
+{
+	uint64_t count, pid, tid;
+	const unsigned char *p;
+	size_t n;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	if (grow((void **)&v->threads, v, CAP_THREADS, count, sizeof(*v->threads)))
+		return -ENOMEM;
+	for (uint64_t i = 0; i < count; i++) {
+		if (cursor_varint(c, &pid) || cursor_varint(c, &tid) ||
+		    cursor_bytes(c, &p, &n) || pid > UINT32_MAX || tid > UINT32_MAX)
+			return -EBADMSG;
+		/* A comm is a C string: an embedded NUL ends it. */
+		const unsigned char *nul = memchr(p, 0, n);
+		if (nul)
+			n = nul - p;
+		v->threads[i].pid = (uint32_t)pid;
+		v->threads[i].tid = (uint32_t)tid;
+		/* The pointer is set once strs stops moving. */
+		v->threads[i].comm = (const char *)(uintptr_t)v->strs.len;
+		buf_put(&v->strs, p, n);
+		buf_put_u8(&v->strs, 0);
+	}
+	v->nthreads = (uint32_t)count;
+	return v->strs.err;
+}
+
+static int decode_stacks(struct psysblock_view *v, struct cursor *c)
+{
+	uint64_t count, own, ref, shared, nframes = 0, first = 0;
+	int64_t delta;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	if (grow((void **)&v->stack_off, v, CAP_STACK_OFF, count, 4) ||
+	    grow((void **)&v->stack_len, v, CAP_STACK_LEN, count, 4))
+		return -ENOMEM;
+	for (uint64_t id = 0; id < count; id++) {
+		shared = 0;
+		if (cursor_varint(c, &own) || cursor_varint(c, &ref) || ref > id ||
+		    own > PSYSFILE_MAX_FRAMES || own > cursor_left(c) ||
+		    (ref && (cursor_varint(c, &shared) || shared < 1 ||
+			     shared > v->stack_len[ref - 1])))
+			return -EBADMSG;
+		uint64_t n = own + shared;
+		if (n == 0 || n > PSYSFILE_MAX_FRAMES)
+			return -EBADMSG;
+		if (grow((void **)&v->frames, v, CAP_FRAMES, nframes + n, 8))
+			return -ENOMEM;
+		uint64_t prev = first;
+		for (uint64_t i = 0; i < own; i++) {
+			if (cursor_svarint(c, &delta))
+				return -EBADMSG;
+			prev += (uint64_t)delta;
+			v->frames[nframes + i] = prev;
+		}
+		if (ref) {
+			const uint64_t *g = v->frames + v->stack_off[ref - 1] +
+					    v->stack_len[ref - 1] - shared;
+			memcpy(v->frames + nframes + own, g, shared * 8);
+		}
+		v->stack_off[id] = (uint32_t)nframes;
+		v->stack_len[id] = (uint32_t)n;
+		first = v->frames[nframes];
+		nframes += n;
+	}
+	v->nstacks = (uint32_t)count;
+	return 0;
+}
+
+static int decode_ustrings(struct psysblock_view *v, struct cursor *c, uint32_t *nustr)
+{
+	uint64_t count;
+	const unsigned char *p;
+	size_t n;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	if (grow((void **)&v->ustr_off, v, CAP_USTR, count, 4))
+		return -ENOMEM;
+	for (uint64_t i = 0; i < count; i++) {
+		if (cursor_bytes(c, &p, &n) || memchr(p, 0, n) || v->strs.len > UINT32_MAX)
+			return -EBADMSG;
+		v->ustr_off[i] = (uint32_t)v->strs.len;
+		buf_put(&v->strs, p, n);
+		buf_put_u8(&v->strs, 0);
+	}
+	*nustr = (uint32_t)count;
+	return v->strs.err;
+}
+
+static int decode_ustacks(struct psysblock_view *v, struct cursor *c, uint32_t nustr)
+{
+	uint64_t count, n, id, total = 0;
+
+	if (cursor_varint(c, &count) || count > cursor_left(c))
+		return -EBADMSG;
+	if (grow((void **)&v->ustack_off, v, CAP_USTACK_OFF, count, 4) ||
+	    grow((void **)&v->ustack_len, v, CAP_USTACK_LEN, count, 4))
+		return -ENOMEM;
+	for (uint64_t k = 0; k < count; k++) {
+		if (cursor_varint(c, &n) || n == 0 || n > PSYSFILE_MAX_FRAMES ||
+		    n > cursor_left(c))
+			return -EBADMSG;
+		if (grow((void **)&v->uframes, v, CAP_UFRAMES, total + n, sizeof(*v->uframes)))
+			return -ENOMEM;
+		for (uint64_t i = 0; i < n; i++) {
+			/* Names must be defined before the stacks using them. */
+			if (cursor_varint(c, &id) || id >= nustr)
+				return -EBADMSG;
+			/* An offset for now; a pointer once strs stops moving. */
+			v->uframes[total + i] = (const char *)(uintptr_t)v->ustr_off[id];
+		}
+		v->ustack_off[k] = (uint32_t)total;
+		v->ustack_len[k] = (uint32_t)n;
+		total += n;
+	}
+	v->nustacks = (uint32_t)count;
+	return 0;
+}
+
+/* Decodes one column of N varints into OUT, checking each against MAX. */
+static int decode_column(const unsigned char *p, size_t len, uint32_t n, uint32_t *out,
+			 uint64_t max)
+{
+	const unsigned char *end = p + len;
+	uint32_t i = 0;
+
+	if (!len) {
+		/* Left empty: every value 0. */
+		memset(out, 0, n * sizeof(*out));
+		return 0;
+	}
+	/* Most values are one byte: a tight loop while there are. */
+	while (i < n) {
+		if (p < end && *p < 0x80 && *p <= max) {
+			out[i++] = *p++;
+			continue;
+		}
+		struct cursor c = { p, end };
+		uint64_t v;
+		if (cursor_varint(&c, &v) || v > max)
+			return -EBADMSG;
+		out[i++] = (uint32_t)v;
+		p = c.p;
+	}
+	return p == end ? 0 : -EBADMSG;
+}
+
+static int decode_samples(struct psysblock_view *v, struct cursor *c, uint64_t base,
+			  uint64_t unit, uint64_t period_steps)
+{
+	const unsigned char *col[NCOLS];
+	size_t len[NCOLS];
+	uint32_t n = v->n;
+	int err;
+
+	for (int i = 0; i < NCOLS; i++)
+		if (cursor_bytes(c, &col[i], &len[i]))
+			return -EBADMSG;
+	/* Every sample takes at least a byte of the time column. */
+	if (n > len[COL_TIME])
+		return -EBADMSG;
+	if (grow((void **)&v->time, v, CAP_TIME, n, 8) ||
+	    grow((void **)&v->thread, v, CAP_THREAD, n, 4) ||
+	    grow((void **)&v->stack, v, CAP_STACK, n, 4) ||
+	    grow((void **)&v->ustack, v, CAP_USTACK, n, 4) ||
+	    grow((void **)&v->flags, v, CAP_FLAGS, n, 4))
+		return -ENOMEM;
+	if (n && !v->nthreads)
+		return -EBADMSG;
+	if ((err = decode_column(col[COL_THREAD], len[COL_THREAD], n, v->thread,
+				 v->nthreads ? v->nthreads - 1 : 0)) ||
+	    (err = decode_column(col[COL_USTACK], len[COL_USTACK], n, v->ustack,
+				 v->nustacks)) ||
+	    (err = decode_column(col[COL_STACK], len[COL_STACK], n, v->stack,
+				 ((uint64_t)v->nstacks << 3) | 7)) ||
+	    (err = decode_column(col[COL_FLAGS], len[COL_FLAGS], n, v->flags,
+				 UINT32_MAX >> 3)))
+		return err;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = v->stack[i];
+
+		v->flags[i] = v->flags[i] << 3 | (s & 7);
+		v->stack[i] = (s >> 3) ? (s >> 3) - 1 : PSYSFILE_NO_STACK;
+		v->ustack[i] = v->ustack[i] ? v->ustack[i] - 1 : PSYSFILE_NO_STACK;
+	}
+	struct cursor t = { col[COL_TIME], col[COL_TIME] + len[COL_TIME] };
+	uint64_t q = 0;	/* wraps like the writer's signed steps */
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t z;
+
+		if (cursor_varint_fast(&t, &z))
+			return -EBADMSG;
+		q += ((z >> 1) ^ -(z & 1)) + period_steps;
+		v->time[i] = base + q * unit;
+	}
+	return cursor_left(&t) ? -EBADMSG : 0;
+}
+
+int psysblock_decode(struct psysblock_view *v, const unsigned char *raw, size_t len)
+{
+	struct cursor c = { raw, raw + len };
+	uint64_t cpu, base, unit, period, n;
+	uint32_t nustr = 0;
+	int err, have_samples = 0;
+
+	v->n = v->nthreads = v->nstacks = v->nustacks = 0;
+	buf_reset(&v->strs);
+	if (cursor_varint(&c, &cpu) || cursor_varint(&c, &base) ||
+	    cursor_varint(&c, &unit) || cursor_varint(&c, &period) ||
+	    cursor_varint(&c, &n) || cpu > PSYSFILE_MAX_CPU || unit < 1 ||
+	    unit > 1000000 || period > 1000000000ull / unit || n > BLOCK_MAX_SAMPLES)
+		return -EBADMSG;
+	v->cpu = (uint32_t)cpu;
+	v->n = (uint32_t)n;
+	v->unit_ns = unit;
+	v->period_ns = period * unit;
+	while (cursor_left(&c)) {
+		uint64_t tag;
+		struct cursor sec;
+		const unsigned char *p;
+		size_t k;
+
+		if (cursor_varint(&c, &tag) || cursor_bytes(&c, &p, &k))
+			return -EBADMSG;
+		sec.p = p;
+		sec.end = p + k;
+		/* Tables come before the samples that use them. */
+		switch (have_samples ? -1 : (int)(tag > 64 ? 64 : tag)) {
+		case SEC_THREADS: err = decode_threads(v, &sec); break;
+		case SEC_STACKS: err = decode_stacks(v, &sec); break;
+		case SEC_USTRINGS: err = decode_ustrings(v, &sec, &nustr); break;
+		case SEC_USTACKS: err = decode_ustacks(v, &sec, nustr); break;
+		case SEC_SAMPLES:
+			err = decode_samples(v, &sec, base, unit, period);
+			have_samples = 1;
+			break;
+		default: err = 0; break;	/* a newer section: skip */
+		}
+		if (err)
+			return err;
+	}
+	if (!have_samples && n)
+		return -EBADMSG;
+	/* strs no longer moves: offsets become pointers. */
+	const char *s = (const char *)v->strs.data;
+	for (uint32_t i = 0; i < v->nthreads; i++)
+		v->threads[i].comm = s + (uintptr_t)v->threads[i].comm;
+	for (uint32_t k = 0; k < v->nustacks; k++)
+		for (uint32_t i = 0; i < v->ustack_len[k]; i++)
+			v->uframes[v->ustack_off[k] + i] =
+				s + (uintptr_t)v->uframes[v->ustack_off[k] + i];
+	return 0;
+}
+
+void psysblock_sample(const struct psysblock_view *v, uint32_t i, struct psysfile_sample *s)
+{
+	const struct psysblock_thread *t = &v->threads[v->thread[i]];
+
+	s->time_ns = v->time[i];
+	s->cpu = v->cpu;
+	s->pid = t->pid;
+	s->tid = t->tid;
+	s->comm = t->comm;
+	s->flags = v->flags[i];
+	s->thread_id = v->thread[i];
+	s->stack_id = v->stack[i];
+	s->ustack_id = v->ustack[i];
+	if (s->stack_id != PSYSFILE_NO_STACK) {
+		s->nframes = v->stack_len[s->stack_id];
+		s->frames = v->frames + v->stack_off[s->stack_id];
+	} else {
+		s->nframes = 0;
+		s->frames = NULL;
+	}
+	if (s->ustack_id != PSYSFILE_NO_STACK) {
+		s->nuframes = v->ustack_len[s->ustack_id];
+		s->uframes = v->uframes + v->ustack_off[s->ustack_id];
+	} else {
+		s->nuframes = 0;
+		s->uframes = NULL;
+	}
+}
+
+void psysblock_view_free(struct psysblock_view *v)
+{
+	free(v->time);
+	free(v->thread);
+	free(v->stack);
+	free(v->ustack);
+	free(v->flags);
+	free(v->threads);
+	free(v->stack_off);
+	free(v->stack_len);
+	free(v->frames);
+	free(v->ustack_off);
+	free(v->ustack_len);
+	free(v->uframes);
+	free(v->ustr_off);
+	buf_free(&v->strs);
+	memset(v, 0, sizeof(*v));
+}
+
+int psysblock_trim(const struct psysblock *b, uint64_t from, uint64_t to, void *cctx,
+		   void *dctx, int level, struct psysblock **out)
+{
+	struct buf raw = { 0 };
+	struct psysblock_view v = { 0 };
+	struct psysblock_builder *nb = NULL;
+	struct psysfile_sample s;
+	int err;
+
+	*out = NULL;
+	if ((err = psysblock_inflate(dctx, b->data, b->len, b->raw_len, &raw)) ||
+	    (err = psysblock_decode(&v, raw.data, raw.len)))
+		goto out;
+	if (!(nb = psysblock_builder_new(v.cpu))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	psysblock_set_time_unit(nb, v.unit_ns);
+	psysblock_set_period(nb, v.period_ns);
+	for (uint32_t i = 0; i < v.n; i++) {
+		if (v.time[i] < from || v.time[i] >= to)
+			continue;
+		psysblock_sample(&v, i, &s);
+		if ((err = psysblock_add(nb, &s)))
+			goto out;
+	}
+	err = psysblock_seal(nb, cctx, level, out);
+out:
+	psysblock_builder_free(nb);
+	psysblock_view_free(&v);
+	buf_free(&raw);
+	return err;
+}
