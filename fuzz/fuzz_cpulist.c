@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), buf[256], *big = NULL;
 	struct cpulist l = { 0 }, m = { 0 };
-	struct slice_ids ids = { 0 };
+	struct idlist ids = { 0 };
 	struct slice_time tm;
 	int64_t mono;
 	size_t need;
@@ -46,14 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cpulist_free(&m);
 		cpulist_free(&l);
 	}
-	if (slice_parse_ids(s, &ids) == 0) {
+	if (idlist_parse(s, IDLIST_MAX_PID, &ids) == 0) {
+		/* Sorted, disjoint and merged: a gap of at least one id. */
 		for (size_t i = 0; i < ids.n; i++)
-			if (ids.r[i][0] > ids.r[i][1] ||
-			    (i && ids.r[i - 1][1] >= ids.r[i][0]) ||
-			    !slice_ids_has(&ids, ids.r[i][0]) ||
-			    !slice_ids_has(&ids, ids.r[i][1]))
+			if (ids.n < 1 || ids.r[i][0] > ids.r[i][1] ||
+			    ids.r[i][1] > IDLIST_MAX_PID ||
+			    (i && (uint64_t)ids.r[i - 1][1] + 1 >= ids.r[i][0]) ||
+			    !idlist_has(&ids, ids.r[i][0]) ||
+			    !idlist_has(&ids, ids.r[i][1]) ||
+			    (ids.r[i][0] && idlist_has(&ids, ids.r[i][0] - 1)))
 				abort();
-		slice_ids_free(&ids);
+		idlist_free(&ids);
 	}
 	if (slice_parse_time(s, &tm) == 0) {
 		/* Capture starts come from untrusted headers: try the edges. */

@@ -105,7 +105,7 @@ static void fold_all(const uint8_t *data, size_t size)
 		in.etext = size >> 9 & 1 ? 0xffffffff81e00000ull : 0;
 	}
 	if (size >> 10 & 1) {
-		if (slice_parse_ids("0,2-5", &sl.cpus) || slice_set_comm(&sl, "^[a-z<]", NULL, 0))
+		if (idlist_parse("0,2-5", IDLIST_MAX_CPU, &sl.cpus) || slice_set_comm(&sl, "^[a-z<]", NULL, 0))
 			abort();
 		o.slice = &sl;
 		in.from_ns = 1;

@@ -243,7 +243,7 @@ static void meta_add(struct meta *m, const struct slice *sl, json_t *h, json_t *
 		cpus = jstr(h, "cpus");
 	if (cpulist_parse(cpus, &l) == 0)
 		for (int i = 0; i < l.n; i++)
-			if (slice_ids_has(&sl->cpus, (uint32_t)l.cpus[i]))
+			if (!sl->cpus.n || idlist_has(&sl->cpus, (uint32_t)l.cpus[i]))
 				cpulist_add(&m->cpus, l.cpus[i]);
 	cpulist_free(&l);
 
@@ -1062,7 +1062,7 @@ int main(int argc, char **argv)
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
-		struct slice_ids *ids = NULL;
+		struct idlist *ids = NULL;
 		struct slice_time *tm = NULL;
 
 		switch (opt) {
@@ -1116,7 +1116,8 @@ int main(int argc, char **argv)
 			goto usage_error;
 		}
 		if (ids) {
-			if ((err = slice_parse_ids(optarg, ids))) {
+			if ((err = idlist_parse(optarg, opt == 'C' ? IDLIST_MAX_CPU :
+						 IDLIST_MAX_PID, ids))) {
 				fprintf(stderr, PROG ": bad list for %s: '%s' (want e.g. "
 					"\"1,5-7\")\n", argv[optind - 1][1] == '-' ?
 					argv[optind - 1] : opt == 'C' ? "--cpu" : opt == 'p' ?

@@ -3,6 +3,8 @@
  * It never records anything itself: psys-record reads its lines. */
 #include "base/cli.h"
 #include "base/cpulist.h"
+#include "base/idlist.h"
+#include "base/num.h"
 #include "watch/procstat.h"
 #include "base/ptime.h"
 #include "watch/trigger.h"
@@ -40,6 +42,18 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static const struct cli_opt OPTS[] = {
+	{ "interval", 'i', "SECONDS", "poll every SECONDS (default 3; 0.1 to 86400)" },
+	{ "gate", 'g', "PERCENT", "trigger at this sys % or above (default 10)" },
+	{ "cpus", 'C', "LIST", "watch only these CPUs, e.g. 0-3,7 (default all)" },
+	{ "irq", OPT_IRQ, NULL, "count irq and softirq time as sys" },
+	{ "once", OPT_ONCE, NULL, "exit after the first trigger" },
+	{ "verbose", 'v', NULL, "every poll's per-CPU figures to stderr" },
+	{ "help", 'h', NULL, "this help" },
+	{ "version", 'V', NULL, "the version" },
+	{ 0 },
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -47,15 +61,9 @@ static void usage(FILE *f)
 "Watches per-CPU sys time in /proc/stat and writes one JSON trigger line on\n"
 "stdout for each poll in which a CPU's sys %% is at or above the gate\n"
 "(format: lib/watch/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
-"\n"
-"  -i, --interval SECONDS  poll every SECONDS (default 3; 0.1 to 86400)\n"
-"  -g, --gate PERCENT      trigger at this sys %% or above (default 10)\n"
-"  -C, --cpus LIST         watch only these CPUs, e.g. 0-3,7 (default all)\n"
-"      --irq               count irq and softirq time as sys\n"
-"      --once              exit after the first trigger\n"
-"  -v, --verbose           every poll's per-CPU figures to stderr\n"
-"  -h, --help              this help\n"
-"  -V, --version           the version\n"
+"\n");
+	cli_help(f, OPTS);
+	fprintf(f,
 "\n"
 "sys %% is a CPU's change in system time over the change in its total time\n"
 "between two polls. Exit status: 0 ok (also on SIGINT or SIGTERM), 1\n"
@@ -63,77 +71,50 @@ static void usage(FILE *f)
 "SIGPIPE (status 141 in a shell).\n");
 }
 
-static int parse_double(const char *s, double min, double max, double *out)
+static int parse_opt(int key, const char *val, void *ctx)
 {
-	char *end;
-	double v;
+	struct opts *o = ctx;
+	char why[64];
+	int err;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return -EINVAL;
-	*out = v;
+	switch (key) {
+	case 'i':
+		if (num_double(val, INTERVAL_MIN, INTERVAL_MAX, &o->interval))
+			return cli_bad(PROG, "interval", val,
+				       "seconds from 0.1 to 86400");
+		break;
+	case 'g':
+		if (num_double(val, 0, 100, &o->gate))
+			return cli_bad(PROG, "gate", val,
+				       "a percentage from 0 to 100");
+		break;
+	case 'C':
+		cpulist_free(&o->cpus);
+		if ((err = cpulist_parse(val, &o->cpus)))
+			return cli_bad(PROG, "cpu list", val,
+				       idlist_want(err, IDLIST_MAX_CPU, why,
+						       sizeof(why)));
+		break;
+	case OPT_IRQ: o->irq = 1; break;
+	case OPT_ONCE: o->once = 1; break;
+	case 'v': o->verbose = 1; break;
+	case 'h': usage(stdout); return CLI_DONE;
+	case 'V': printf(PROG " " PSYS_VERSION "\n"); return CLI_DONE;
+	}
 	return 0;
 }
 
+/* Options into O. Returns 0 (go on), CLI_DONE or CLI_USAGE (said). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "gate", required_argument, NULL, 'g' },
-		{ "cpus", required_argument, NULL, 'C' },
-		{ "irq", no_argument, NULL, OPT_IRQ },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
-	int c, err;
-	char why[256];
+	int first, ret = cli_parse(argc, argv, PROG, OPTS, parse_opt, o, &first);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:g:C:vhV", longs, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (parse_double(optarg, INTERVAL_MIN, INTERVAL_MAX,
-					 &o->interval)) {
-				fprintf(stderr, PROG ": bad interval '%s': want "
-					"seconds from 0.1 to 86400\n", optarg);
-				return 2;
-			}
-			break;
-		case 'g':
-			if (parse_double(optarg, 0, 100, &o->gate)) {
-				fprintf(stderr, PROG ": bad gate '%s': want a "
-					"percentage from 0 to 100\n", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			cpulist_free(&o->cpus);
-			if ((err = cpulist_parse(optarg, &o->cpus))) {
-				fprintf(stderr, PROG ": bad cpu list '%s': %s\n",
-					optarg, strerror(-err));
-				return 2;
-			}
-			break;
-		case OPT_IRQ: o->irq = 1; break;
-		case OPT_ONCE: o->once = 1; break;
-		case 'v': o->verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf(PROG " " PSYS_VERSION "\n"); return 0;
-		default:
-			fprintf(stderr, PROG ": %s\n", cli_option_error(c, argv, longs,
-				why, sizeof(why)));
-			return 2;
-		}
+	if (ret == 0 && first < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n" CLI_TRY(PROG),
+			argv[first]);
+		ret = CLI_USAGE;
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	return -1;
+	return ret;
 }
 
 /* A snapshot and the instants it stands for, read just before it so that
@@ -251,9 +232,8 @@ int main(int argc, char **argv)
 	unsigned long polls = 0;
 	int ret = 1, gone = 0, n, err;
 
-	if ((ret = parse_opts(argc, argv, &o)) >= 0) {
-		if (ret == CLI_USAGE)
-			fputs(CLI_TRY(PROG), stderr);
+	if ((ret = parse_opts(argc, argv, &o))) {
+		ret = ret == CLI_DONE ? CLI_OK : ret;
 		goto cleanup;
 	}
 	ret = 1;

@@ -1,7 +1,9 @@
 /* Command-line conventions shared by the programs; see cli.h. */
 #include "base/cli.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,4 +69,123 @@ void cli_default_sigpipe(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* The table as getopt_long() wants it: "--name" entries and the short
+ * letters, ':'-prefixed so that a missing value is told from an unknown
+ * option. */
+static int getopt_tables(const struct cli_opt *opts, struct option **longs,
+			 char **shorts)
+{
+	size_t n = 0, i, k = 0;
+
+	while (opts[n].name)
+		n++;
+	*longs = calloc(n + 1, sizeof(**longs));
+	*shorts = malloc(2 + 2 * n + 1);
+	if (!*longs || !*shorts) {
+		free(*longs);
+		free(*shorts);
+		return -ENOMEM;
+	}
+	(*shorts)[k++] = ':';
+	for (i = 0; i < n; i++) {
+		(*longs)[i] = (struct option){ opts[i].name,
+			opts[i].arg ? required_argument : no_argument, NULL, opts[i].key };
+		if (opts[i].key > 0 && opts[i].key < 256) {
+			(*shorts)[k++] = (char)opts[i].key;
+			if (opts[i].arg)
+				(*shorts)[k++] = ':';
+		}
+	}
+	(*shorts)[k] = 0;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, const char *prog,
+	      const struct cli_opt *opts, cli_opt_fn fn, void *ctx, int *first)
+{
+	struct option *longs;
+	char *shorts, why[256];
+	int c, ret = 0;
+
+	if (getopt_tables(opts, &longs, &shorts)) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return CLI_FAIL;
+	}
+	opterr = 0;
+	optind = 0;	/* glibc: start afresh, even if called before */
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",
+				prog, cli_option_error(c, argv, longs, why, sizeof(why)),
+				prog);
+			ret = CLI_USAGE;
+			break;
+		}
+		if ((ret = fn(c, optarg, ctx)))
+			break;
+	}
+	*first = optind;
+	free(longs);
+	free(shorts);
+	return ret;
+}
+
+/* The left part of an option's help line: "  -i, --interval=SECONDS". */
+static int help_left(const struct cli_opt *o, char *buf, size_t len)
+{
+	char key[8] = "    ";
+
+	if (o->key > 0 && o->key < 256)
+		snprintf(key, sizeof(key), "-%c, ", o->key);
+	return snprintf(buf, len, "  %s--%s%s%s", key, o->name, o->arg ? "=" : "",
+			o->arg ? o->arg : "");
+}
+
+void cli_help(FILE *f, const struct cli_opt *opts)
+{
+	/* One column for every text: past the widest left part, but never so
+	 * far right that the text gets squeezed; a wider option takes a line
+	 * of its own. */
+	const int max_col = 28;
+	char left[128];
+	int col = 0;
+
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		int w = help_left(o, left, sizeof(left)) + 2;
+
+		if (o->help && w > col && w <= max_col)
+			col = w;
+	}
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		const char *p = o->help;
+		int w;
+
+		if (!p)
+			continue;
+		w = help_left(o, left, sizeof(left));
+		fputs(left, f);
+		if (w + 2 > col)
+			fprintf(f, "\n%*s", col, "");
+		else
+			fprintf(f, "%*s", col - w, "");
+		for (;;) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(f, "%.*s\n", (int)n, p);
+			if (!p[n])
+				break;
+			p += n + 1;
+			fprintf(f, "%*s", col, "");
+		}
+	}
+}
+
+int cli_bad(const char *prog, const char *what, const char *value,
+	    const char *want)
+{
+	fprintf(stderr, "%s: bad %s '%s': want %s\nTry '%s --help' for more "
+		"information.\n", prog, what, value, want, prog);
+	return CLI_USAGE;
 }

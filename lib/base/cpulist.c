@@ -1,6 +1,8 @@
 /* CPU list parsing and formatting; see cpulist.h. */
 #include "base/cpulist.h"
 
+#include "base/idlist.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,104 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_num(const char **p, int *out)
-{
-	const char *s = *p;
-	long v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	while (isdigit((unsigned char)*s)) {
-		v = v * 10 + (*s - '0');
-		if (v > CPULIST_MAX_CPU)
-			return -ERANGE;
-		s++;
-	}
-	*out = (int)v;
-	*p = s;
-	return 0;
-}
-
-static void skip_space(const char **p)
-{
-	while (**p == ' ' || **p == '\t' || **p == '\n')
-		(*p)++;
-}
-
 int cpulist_parse(const char *s, struct cpulist *out)
 {
-	/* A bitmap while parsing keeps overlapping ranges cheap; it is sized
-	 * by the largest number seen, which parse_num bounds. */
-	unsigned char *seen = NULL;
-	int max = -1, err = 0, n = 0;
-	const char *p;
+	struct idlist ids = { 0 };
+	uint64_t n;
+	int *cpus, err, k = 0;
 
-	/* First pass: validate and find the largest CPU. */
-	for (p = s;;) {
-		int a, b;
-
-		skip_space(&p);
-		if ((err = parse_num(&p, &a)))
-			goto cleanup;
-		b = a;
-		if (*p == '-') {
-			p++;
-			if ((err = parse_num(&p, &b)))
-				goto cleanup;
-			if (b < a) {
-				err = -EINVAL;
-				goto cleanup;
-			}
-		}
-		if (b > max)
-			max = b;
-		skip_space(&p);
-		if (*p == '\0')
-			break;
-		if (*p != ',') {
-			err = -EINVAL;
-			goto cleanup;
-		}
-		p++;
-	}
-
-	seen = calloc(max + 1, 1);
-	if (!seen) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (p = s;;) {
-		int a, b;
-
-		skip_space(&p);
-		parse_num(&p, &a);
-		b = a;
-		if (*p == '-') {
-			p++;
-			parse_num(&p, &b);
-		}
-		for (int c = a; c <= b; c++)
-			seen[c] = 1;
-		skip_space(&p);
-		if (*p++ == '\0')
-			break;
-	}
-	for (int c = 0; c <= max; c++)
-		n += seen[c];
-	int *cpus = malloc(n * sizeof(*cpus));
+	if ((err = idlist_parse(s, IDLIST_MAX_CPU, &ids)))
+		return err;
+	n = idlist_count(&ids);		/* at most IDLIST_MAX_CPU + 1 */
+	cpus = malloc(n * sizeof(*cpus));
 	if (!cpus) {
-		err = -ENOMEM;
-		goto cleanup;
+		idlist_free(&ids);
+		return -ENOMEM;
 	}
-	n = 0;
-	for (int c = 0; c <= max; c++)
-		if (seen[c])
-			cpus[n++] = c;
+	for (size_t i = 0; i < ids.n; i++)
+		for (uint64_t c = ids.r[i][0]; c <= ids.r[i][1]; c++)
+			cpus[k++] = (int)c;
+	idlist_free(&ids);
 	out->cpus = cpus;
-	out->n = n;
-cleanup:
-	free(seen);
-	return err;
+	out->n = k;
+	return 0;
 }
 
 int cpulist_online(const char *path, struct cpulist *out)

@@ -6,19 +6,20 @@
 
 #include <stddef.h>
 
-/* Highest CPU number accepted: far above any real machine, low enough that
- * a typo cannot make us allocate gigabytes. */
-#define CPULIST_MAX_CPU 65535
+#include "base/idlist.h"
+
+/* Highest CPU number accepted: idlist.h's, the same in every program. */
+#define CPULIST_MAX_CPU ((int)IDLIST_MAX_CPU)
 
 struct cpulist {
 	int *cpus;	/* sorted, no duplicates; owned */
 	int n;
 };
 
-/* Parses S ("0-3,7", "5", "0-1,1-2"; spaces around items allowed; a
- * trailing newline allowed) into OUT, which must be zeroed or freed.
- * Returns 0, -EINVAL on bad syntax or an empty list, -ERANGE for a CPU
- * above CPULIST_MAX_CPU, -ENOMEM. OUT is untouched on error. */
+/* Parses S ("0-3,7", "5", "0-1,1-2") with idlist_parse() into OUT, which
+ * must be zeroed or freed. Returns 0, -EINVAL on bad syntax or an empty
+ * list, -ERANGE for a CPU above CPULIST_MAX_CPU, -ENOMEM. OUT is
+ * untouched on error. */
 int cpulist_parse(const char *s, struct cpulist *out);
 
 /* Reads /sys/devices/system/cpu/online (or PATH if not NULL) into OUT.

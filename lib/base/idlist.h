@@ -35,10 +35,10 @@ int idlist_has(const struct idlist *l, uint32_t v);
 /* How many ids L holds. */
 uint64_t idlist_count(const struct idlist *l);
 
-/* A one-line reason for an idlist_parse() error, naming MAX for -ERANGE:
- * "not a list such as 0-3,7", "above the largest, 65535". Static storage
- * or BUF (LEN bytes). */
-const char *idlist_strerror(int err, uint32_t max, char *buf, size_t len);
+/* What a list should have been, after an idlist_parse() error ERR, as the
+ * WANT of cli_bad(): "a list such as 0-3,7", "numbers up to 65535" (for
+ * -ERANGE, naming MAX). Static storage or BUF (LEN bytes). */
+const char *idlist_want(int err, uint32_t max, char *buf, size_t len);
 
 void idlist_free(struct idlist *l);	/* accepts NULL; L reusable after */
 

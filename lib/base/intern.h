@@ -33,7 +33,7 @@ static inline const void *intern_get(const struct intern *t, uint32_t id,
 				     size_t *len)
 {
 	*len = t->off[id + 1] - t->off[id];
-	return t->bytes.data + t->off[id];
+	return t->bytes.data ? t->bytes.data + t->off[id] : (const void *)"";
 }
 
 void intern_free(struct intern *t);	/* accepts NULL; T reusable after */

@@ -7,124 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-static int cmp_range(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-static int parse_u32(const char **pp, uint32_t *v)
-{
-	const char *p = *pp;
-	uint64_t x = 0;
-
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		x = x * 10 + (uint64_t)(*p - '0');
-		if (x >= UINT32_MAX)
-			return -ERANGE;
-	}
-	*v = (uint32_t)x;
-	*pp = p;
-	return 0;
-}
-
-int slice_parse_ids(const char *s, struct slice_ids *out)
-{
-	uint32_t (*r)[2] = NULL;
-	size_t n = 0, cap = 0;
-	const char *p = s;
-	int err = -EINVAL;
-
-	for (;;) {
-		uint32_t lo, hi;
-
-		while (*p == ' ')
-			p++;
-		if ((err = parse_u32(&p, &lo)))
-			goto fail;
-		hi = lo;
-		if (*p == '-') {
-			p++;
-			if ((err = parse_u32(&p, &hi)))
-				goto fail;
-			if (hi < lo) {
-				err = -EINVAL;
-				goto fail;
-			}
-		}
-		while (*p == ' ')
-			p++;
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 8;
-			void *q = realloc(r, c * sizeof(*r));
-			if (!q) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			r = q;
-			cap = c;
-		}
-		r[n][0] = lo;
-		r[n][1] = hi;
-		n++;
-		if (*p == '\0' || (*p == '\n' && p[1] == '\0'))
-			break;
-		if (*p++ != ',') {
-			err = -EINVAL;
-			goto fail;
-		}
-	}
-	/* Sorted and merged, so a lookup is one binary search. */
-	qsort(r, n, sizeof(*r), cmp_range);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (m && r[i][0] <= r[m - 1][1] + 1) {
-			if (r[i][1] > r[m - 1][1])
-				r[m - 1][1] = r[i][1];
-		} else {
-			r[m][0] = r[i][0];
-			r[m][1] = r[i][1];
-			m++;
-		}
-	}
-	slice_ids_free(out);
-	out->r = r;
-	out->n = m;
-	return 0;
-fail:
-	free(r);
-	return err;
-}
-
-int slice_ids_has(const struct slice_ids *ids, uint32_t v)
-{
-	size_t lo = 0, hi = ids->n;
-
-	if (!ids->n)
-		return 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ids->r[mid][1] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ids->n && ids->r[lo][0] <= v;
-}
-
-void slice_ids_free(struct slice_ids *ids)
-{
-	if (!ids)
-		return;
-	free(ids->r);
-	ids->r = NULL;
-	ids->n = 0;
-}
-
 /* Exactly N digits into *V. */
 static int digits(const char **pp, int n, int *v)
 {
@@ -350,9 +232,9 @@ void slice_free(struct slice *s)
 {
 	if (!s)
 		return;
-	slice_ids_free(&s->cpus);
-	slice_ids_free(&s->pids);
-	slice_ids_free(&s->tids);
+	idlist_free(&s->cpus);
+	idlist_free(&s->pids);
+	idlist_free(&s->tids);
 	if (s->has_comm)
 		regfree(&s->comm);
 	s->has_comm = 0;

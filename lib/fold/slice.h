@@ -5,6 +5,8 @@
 #ifndef PSYS_SLICE_H
 #define PSYS_SLICE_H
 
+#include "base/idlist.h"
+
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,28 +24,12 @@ struct slice_time {
 	int64_t ns;
 };
 
-/* A set of numbers (CPUs, pids, tids): sorted ranges. */
-struct slice_ids {
-	uint32_t (*r)[2];	/* inclusive [lo, hi], sorted, disjoint; owned */
-	size_t n;
-};
-
 struct slice {
-	struct slice_ids cpus, pids, tids;	/* n == 0: any */
+	struct idlist cpus, pids, tids;	/* n == 0: any (idlist.h) */
 	regex_t comm;
 	int has_comm;
 	struct slice_time from, to;
 };
-
-/* Parses "1,5-7, 12" into OUT (zeroed or freed before). Numbers up to
- * UINT32_MAX - 1; ranges may overlap. Returns 0, -EINVAL (bad syntax,
- * empty list, lo > hi), -ERANGE or -ENOMEM; OUT untouched on error. */
-int slice_parse_ids(const char *s, struct slice_ids *out);
-
-/* Non-zero if V is in IDS, or IDS is empty. */
-int slice_ids_has(const struct slice_ids *ids, uint32_t v);
-
-void slice_ids_free(struct slice_ids *ids);
 
 /* Parses a time: "12", "1.5", "+3" (seconds from the capture start);
  * "10:15", "10:15:04", "10:15:04.250" (local time of day); an ISO 8601
@@ -71,8 +57,9 @@ int slice_comm_ok(const struct slice *s, const char *comm);
 static inline int slice_ids_ok(const struct slice *s, uint32_t cpu,
 			       uint32_t pid, uint32_t tid)
 {
-	return slice_ids_has(&s->cpus, cpu) && slice_ids_has(&s->pids, pid) &&
-	       slice_ids_has(&s->tids, tid);
+	return (!s->cpus.n || idlist_has(&s->cpus, cpu)) &&
+	       (!s->pids.n || idlist_has(&s->pids, pid)) &&
+	       (!s->tids.n || idlist_has(&s->tids, tid));
 }
 
 /* Frees what S owns; S may be NULL. */

@@ -270,9 +270,9 @@ int main(void)
 		slice_free(&sl);
 		memset(&sl, 0, sizeof(sl));
 		if (groups[i].cpus)
-			slice_parse_ids(groups[i].cpus, &sl.cpus);
+			idlist_parse(groups[i].cpus, IDLIST_MAX_CPU, &sl.cpus);
 		if (groups[i].pids)
-			slice_parse_ids(groups[i].pids, &sl.pids);
+			idlist_parse(groups[i].pids, IDLIST_MAX_PID, &sl.pids);
 		if (groups[i].comm)
 			slice_set_comm(&sl, groups[i].comm, err, sizeof(err));
 		if (groups[i].to_ms) {

@@ -1,4 +1,4 @@
-/* Table-driven tests for lib/fold/slice.c: id lists, time parsing (relative,
+/* Table-driven tests for lib/fold/slice.c: time parsing (relative,
  * time of day, ISO 8601 with and without a zone), resolving times against
  * a capture's start (midnight included), and the comm regex. */
 #include "fold/slice.h"
@@ -9,27 +9,6 @@
 #include <time.h>
 
 #define S 1000000000LL
-
-static const struct {
-	const char *in;
-	int err;
-	const char *has, *hasnt;	/* comma-separated numbers */
-} ids[] = {
-	{ "0", 0, "0", "1" },
-	{ "1,5-7, 12", 0, "1,5,6,7,12", "0,2,4,8,11,13" },
-	{ "7-5", -EINVAL, NULL, NULL },
-	{ "3-3,2-4,10", 0, "2,3,4,10", "1,5,9" },
-	{ "4294967294", 0, "4294967294", "0" },
-	{ "4294967295", -ERANGE, NULL, NULL },
-	{ "", -EINVAL, NULL, NULL },
-	{ "1,", -EINVAL, NULL, NULL },
-	{ ",1", -EINVAL, NULL, NULL },
-	{ "a", -EINVAL, NULL, NULL },
-	{ "1-", -EINVAL, NULL, NULL },
-	{ "-1", -EINVAL, NULL, NULL },
-	{ "1 2", -EINVAL, NULL, NULL },
-	{ "123456\n", 0, "123456", "123455" },
-};
 
 static const struct {
 	const char *in;
@@ -89,28 +68,6 @@ int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
-
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		struct slice_ids l = { 0 };
-		int err = slice_parse_ids(ids[i].in, &l);
-
-		CHECK(err == ids[i].err, "ids '%s': %d, want %d", ids[i].in, err, ids[i].err);
-		if (err)
-			continue;
-		for (int pass = 0; pass < 2; pass++) {
-			const char *p = pass ? ids[i].hasnt : ids[i].has;
-			while (p && *p) {
-				char *end;
-				unsigned long v = strtoul(p, &end, 10);
-				CHECK(slice_ids_has(&l, (uint32_t)v) == !pass, "ids '%s': %lu %s",
-				      ids[i].in, v, pass ? "should be out" : "should be in");
-				p = *end ? end + 1 : end;
-			}
-		}
-		slice_ids_free(&l);
-	}
-	struct slice_ids empty = { 0 };
-	CHECK(slice_ids_has(&empty, 12345), "an empty list passes everything");
 
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		struct slice_time t = { SLICE_TIME_NONE, -1 };
