@@ -125,9 +125,13 @@ python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/full
 	fail "folded output is not UTF-8"
 grep -q "^bad$(printf '\357\277\275\357\277\275')name;" "$T/full" ||
 	fail "the invalid process name is not repaired: $(grep -c . "$T/full") lines"
-# The capture piped straight into the other two.
+# The capture piped straight into the other two, of a load of its own (the
+# first one may be over by now on a busy machine, and an idle CPU's
+# samples are the idle task's, which psys-fold leaves out).
+loadgen -c "$cpu" -t 2 -w stat > /dev/null 2>&1 &
 psys-record -o - -C "$cpu" -s 0.5 2> /dev/null | psys-fold | psys-svg > "$T/p.svg" ||
 	fail "psys-record -o - | psys-fold | psys-svg"
+wait $!
 grep -q "sysHigh for cpu $cpu" "$T/p.svg" || fail "the piped SVG has no title"
 # The reader leaving ends it silently, by SIGPIPE, leaving nothing. (The
 # reader leaves early: 5 s of an idle CPU, whose samples carry no stack,
