@@ -5,6 +5,8 @@
  * Version 1 records are read by psysfile_v1.c. */
 #include "psysfile/psysfile_read.h"
 
+#include "base/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -444,32 +446,6 @@ static int load_record(struct psysfile_reader *r)
 	return 0;
 }
 
-static int read_all_fd(int fd, unsigned char **out, size_t *out_len)
-{
-	struct buf b = { 0 };
-
-	for (;;) {
-		if (buf_reserve(&b, 1 << 16))
-			break;
-		ssize_t n = read(fd, b.data + b.len, b.cap - b.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-			buf_free(&b);
-			return err;
-		}
-		if (n == 0) {
-			*out = b.data;
-			*out_len = b.len;
-			return 0;
-		}
-		b.len += n;
-	}
-	buf_free(&b);
-	return -ENOMEM;
-}
-
 static int reader_init(struct psysfile_reader *r)
 {
 	if (r->len < FILE_HDR_SIZE || memcmp(r->data, psysfile_magic, 8) != 0)
@@ -540,7 +516,7 @@ int psysfile_open(const char *path, struct psysfile_reader **out)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		err = -ENOMEM;
-	else if (!(err = read_all_fd(fd, &r->data, &r->len)))
+	else if (!(err = file_read_fd(fd, SIZE_MAX, &r->data, &r->len)))
 		err = reader_init(r);
 	if (fd > 0)
 		close(fd);

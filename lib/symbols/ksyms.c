@@ -1,6 +1,8 @@
 /* Kernel symbol tables; see ksyms.h. */
 #include "symbols/ksyms.h"
 
+#include "base/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -430,41 +432,6 @@ void ksyms_free(struct ksyms *ks)
 	free(ks);
 }
 
-/* Reads all of FD; /proc files report size 0, so grow as we go. */
-static int read_all(int fd, char **out, size_t *out_len)
-{
-	size_t len = 0, cap = 1 << 20;
-	char *buf = malloc(cap), *p;
-	ssize_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			p = realloc(buf, cap *= 2);
-			if (!p) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = p;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 /* Doubles *BUF (capacity *CAP), refusing to pass LIMIT. Returns 0,
  * -EFBIG or -ENOMEM (the buffer is unchanged then). */
 static int grow(char **buf, size_t *cap, size_t limit)
@@ -566,13 +533,9 @@ struct ksyms *ksyms_load(const char *path)
 	struct ksyms *ks = NULL;
 	char *raw = NULL, *text = NULL;
 	size_t raw_len = 0, text_len = 0;
-	int fd, err;
+	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	err = read_all(fd, &raw, &raw_len);
-	close(fd);
+	err = file_read_path(path, SIZE_MAX, (unsigned char **)&raw, &raw_len);
 	if (err)
 		goto cleanup;
 	/* gzip (1f 8b) or zstd (28 b5 2f fd) magic: a saved, compressed copy. */
