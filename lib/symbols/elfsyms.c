@@ -1,6 +1,8 @@
 /* ELF symbol tables into struct ksyms; see elfsyms.h. */
 #include "symbols/elfsyms.h"
 
+#include "base/buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,15 +64,8 @@ void elfsyms_builder_free(struct elfsyms_builder *b)
 static int push(struct elfsyms_builder *b, uint64_t addr, uint64_t size,
 		uint64_t sec_end, const char *name, char type)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		struct entry *p = realloc(b->e, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		b->e = p;
-		b->cap = cap;
-	}
+	if (buf_grow((void **)&b->e, &b->cap, b->n + 1, sizeof(*b->e)))
+		return -ENOMEM;
 	struct entry *e = &b->e[b->n];
 	e->name = strdup(name);
 	if (!e->name)
@@ -129,7 +124,7 @@ static int read_relocs(Elf *elf, struct reloc **out, size_t *nout,
 	struct reloc *r = NULL;
 	size_t n = 0, cap = 0, shstrndx;
 	const char **order = NULL;
-	size_t norder = 0;
+	size_t norder = 0, order_cap = 0;
 
 	if (elf_getshdrstrndx(elf, &shstrndx))
 		return 0;
@@ -172,23 +167,15 @@ static int read_relocs(Elf *elf, struct reloc **out, size_t *nout,
 			if (name && !*name)
 				name = NULL;
 			if (is_plt && plt_order) {
-				if (norder % 256 == 0) {
-					const char **p = realloc(order, (norder + 256) * sizeof(*p));
-					if (!p)
-						goto nomem;
-					order = p;
-				}
+				if (buf_grow((void **)&order, &order_cap, norder + 1,
+					     sizeof(*order)))
+					goto nomem;
 				order[norder++] = name;
 			}
 			if (!name)
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				struct reloc *p = realloc(r, cap * sizeof(*p));
-				if (!p)
-					goto nomem;
-				r = p;
-			}
+			if (buf_grow((void **)&r, &cap, n + 1, sizeof(*r)))
+				goto nomem;
 			r[n].offset = off;
 			r[n].name = name;
 			n++;

@@ -1,6 +1,7 @@
 /* Kernel symbol tables; see ksyms.h. */
 #include "symbols/ksyms.h"
 
+#include "base/buf.h"
 #include "base/file.h"
 
 #include <errno.h>
@@ -70,15 +71,8 @@ int ksyms_add(struct ksyms *ks, uint64_t addr, uint64_t end, const char *name,
 {
 	struct ksym *s;
 
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
-		struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		ks->syms = p;
-		ks->cap = cap;
-	}
+	if (buf_grow((void **)&ks->syms, &ks->cap, ks->n + 1, sizeof(*ks->syms)))
+		return -ENOMEM;
 	s = &ks->syms[ks->n];
 	s->addr = addr;
 	s->end = end;

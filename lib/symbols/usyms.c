@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "symbols/elfsyms.h"
+#include "base/buf.h"
 #include "base/hmap.h"
 #include "symbols/ksyms.h"
 
@@ -44,7 +45,8 @@ struct proc {
 	uint32_t pid;
 	Dwfl *dwfl;		/* NULL: not read yet, or let go */
 	uint32_t *mods;		/* indexes in pmods */
-	uint32_t nmods, mods_cap;
+	uint32_t nmods;
+	size_t mods_cap;
 	int64_t loaded_ns;	/* when the maps were read */
 	uint64_t last_use;
 	uint32_t gen;		/* bumped by usyms_forget: names cached before
@@ -56,24 +58,29 @@ struct usyms {
 	Dwfl_Callbacks cb;
 	char *debug_path;		/* for cb.debuginfo_path; NULL: default */
 	struct proc *procs;
-	uint32_t nprocs, procs_cap;
+	uint32_t nprocs;
+	size_t procs_cap;
 	struct hmap proc_map;		/* pid -> index */
 	uint32_t live;			/* procs holding a Dwfl */
 	uint64_t clock;			/* for last_use */
 	struct efile *files;
-	uint32_t nfiles, files_cap;
+	uint32_t nfiles;
+	size_t files_cap;
 	struct hmap file_map;		/* key hash -> index */
 	struct pmod *pmods;
-	uint32_t npmods, pmods_cap;
+	uint32_t npmods;
+	size_t pmods_cap;
 	uint32_t period;
 	struct hmap name_map;		/* (pid, gen, caller, addr) -> index */
 	uint64_t *name_keys;		/* the exact keys: who, addr */
 	const char **names;		/* interned below */
 	uint32_t *name_mod;		/* pmods index, or NO_MAPPING */
-	uint32_t nnames, names_cap;
+	uint32_t nnames;
+	size_t names_cap, name_mod_cap, name_keys_cap;
 	struct hmap str_map;		/* string -> index in strs */
 	char **strs;
-	uint32_t nstrs, strs_cap;
+	uint32_t nstrs;
+	size_t strs_cap;
 };
 
 /* The process libdwfl's find_elf callback opens files for: libdwfl's
@@ -86,22 +93,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Grows the array *P of *CAP elements of SIZE bytes to hold N + 1. */
-static int grow(void *p, uint32_t *cap, uint32_t n, size_t size, uint32_t first)
-{
-	void **pp = p;
-
-	if (n < *cap)
-		return 0;
-	uint32_t c = *cap ? *cap * 2 : first;
-	void *q = realloc(*pp, (size_t)c * size);
-	if (!q)
-		return -ENOMEM;
-	*pp = q;
-	*cap = c;
-	return 0;
 }
 
 /* A file of the maps, opened as the process sees it (its root, its mount
@@ -178,7 +169,7 @@ static const char *intern(struct usyms *u, const char *s)
 
 	if (i != HMAP_NONE)
 		return u->strs[i];
-	if (grow(&u->strs, &u->strs_cap, u->nstrs, sizeof(*u->strs), 256))
+	if (buf_grow((void **)&u->strs, &u->strs_cap, (size_t)u->nstrs + 1, sizeof(*u->strs)))
 		return NULL;
 	char *copy = strdup(s);
 	if (!copy || hmap_put(&u->str_map, h, u->nstrs)) {
@@ -309,7 +300,7 @@ static uint32_t file_index(struct usyms *u, uint32_t pid, Dwfl_Module *mod,
 
 	if (i != HMAP_NONE)
 		return i;
-	if (grow(&u->files, &u->files_cap, u->nfiles, sizeof(*u->files), 64))
+	if (buf_grow((void **)&u->files, &u->files_cap, (size_t)u->nfiles + 1, sizeof(*u->files)))
 		return NO_MAPPING;
 	struct efile *f = &u->files[u->nfiles];
 	const char *from = "";
@@ -376,7 +367,7 @@ static struct proc *get_proc(struct usyms *u, uint32_t pid)
 
 	if (i != HMAP_NONE)
 		return &u->procs[i];
-	if (grow(&u->procs, &u->procs_cap, u->nprocs, sizeof(*u->procs), 64))
+	if (buf_grow((void **)&u->procs, &u->procs_cap, (size_t)u->nprocs + 1, sizeof(*u->procs)))
 		return NULL;
 	struct proc *p = &u->procs[u->nprocs];
 	memset(p, 0, sizeof(*p));
@@ -408,8 +399,8 @@ static uint32_t find_mod(struct usyms *u, struct proc *p, uint64_t a)
 		return NO_MAPPING;
 	Dwarf_Addr start, end;
 	const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
-	if (!name || grow(&u->pmods, &u->pmods_cap, u->npmods, sizeof(*u->pmods), 256) ||
-	    grow(&p->mods, &p->mods_cap, p->nmods, sizeof(*p->mods), 16))
+	if (!name || buf_grow((void **)&u->pmods, &u->pmods_cap, (size_t)u->npmods + 1, sizeof(*u->pmods)) ||
+	    buf_grow((void **)&p->mods, &p->mods_cap, (size_t)p->nmods + 1, sizeof(*p->mods)))
 		return NO_MAPPING;
 	struct pmod *m = &u->pmods[u->npmods];
 	memset(m, 0, sizeof(*m));
@@ -509,22 +500,14 @@ const char *usyms_name(struct usyms *u, uint32_t pid, uint64_t addr, int caller)
 	if (!name)
 		return NULL;
 	mark_used(u, mi);
-	if (u->nnames == u->names_cap) {
-		uint32_t cap = u->names_cap ? u->names_cap * 2 : 1024;
-		const char **n = realloc(u->names, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		u->names = n;
-		uint32_t *nm = realloc(u->name_mod, cap * sizeof(*nm));
-		if (!nm)
-			return NULL;
-		u->name_mod = nm;
-		uint64_t *keys = realloc(u->name_keys, 2 * (size_t)cap * sizeof(*keys));
-		if (!keys)
-			return NULL;
-		u->name_keys = keys;
-		u->names_cap = cap;
-	}
+	/* Three arrays side by side, each with its own capacity. */
+	if (buf_grow((void **)&u->names, &u->names_cap, (size_t)u->nnames + 1,
+		     sizeof(*u->names)) ||
+	    buf_grow((void **)&u->name_mod, &u->name_mod_cap, (size_t)u->nnames + 1,
+		     sizeof(*u->name_mod)) ||
+	    buf_grow((void **)&u->name_keys, &u->name_keys_cap, 2 * ((size_t)u->nnames + 1),
+		     sizeof(*u->name_keys)))
+		return NULL;
 	u->names[u->nnames] = name;
 	u->name_mod[u->nnames] = mi;
 	u->name_keys[2 * (size_t)u->nnames] = k.who;

@@ -1,5 +1,6 @@
 /* /proc/stat parsing and per-CPU sys % deltas; see procstat.h. */
 #include "watch/procstat.h"
+#include "base/buf.h"
 #include "base/cpulist.h"
 
 #include <errno.h>
@@ -94,17 +95,10 @@ int procstat_parse(struct procstat *ps, const char *text, size_t len)
 		/* Only "cpu<digit>" lines are ours; "cpu " is the total, and
 		 * anything else (intr, ctxt, future keys) is not our business. */
 		if (eol - p > 3 && memcmp(p, "cpu", 3) == 0 && is_digit(p[3])) {
-			if ((size_t)ps->n == ps->cap) {
-				size_t cap = ps->cap ? 2 * ps->cap : 64;
-				struct procstat_cpu *c;
-
-				c = realloc(ps->cpus, cap * sizeof(*c));
-				if (!c) {
-					err = -ENOMEM;
-					goto cleanup;
-				}
-				ps->cpus = c;
-				ps->cap = cap;
+			if (buf_grow((void **)&ps->cpus, &ps->cap, (size_t)ps->n + 1,
+				     sizeof(*ps->cpus))) {
+				err = -ENOMEM;
+				goto cleanup;
 			}
 			err = parse_cpu_line(p + 3, eol, &ps->cpus[ps->n]);
 			if (err)
@@ -237,14 +231,8 @@ int procstat_delta(const struct procstat *prev, const struct procstat *cur,
 {
 	int j = 0;
 
-	if ((size_t)cur->n > *cap) {
-		struct procstat_figure *f = realloc(*out, cur->n * sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		*out = f;
-		*cap = cur->n;
-	}
+	if (buf_grow((void **)out, cap, (size_t)cur->n, sizeof(**out)))
+		return -ENOMEM;
 	for (int i = 0; i < cur->n; i++) {
 		const struct procstat_cpu *c = &cur->cpus[i];
 		struct procstat_figure *f = &(*out)[i];
