@@ -32,18 +32,10 @@ require_bpf() {
 }
 
 # trigger CPU...: prints one trigger line for the CPUs, stamped now (the
-# same clocks psys-watch uses), as if its 1 s interval had just crossed.
+# same clocks psys-watch uses), as if its 1 s interval had just crossed;
+# written by lib/watch/trigger.c, the one writer of the format.
 trigger() {
-	python3 - "$@" <<'PY'
-import json, sys, time
-m = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-w = time.time_ns()
-print(json.dumps({"type": "psys-trigger", "version": 1,
-    "time": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime(w // 10**9)),
-    "wall_ns": w, "mono_ns": m, "mono_start_ns": m - 10**9, "interval": 1.0,
-    "gate": 10.0, "irq": False,
-    "hot": [{"cpu": int(c), "sys": 50.0} for c in sys.argv[1:]]}), flush=True)
-PY
+	trigline "$@"
 }
 
 # folded_count FILE.psys COMM: samples of COMM in the capture, any mode.

@@ -6,7 +6,7 @@
 require_bpf
 
 # Overlap: triggers at 0, 0.6 and 1.2 s (later on a loaded machine: each
-# is a python start), the last for another CPU, with -s 3: one capture of
+# is a process start), the last for another CPU, with -s 3: one capture of
 # CPUs 0 and 1 that runs until 3 s after the last trigger. Only these
 # lines trigger (--no-peak: other work on the machine must not add one).
 # Bad lines, a bad "rule" among them, are skipped with one warning.
@@ -14,8 +14,8 @@ require_bpf
 	trigger 1
 	echo "not json at all"
 	echo '{"type":"something-else"}'
-	trigger 1 | sed 's/}$/,"rule":7}/'
-	trigger 1 | sed 's/}$/,"rule":"peak"}/'
+	trigger 1 | sed 's/"rule":"interval"/"rule":7/'
+	trigger 1 | sed 's/"rule":"interval"/"rule":"peak"/'
 	sleep 0.6
 	trigger 1
 	sleep 0.6
@@ -44,7 +44,9 @@ assert abs(end - (last + 3e9)) < 1e6, (end - last) / 1e9
 ' || fail "the capture does not cover all three triggers"
 
 # Retention: five old captures (and an svg, and a stranger) in the folder,
-# --max-files 3: after one new capture, the three newest remain.
+# --max-files 3: after one new capture, the three newest remain. Only the
+# hand-made line triggers here and below (--no-peak: a burst of other
+# work on the machine would make a second capture).
 mkdir "$T/ret"
 for i in 1 2 3 4 5; do
 	echo old > "$T/ret/2020010${i}_000000.psys"
@@ -52,7 +54,7 @@ for i in 1 2 3 4 5; do
 done
 echo svg > "$T/ret/20200101_000000.svg"
 echo mine > "$T/ret/notes.txt"
-{ trigger 0; sleep 1.5; } | psys-record -s 0.5 -o "$T/ret" --max-files 3 > /dev/null 2>&1
+{ trigger 0; sleep 1.5; } | psys-record -s 0.5 --no-peak -o "$T/ret" --max-files 3 > /dev/null 2>&1
 ls "$T/ret" > "$T/ret.list"
 [ "$(grep -c '\.psys$' "$T/ret.list")" -eq 3 ] || fail "retention kept: $(cat "$T/ret.list")"
 grep -q 20200105_000000.psys "$T/ret.list" && grep -q 20200104_000000.psys "$T/ret.list" ||
@@ -61,11 +63,11 @@ grep -q 20200101_000000.svg "$T/ret.list" && fail "the svg of a deleted capture 
 grep -q notes.txt "$T/ret.list" || fail "retention deleted a file that is not a capture"
 
 # --max-bytes: everything old goes, the new capture stays.
-{ trigger 0; sleep 1.5; } | psys-record -s 0.5 -o "$T/ret" --max-bytes 1 > /dev/null 2>&1
+{ trigger 0; sleep 1.5; } | psys-record -s 0.5 --no-peak -o "$T/ret" --max-bytes 1 > /dev/null 2>&1
 [ "$(ls "$T/ret" | grep -c '\.psys$')" -eq 1 ] || fail "--max-bytes kept: $(ls "$T/ret")"
 
 # SIGPIPE: the reader of the paths is gone before the capture ends.
-{ trigger 0; sleep 1.5; } | psys-record -s 0.5 -o "$T/pipe" 2> "$T/pipe.err" | true
+{ trigger 0; sleep 1.5; } | psys-record -s 0.5 --no-peak -o "$T/pipe" 2> "$T/pipe.err" | true
 f=$(ls "$T/pipe"/*.psys) || fail "no file after the reader went away"
 psys-fold "$f" > /dev/null || fail "the capture is not complete (exit $?)"
 
