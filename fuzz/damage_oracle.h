@@ -19,6 +19,7 @@
 
 #include "fold/fold.h"
 #include "psysfile/psysfile.h"
+#include "../tests/unit/rng.h"
 
 #define DMG_FUNCS 40
 #define DMG_T0 5000000000ull
@@ -28,10 +29,7 @@
 static uint64_t dmg_rng = 0x2545f4914f6cdd1dull;
 static uint64_t dmg_rand(void)
 {
-	dmg_rng ^= dmg_rng << 13;
-	dmg_rng ^= dmg_rng >> 7;
-	dmg_rng ^= dmg_rng << 17;
-	return dmg_rng;
+	return xorshift64(&dmg_rng);
 }
 
 static uint64_t dmg_addr(int func, int off)
@@ -325,7 +323,7 @@ static size_t dmg_records(const unsigned char *img, size_t len, struct dmg_rec *
 }
 
 /* Whether bytes [FROM, TO) of the clean image touch a symbols record. */
-static int dmg_hits_symbols(const struct dmg_rec *rec, size_t n, size_t from, size_t to)
+static inline int dmg_hits_symbols(const struct dmg_rec *rec, size_t n, size_t from, size_t to)
 {
 	for (size_t i = 0; i < n; i++)
 		if (rec[i].type == 4 && from < rec[i].off + rec[i].size && to > rec[i].off)

@@ -73,8 +73,6 @@ int folded_read_fd(struct folded *f, int fd, folded_fn fn, void *ctx);
 int folded_read_mem(struct folded *f, const char *buf, size_t len,
 		    folded_fn fn, void *ctx);
 
-/* The value of the first metadata line with KEY (compared exactly), or
- * NULL; LEN (if not NULL) gets its length. */
 /* Writes one metadata line "# KEY: VALUE" to OUT with VALUE as a JSON
  * string ("..." with \\, \" and \u00XX escapes): a line that ends in a
  * quote is never taken for a stack by folded-stack readers that know
@@ -83,6 +81,8 @@ int folded_read_mem(struct folded *f, const char *buf, size_t len,
  * as U+FFFD. Returns what fprintf returns (-1 also when out of memory). */
 int folded_meta_write(FILE *out, const char *key, const char *value);
 
+/* The value of the first metadata line with KEY (compared exactly), or
+ * NULL; LEN (if not NULL) gets its length. */
 const char *folded_meta_get(const struct folded *f, const char *key,
 			    size_t *len);
 

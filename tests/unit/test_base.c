@@ -8,6 +8,7 @@
 #include "base/intern.h"
 #include "base/num.h"
 #include "test.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -44,10 +45,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)(xorshift64(&rng) % n);
 }
 
 static void test_ids_table(void)

@@ -5,6 +5,7 @@
  * the ring holds, up and back down. */
 #include "record/pring.h"
 #include "test.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -16,10 +17,7 @@
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* The model: every block pushed (NULL once dropped), oldest held first. */

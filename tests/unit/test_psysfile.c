@@ -3,6 +3,7 @@
  * without crashing and never yields a sample that was not written. */
 #include "psysfile/psysfile.h"
 #include "test.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +22,7 @@ static const char *unames[] = { "main", "hot_function_in_user_space",
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static void make_samples(void)
