@@ -232,27 +232,24 @@ static int intern_block(struct psysfile_reader *r)
 
 int reader_batch_room(struct psysfile_reader *r, size_t n)
 {
+	/* The batch's columns, grown together to one capacity. */
+	struct { void **p; size_t size; } col[] = {
+		{ (void **)&r->btime, sizeof(*r->btime) },
+		{ (void **)&r->bcpu, sizeof(*r->bcpu) },
+		{ (void **)&r->bthread, sizeof(*r->bthread) },
+		{ (void **)&r->bstack, sizeof(*r->bstack) },
+		{ (void **)&r->bustack, sizeof(*r->bustack) },
+		{ (void **)&r->bflags, sizeof(*r->bflags) },
+	};
 	size_t c = r->bcap;
 
 	if (n <= c)
 		return 0;
-	if (buf_grow((void **)&r->btime, &c, n, 8))
-		return -ENOMEM;
-	c = r->bcap;
-	if (buf_grow((void **)&r->bcpu, &c, n, 4))
-		return -ENOMEM;
-	c = r->bcap;
-	if (buf_grow((void **)&r->bthread, &c, n, 4))
-		return -ENOMEM;
-	c = r->bcap;
-	if (buf_grow((void **)&r->bstack, &c, n, 4))
-		return -ENOMEM;
-	c = r->bcap;
-	if (buf_grow((void **)&r->bustack, &c, n, 4))
-		return -ENOMEM;
-	c = r->bcap;
-	if (buf_grow((void **)&r->bflags, &c, n, 4))
-		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(col) / sizeof(col[0]); i++) {
+		c = r->bcap;
+		if (buf_grow(col[i].p, &c, n, col[i].size))
+			return -ENOMEM;
+	}
 	r->bcap = c;
 	return 0;
 }
