@@ -80,14 +80,10 @@ bg_pid() { echo "$1" >> "$T/pids"; }
 # ---- the old psys-record, from git history ----
 OLD=${BPFCOST_BASE_RECORD:-}
 if [ -z "$OLD" ]; then
-	rev=$(git -C "$TOP" rev-parse --verify -q "$BASE^{commit}") ||
-		die "no revision '$BASE' in $TOP (set BPFCOST_BASE, or BPFCOST_BASE_RECORD)"
+	. "$TOP/bench/old.sh"
 	say "building psys-record of $BASE in $T/old"
-	mkdir "$T/old"
-	git -C "$TOP" archive "$rev" | tar -x -C "$T/old"
-	make -C "$T/old" -j2 BPFTOOL="$BPFTOOL" BUILD=build build/psys-record > "$T/old.log" 2>&1 ||
-		die "cannot build $BASE: $(tail -n 5 "$T/old.log")"
-	OLD=$T/old/build/psys-record
+	OLD=$(build_old "$BASE" "$T/old" 2> "$T/old.why") ||
+		die "$(cat "$T/old.why") (set BPFCOST_BASE, or BPFCOST_BASE_RECORD)"
 fi
 [ -x "$OLD" ] || die "not a program: $OLD"
 NEW=$B/psys-record

@@ -32,18 +32,10 @@ for p in psys-record tests/loadgen tests/runstat tests/ringsim; do
 done
 
 # psys 0.1's psys-record, built from the history into $T/v01.
-OLD=""
-if git -C "$TOP" cat-file -e "$BASE^{commit}" 2>/dev/null; then
-	say "ring: building psys-record of $BASE"
-	mkdir "$T/v01"
-	git -C "$TOP" archive "$BASE" | tar -x -C "$T/v01"
-	if make -C "$T/v01" -j"$NCPU" BPFTOOL="$(command -v bpftool || echo /usr/sbin/bpftool)" \
-		build/psys-record > "$T/v01.log" 2>&1; then
-		OLD=$T/v01/build/psys-record
-	else
-		say "ring: building $BASE failed: $(tail -n 2 "$T/v01.log")"
-	fi
-fi
+. "$TOP/bench/old.sh"
+say "ring: building psys-record of $BASE"
+OLD=$(build_old "$BASE" "$T/v01" 2> "$T/v01.why") ||
+	{ OLD=""; say "ring: $(cat "$T/v01.why")"; }
 
 # load SECONDS: read on even CPUs, stat on odd ones.
 load() {
