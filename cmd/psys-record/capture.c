@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "psys.h"
+#include "psysfile/header.h"
 #include "psysfile/psysfile.h"
 #include "privs.h"
 #include "base/ptime.h"
@@ -45,7 +46,8 @@ struct capture {
 	int64_t want_start_mono;	/* where the pre-window should start */
 	int64_t next_sync;
 	int dirty;			/* records written since the last sync */
-	json_t *triggers;		/* every trigger line, as JSON */
+	struct psys_trigger_rec *trig;	/* every trigger line, as taken */
+	size_t ntrig, trig_cap;
 	struct sampler_counts at_start;
 	int err;
 	/* -o -: the file, unlinked, read back and copied to standard output
@@ -73,12 +75,25 @@ void recorder_read_line(const char *path, char *buf, size_t len)
 	}
 }
 
+/* The header of capture C, filled as a psys_header (psysfile/header.h). */
 static json_t *build_header(const struct recorder *r, const struct capture *c)
 {
 	struct utsname u;
-	char boot_id[64], cpus[4096], hot[4096], online[4096], when[64], addr[24];
+	char boot_id[64], cpus[4096], hot[4096], online[4096], when[64];
 	struct cpulist on = { 0 };
-	json_t *h = json_object(), *refs = json_array();
+	const struct ksym *ref[8], *etext;
+	struct psys_ref_symbol refs[9];
+	struct psys_header h = {
+		.format = "psys", .version = PSYSFILE_VERSION_MAJOR,
+		.tool = PROG " " PSYS_VERSION, .clock = "CLOCK_MONOTONIC",
+		.freq_hz = r->freq, .duration_s = r->duration_ns / 1e9,
+		.start_wall_ns = c->start_wall, .start_mono_ns = c->start_mono,
+		.mode = r->triggered ? "triggered" : "now",
+		.symbols = r->no_symbols ? "none" : "embedded",
+		.user_stacks = r->user_stacks, .idle_stacks = r->idle_stacks,
+		.stack_max = PSYS_MAX_FRAMES, .ref_symbols = refs,
+	};
+	size_t n = r->ksyms ? ksyms_pick_refs(r->ksyms, ref, 8) : 0;
 
 	uname(&u);
 	recorder_read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
@@ -89,63 +104,48 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 		cpulist_format(&on, online, sizeof(online));
 	cpulist_free(&on);
 	ptime_iso(c->start_wall, when, sizeof(when));
-
-	json_object_set_new(h, "format", json_string("psys"));
-	json_object_set_new(h, "version", json_integer(PSYSFILE_VERSION_MAJOR));
-	json_object_set_new(h, "tool", json_string(PROG " " PSYS_VERSION));
-	json_object_set_new(h, "host", utf8_json(u.nodename, strlen(u.nodename)));
-	json_object_set_new(h, "kernel", json_pack("{s:o, s:o, s:o}",
-		"release", utf8_json(u.release, strlen(u.release)),
-		"version", utf8_json(u.version, strlen(u.version)),
-		"machine", utf8_json(u.machine, strlen(u.machine))));
-	json_object_set_new(h, "boot_id", utf8_json(boot_id, strlen(boot_id)));
-	json_object_set_new(h, "ncpus", json_integer(sysconf(_SC_NPROCESSORS_CONF)));
-	json_object_set_new(h, "cpus_online", json_string(online));
+	h.host = u.nodename;
+	h.kernel_release = u.release;
+	h.kernel_version = u.version;
+	h.kernel_machine = u.machine;
+	h.boot_id = boot_id;
+	h.ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	h.cpus_online = online;
 	/* cpus: what the file holds samples of; sampled: what was sampled. */
-	json_object_set_new(h, "cpus", json_string(hot));
-	json_object_set_new(h, "sampled_cpus", json_string(cpus));
-	json_object_set_new(h, "freq_hz", json_integer(r->freq));
-	json_object_set_new(h, "duration_s", json_real(r->duration_ns / 1e9));
-	json_object_set_new(h, "clock", json_string("CLOCK_MONOTONIC"));
-	json_object_set_new(h, "start", json_pack("{s:s, s:I, s:I}", "wall", when,
-		"wall_ns", (json_int_t)c->start_wall, "mono_ns", (json_int_t)c->start_mono));
-	json_object_set_new(h, "mode", json_string(r->triggered ? "triggered" : "now"));
+	h.cpus = hot;
+	h.sampled_cpus = cpus;
+	h.start_wall = when;
+	h.has = (PSYS_BIT(PSYS_H_NFIELDS) - 1) & ~(PSYS_BIT(PSYS_H_HOT_CPUS) | PSYS_BIT(PSYS_H_TRIGGER) |
+			  PSYS_BIT(PSYS_H_PEAK_WINDOW_S) | PSYS_BIT(PSYS_H_PEAK_THRESHOLD) |
+			  PSYS_BIT(PSYS_H_PRE_S) | PSYS_BIT(PSYS_H_PRE_WANTED_S));
 	if (r->triggered) {
-		json_object_set_new(h, "hot_cpus", json_string(hot));
-		json_object_set(h, "trigger", json_array_get(c->triggers, 0));
-		if (r->peak)
-			json_object_set_new(h, "peak_rule", json_pack("{s:f, s:f}", "window_s",
-				r->peak_window_ns / 1e9, "threshold", r->peak_threshold));
-		json_object_set_new(h, "pre_s", json_real((c->end_mono - c->start_mono -
-			r->duration_ns) / 1e9));
+		h.hot_cpus = hot;
+		PSYS_SET(&h, PSYS_H_HOT_CPUS);
+		if (c->ntrig) {
+			h.trigger = c->trig[0];
+			PSYS_SET(&h, PSYS_H_TRIGGER);
+		}
+		if (r->peak) {
+			h.peak_window_s = r->peak_window_ns / 1e9;
+			h.peak_threshold = r->peak_threshold;
+			h.has |= PSYS_BIT(PSYS_H_PEAK_WINDOW_S) | PSYS_BIT(PSYS_H_PEAK_THRESHOLD);
+		}
+		h.pre_s = (c->end_mono - c->start_mono - r->duration_ns) / 1e9;
+		PSYS_SET(&h, PSYS_H_PRE_S);
 		/* The lead asked for, when sampling had not reached that far
 		 * back (the recorder had just started). */
-		if (c->want_start_mono < c->start_mono)
-			json_object_set_new(h, "pre_wanted_s", json_real((c->end_mono -
-				c->want_start_mono - r->duration_ns) / 1e9));
+		if (c->want_start_mono < c->start_mono) {
+			h.pre_wanted_s = (c->end_mono - c->want_start_mono - r->duration_ns) / 1e9;
+			PSYS_SET(&h, PSYS_H_PRE_WANTED_S);
+		}
 	}
-	json_object_set_new(h, "symbols", json_string(r->no_symbols ? "none" : "embedded"));
-	json_object_set_new(h, "user_stacks", json_boolean(r->user_stacks));
-	/* Without it, the idle task's samples carry no stack (flag 16). */
-	json_object_set_new(h, "idle_stacks", json_boolean(r->idle_stacks));
-	json_object_set_new(h, "stack_max", json_integer(PSYS_MAX_FRAMES));
-
-	const struct ksym *ref[8];
-	size_t n = r->ksyms ? ksyms_pick_refs(r->ksyms, ref, 8) : 0;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ref[i]->addr);
-		json_array_append_new(refs, json_pack("{s:o, s:s}", "name",
-			utf8_json(ref[i]->name, strlen(ref[i]->name)), "addr", addr));
-	}
+	for (size_t i = 0; i < n; i++)
+		refs[h.nref_symbols++] = (struct psys_ref_symbol){ ref[i]->name, ref[i]->addr };
 	/* The end of the core text too: a reader tells "past the end of
 	 * text" from "unknown" with it. */
-	const struct ksym *etext = r->ksyms ? ksyms_find(r->ksyms, "_etext") : NULL;
-	if (etext) {
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)etext->addr);
-		json_array_append_new(refs, json_pack("{s:s, s:s}", "name", "_etext", "addr", addr));
-	}
-	json_object_set_new(h, "ref_symbols", refs);
-	return h;
+	if (r->ksyms && (etext = ksyms_find(r->ksyms, "_etext")))
+		refs[h.nref_symbols++] = (struct psys_ref_symbol){ "_etext", etext->addr };
+	return psys_header_to_json(&h);
 }
 
 /* -o -: the capture writer makes files by name in a directory, so the
@@ -277,6 +277,16 @@ static int open_file(struct recorder *r, struct capture *c, const json_t *header
 	return err;
 }
 
+/* Keeps trigger line REC (moved into C: REC is emptied) in C's list. */
+static int capture_take_trigger(struct capture *c, struct psys_trigger_rec *rec)
+{
+	if (buf_grow((void **)&c->trig, &c->trig_cap, c->ntrig + 1, sizeof(*c->trig)))
+		return -ENOMEM;
+	c->trig[c->ntrig++] = *rec;
+	memset(rec, 0, sizeof(*rec));
+	return 0;
+}
+
 static void capture_free(struct capture *c)
 {
 	if (!c)
@@ -285,7 +295,11 @@ static void capture_free(struct capture *c)
 		close(c->tee_fd);
 	psysfile_writer_free(c->w);
 	cpulist_free(&c->cpus);
-	json_decref(c->triggers);
+	for (size_t i = 0; i < c->ntrig; i++) {
+		trigger_free(&c->trig[i].t);
+		json_decref(c->trig[i].line);
+	}
+	free(c->trig);
 	free(c);
 }
 
@@ -630,10 +644,11 @@ static void drain(struct recorder *r)
 		r->cur->err = -EBADMSG;
 }
 
-/* Starts a capture of CPUS over [START, END); TRIG is the trigger line as
- * JSON (NULL in standalone mode); NAME_NS names the file. */
+/* Starts a capture of CPUS over [START, END); TRIG is the trigger line
+ * (NULL in standalone mode), moved into the capture; NAME_NS names the
+ * file. */
 static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_start,
-			 int64_t end, json_t *trig, int64_t name_ns)
+			 int64_t end, struct psys_trigger_rec *trig, int64_t name_ns)
 {
 	struct capture *c = calloc(1, sizeof(*c));
 	json_t *header = NULL;
@@ -643,12 +658,11 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 	if (!c)
 		goto fail;
 	c->tee_fd = -1;
-	c->triggers = json_array();
 	for (int i = 0; i < cpus->n; i++)
 		if (cpulist_add(&c->cpus, cpus->cpus[i]))
 			goto fail;
-	if (trig)
-		json_array_append(c->triggers, trig);
+	if (trig && capture_take_trigger(c, trig))
+		goto fail;
 	if (r->usyms)
 		usyms_mappings_begin(r->usyms);
 	c->want_start_mono = want_start;
@@ -687,10 +701,12 @@ static int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t
 	if (r->ring) {
 		struct backfill b = { r, c, -1, 0 };
 		pring_each(r->ring, c->start_mono, backfill_one, &b);
-		if (r->verbose)
+		if (r->verbose) {
+			char hot[4096];
+			cpulist_format(&c->cpus, hot, sizeof(hot));
 			fprintf(stderr, PROG ": capture %s: cpu %s, %llu samples from before the "
-				"trigger\n", c->path, json_string_value(json_object_get(header, "cpus")),
-				(unsigned long long)b.n);
+				"trigger\n", c->path, hot, (unsigned long long)b.n);
+		}
 	}
 	json_decref(header);
 	return 0;
@@ -702,21 +718,20 @@ fail:
 }
 
 /* The files whose symbols named this capture's user frames, one entry
- * per process and file, with the build-id that tells which build it was. */
-static json_t *user_mappings(const struct usyms *u)
+ * per process and file, with the build-id that tells which build it was;
+ * the caller frees the array. */
+static struct psys_user_mapping *user_mappings(const struct usyms *u, size_t *n)
 {
-	json_t *a = json_array();
+	struct psys_user_mapping *a = NULL;
 	const struct usyms_mapping *m;
-	size_t it = 0;
-	char start[32], end[32];
+	size_t it = 0, cap = 0;
 
-	while (a && (m = usyms_mapping_next(u, &it))) {
-		snprintf(start, sizeof(start), "0x%llx", (unsigned long long)m->start);
-		snprintf(end, sizeof(end), "0x%llx", (unsigned long long)m->end);
-		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}",
-			"pid", (json_int_t)m->pid, "start", start, "end", end,
-			"file", utf8_json(m->file, strlen(m->file)), "build_id", m->build_id,
-			"symbols", utf8_json(m->symbols, strlen(m->symbols))));
+	*n = 0;
+	while ((m = usyms_mapping_next(u, &it))) {
+		if (buf_grow((void **)&a, &cap, *n + 1, sizeof(*a)))
+			break;
+		a[(*n)++] = (struct psys_user_mapping){ m->pid, m->start, m->end, m->file,
+							m->build_id, m->symbols };
 	}
 	return a;
 }
@@ -749,27 +764,33 @@ static void capture_end(struct recorder *r, const char *reason)
 	struct pring_stats ps = { 0 };
 	if (r->ring)
 		pring_stats(r->ring, &ps);
-	trailer = json_pack("{s:{s:s, s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:O}",
-		"end", "wall", when, "wall_ns", (json_int_t)end_wall,
-		"mono_ns", (json_int_t)end_mono,
-		"samples", (json_int_t)written,
+	struct psys_trailer t = {
+		.end_wall = when, .end_wall_ns = end_wall, .end_mono_ns = end_mono,
+		.samples = written,
 		/* Counted on every sampled CPU while the capture ran. */
-		"lost", (json_int_t)(now.lost - c->at_start.lost),
-		"stack_errors", (json_int_t)(now.stack_err - c->at_start.stack_err),
-		"bpf_misses", (json_int_t)(now.bpf_misses - c->at_start.bpf_misses),
-		"stacks", (json_int_t)psysfile_stacks(c->w),
-		"symbols", (json_int_t)psysfile_symbols(c->w),
-		"hot_cpus", cpus,
-		"end_reason", c->err ? "write error" : reason,
-		"triggers", c->triggers);
-	if (trailer && r->ring)
-		json_object_set_new(trailer, "pre_ring_evicted_full", json_integer(ps.evicted_full));
-	if (trailer && r->usyms)
-		json_object_set_new(trailer, "user_mappings", user_mappings(r->usyms));
-	if (trailer && c->err) {
-		json_object_set_new(trailer, "write_error", json_string(strerror(-c->err)));
-		json_object_set_new(trailer, "dropped", json_integer(dropped));
+		.lost = now.lost - c->at_start.lost,
+		.stack_errors = now.stack_err - c->at_start.stack_err,
+		.bpf_misses = now.bpf_misses - c->at_start.bpf_misses,
+		.stacks = psysfile_stacks(c->w), .symbols = psysfile_symbols(c->w),
+		.hot_cpus = cpus, .end_reason = c->err ? "write error" : reason,
+		.triggers = c->trig, .ntriggers = c->ntrig,
+		.pre_ring_evicted_full = ps.evicted_full, .dropped = dropped,
+	};
+	struct psys_user_mapping *maps = NULL;
+	/* Every capture's fields, END_WALL to TRIGGERS; then the others. */
+	t.has = PSYS_BIT(PSYS_T_PRE_RING_EVICTED_FULL) - 1;
+	if (r->ring)
+		PSYS_SET(&t, PSYS_T_PRE_RING_EVICTED_FULL);
+	if (r->usyms) {
+		t.user_mappings = maps = user_mappings(r->usyms, &t.nuser_mappings);
+		PSYS_SET(&t, PSYS_T_USER_MAPPINGS);
 	}
+	if (c->err) {
+		t.write_error = strerror(-c->err);
+		t.has |= PSYS_BIT(PSYS_T_WRITE_ERROR) | PSYS_BIT(PSYS_T_DROPPED);
+	}
+	trailer = psys_trailer_to_json(&t);
+	free(maps);
 	if (!r->pipe_gone && !c->err) {
 		c->err = psysfile_finish(c->w, trailer);
 		capture_stream_or_stop(r, c);
@@ -922,26 +943,25 @@ void recorder_bad_line(struct recorder *r, const char *why)
 
 void recorder_line(struct recorder *r, const char *line, size_t len)
 {
-	struct trigger t = { 0 };
+	struct psys_trigger_rec rec = { 0 };
+	struct trigger *t = &rec.t;
 	struct cpulist hot = { 0 };
 	char why[160];
-	json_t *js = NULL;
 	int64_t now = ptime_now(CLOCK_MONOTONIC);
 
 	if (len == 0)
 		return;
-	if (trigger_parse(line, len, &t, why, sizeof(why))) {
+	if (trigger_parse(line, len, t, why, sizeof(why))) {
 		recorder_bad_line(r, why);
 		return;
 	}
-	js = json_loadb(line, len, 0, NULL);
-	/* When the line reached us: its latency after the poll that found
-	 * the heat (mono_ns) is part of the record. */
-	if (js)
-		json_object_set_new(js, "received_mono_ns", json_integer(now));
-	for (int i = 0; i < t.nhot; i++)
-		if (cpulist_has(&r->cpus, t.hot[i].cpu))
-			cpulist_add(&hot, t.hot[i].cpu);
+	/* Kept as sent; and when it reached us: its latency after the poll
+	 * that found the heat (mono_ns) is part of the record. */
+	rec.line = json_loadb(line, len, 0, NULL);
+	rec.received_mono_ns = now;
+	for (int i = 0; i < t->nhot; i++)
+		if (cpulist_has(&r->cpus, t->hot[i].cpu))
+			cpulist_add(&hot, t->hot[i].cpu);
 	if (hot.n == 0) {
 		/* Said once even without -v: a pipeline whose -C lists differ
 		 * would otherwise wait in silence. */
@@ -952,18 +972,18 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 	}
 	/* The trigger's own clock reading anchors the window; a line from the
 	 * future, or one older than the ring reaches, is anchored now. */
-	int64_t anchor = t.mono_ns;
+	int64_t anchor = t->mono_ns;
 	if (anchor > now || anchor < now - r->retain_ns)
 		anchor = now;
-	int64_t pre = r->pre_ns >= 0 ? r->pre_ns : (int64_t)(2 * t.interval * 1e9);
+	int64_t pre = r->pre_ns >= 0 ? r->pre_ns : (int64_t)(2 * t->interval * 1e9);
 	/* The kernel counts CPU time in 10 ms ticks: reach one tick further. */
 	if (pre > 0)
 		pre += 10 * 1000000LL;
 	int64_t want_start = anchor - pre;
 	/* The peak rule names where the burst began (its first sys sample):
 	 * the lead is counted from there. */
-	if (trigger_is_peak(&t) && anchor == t.mono_ns)
-		want_start = t.mono_start_ns - (r->pre_ns >= 0 ? r->pre_ns : PEAK_LEAD_NS);
+	if (trigger_is_peak(t) && anchor == t->mono_ns)
+		want_start = t->mono_start_ns - (r->pre_ns >= 0 ? r->pre_ns : PEAK_LEAD_NS);
 	int64_t end = anchor + r->duration_ns;
 
 	/* Samples taken so far must be in the ring before it is read. */
@@ -980,18 +1000,17 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 			if (r->ring)
 				pring_each(r->ring, c->start_mono, backfill_one, &b);
 		}
-		if (js)
-			json_array_append(c->triggers, js);
+		capture_take_trigger(c, &rec);
 		if (r->verbose)
 			fprintf(stderr, PROG ": trigger extends %s to +%.3f s\n", c->path,
 				(c->end_mono - c->start_mono) / 1e9);
 	} else {
-		capture_start(r, &hot, want_start, end, js, t.wall_ns);
+		capture_start(r, &hot, want_start, end, &rec, t->wall_ns);
 	}
 out:
-	json_decref(js);
+	json_decref(rec.line);
 	cpulist_free(&hot);
-	trigger_free(&t);
+	trigger_free(t);
 }
 
 /* Hands what the peak rule fired on to recorder_line, as trigger lines:
