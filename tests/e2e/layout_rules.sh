@@ -17,7 +17,7 @@ allowed() {
 	base) echo "" ;;
 	watch) echo "base" ;;
 	symbols) echo "base" ;;
-	psysfile) echo "base symbols" ;;
+	psysfile) echo "base symbols watch" ;;
 	record) echo "base watch psysfile symbols" ;;
 	folded) echo "base" ;;
 	fold) echo "base psysfile symbols folded" ;;
