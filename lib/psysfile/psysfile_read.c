@@ -353,16 +353,22 @@ static int load_record(struct psysfile_reader *r)
 		 * whatever came between (an intact copy of a damaged one
 		 * stands in for it); numbers never seen are missing. */
 		uint32_t was_bad = HMAP_NONE;
+		int bad = crc32(0, payload, len) != get_le32(h + 16);
 		if (r->major >= 2) {
 			if (hmap_get(&r->seen, seq, NULL, NULL) != HMAP_NONE) {
 				r->stats.duplicates++;
+				/* A damaged copy may hold a sound record copied
+				 * into it: look inside, as for any damaged one. */
+				if (bad) {
+					r->pos = at;
+					damaged(r, at + 1);
+				}
 				continue;
 			}
 			was_bad = hmap_get(&r->bad, seq, NULL, NULL);
 			if ((int64_t)seq > r->last_seq)
 				r->last_seq = seq;
 		}
-		int bad = crc32(0, payload, len) != get_le32(h + 16);
 		if (!bad) {
 			if (flags & REC_ZSTD) {
 				bad = psysblock_inflate(r->dctx, payload, len, raw_len, &r->rec) == -EBADMSG;
@@ -401,7 +407,12 @@ static int load_record(struct psysfile_reader *r)
 			r->bn = 0;
 			if (r->major >= 2) {
 				if (was_bad != HMAP_NONE) {
-					r->stats.duplicates++;	/* a damaged copy */
+					/* A damaged copy: looked inside too. */
+					r->stats.duplicates++;
+					if (bad) {
+						r->pos = at;
+						damaged(r, at + 1);
+					}
 					continue;
 				}
 				if (hmap_put(&r->bad, seq, type == REC_DATA ? nsamples : 0))
@@ -459,6 +470,13 @@ static int reader_init(struct psysfile_reader *r)
 		return -PSYSFILE_ECONCAT;
 	r->hdr_size = r->major >= 2 ? REC_HDR_SIZE : REC_HDR_SIZE_V1;
 	r->pos = FILE_HDR_SIZE;
+	/* Past the magic and the major version, a version 2 file header is
+	 * a minor version and four zero bytes. If those are not zero, the
+	 * header was damaged, perhaps by a record written over its end: look
+	 * for records from the byte after the major version, so that such a
+	 * record is found (the bytes before it count as skipped). */
+	if (r->major >= 2 && (r->data[12] | r->data[13] | r->data[14] | r->data[15]))
+		r->pos = 10;
 	r->last_seq = -1;
 	r->dctx = ZSTD_createDCtx();
 	r->ksyms = ksyms_new();

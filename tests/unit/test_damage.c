@@ -137,6 +137,53 @@ int main(void)
 		CHECK(reported(big, len + a->size), "a copied record went unreported");
 	}
 
+	/* A symbols record written over the end of the file header (any
+	 * offset from the major version on), its original then damaged: the
+	 * copy is whole, so it must be found, and every frame named. */
+	failed = 0;
+	for (size_t i = 0; i < nrec; i++) {
+		const struct dmg_rec *a = &rec[i];
+		if (a->type != 4)
+			continue;
+		for (size_t at = 10; at <= 16; at++) {
+			memcpy(big, img, at);
+			memcpy(big + at, img + a->off, a->size);
+			memcpy(big + at + a->size, img + at, len - at);
+			big[a->size + a->off + a->size / 2] ^= 0x55;	/* the original */
+			check(big, len + a->size, 0, "symbols over the file header", at, &failed);
+		}
+	}
+
+	/* A copy of a data record already read, with the symbols record
+	 * copied into its middle, and the original symbols damaged: the
+	 * copy is a damaged duplicate, and the whole symbols inside it
+	 * must still be found. */
+	failed = 0;
+	for (size_t i = 0, tries = 0; i < nrec && tries < 20; i++) {
+		const struct dmg_rec *a = &rec[i], *sy = NULL;
+		if (a->type != 2)
+			continue;
+		for (size_t k = 0; k < nrec; k++)
+			if (rec[k].type == 4 && rec[k].off < a->off)
+				sy = &rec[k];
+		if (!sy)
+			continue;
+		tries++;
+		size_t at = a->off + a->size, mid = a->size / 2, n = 0;
+		memcpy(big, img, at);
+		n = at;
+		memcpy(big + n, img + a->off, mid);
+		n += mid;
+		memcpy(big + n, img + sy->off, sy->size);
+		n += sy->size;
+		memcpy(big + n, img + a->off + mid, a->size - mid);
+		n += a->size - mid;
+		memcpy(big + n, img + at, len - at);
+		n += len - at;
+		big[sy->off + sy->size / 2] ^= 0x55;	/* the original symbols */
+		check(big, n, 0, "symbols inside a duplicate", a->off, &failed);
+	}
+
 	/* Joined captures are refused whole: no stacks at all. */
 	struct psysfile_reader *r;
 	memcpy(big, img, len);
