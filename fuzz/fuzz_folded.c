@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.minwidth_percent = size >> 2 & 1;
 	o.minwidth = size >> 3 & 1 ? 0 : 0.1;
 	o.hash = size >> 4 & 1;
-	o.palette = (enum flamegraph_palette)(size >> 5 & 7);
+	o.palette = (enum palette_id)(size >> 5 & 7);
 	if (folded_read_mem(&in, (const char *)data, size, on_stack, &c) == 0 &&
 	    svg_init(&w, sink) == 0) {
 		if (timeline_read(&in, &tl, why, sizeof(why)) == 1 && in.mode != FOLDED_DIFF &&

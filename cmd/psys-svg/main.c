@@ -539,12 +539,12 @@ int main(int argc, char **argv)
 			o.nametype = optarg;
 			break;
 		case 'c':
-			if (flamegraph_palette(optarg) < 0) {
+			if (palette_by_name(optarg) < 0) {
 				warn("invalid --colors '%s': expected %s", optarg,
-				     flamegraph_palette_names());
+				     palette_names());
 				goto usage_error;
 			}
-			o.palette = flamegraph_palette(optarg);
+			o.palette = palette_by_name(optarg);
 			o.palette_set = 1;
 			break;
 		case 'b':
