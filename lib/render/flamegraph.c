@@ -28,17 +28,7 @@ static const struct {
 
 void flamegraph_opts_init(struct flamegraph_opts *o)
 {
-	memset(o, 0, sizeof(*o));
-	o->width = 1200;
-	o->frame_height = 16;
-	o->minwidth = 0.1;
-	o->fonttype = "Verdana";
-	o->fontsize = 12;
-	o->fontwidth = 0.59;
-	o->countname = "samples";
-	o->nametype = "Function:";
-	o->palette = PALETTE_HOT;
-	o->factor = 1;
+	*o = (struct flamegraph_opts)FLAMEGRAPH_OPTS_DEFAULT;
 }
 
 static int hex_colour(const char *s)

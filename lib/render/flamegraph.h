@@ -61,7 +61,16 @@ struct flamegraph_opts {
 	const uint32_t *line_node;
 };
 
-/* Fills O with flamegraph.pl's defaults. */
+/* flamegraph.pl's defaults, as an initializer. */
+#define FLAMEGRAPH_OPTS_DEFAULT                                             \
+	{                                                                   \
+		.width = 1200, .frame_height = 16, .minwidth = 0.1,        \
+		.fonttype = "Verdana", .fontsize = 12, .fontwidth = 0.59,  \
+		.countname = "samples", .nametype = "Function:",           \
+		.palette = PALETTE_HOT, .factor = 1,                       \
+	}
+
+/* Fills O with FLAMEGRAPH_OPTS_DEFAULT. */
 void flamegraph_opts_init(struct flamegraph_opts *o);
 
 /* Non-zero if S is a --bgcolors value we accept. */
