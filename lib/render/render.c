@@ -121,6 +121,11 @@ int render_read(struct render *r, int fd)
 	return folded_read_fd(&r->in, fd, on_stack, r);
 }
 
+int render_read_mem(struct render *r, const char *buf, size_t len)
+{
+	return folded_read_mem(&r->in, buf, len, on_stack, r);
+}
+
 double render_total(const struct render *r)
 {
 	return r->fl ? flame_total(r->fl) : 0;

@@ -46,6 +46,9 @@ int render_encoding(struct render *r, const char *name);
  * negative errno (a read error, -ENOMEM). */
 int render_read(struct render *r, int fd);
 
+/* The same over the LEN bytes at BUF (the last line needs no newline). */
+int render_read_mem(struct render *r, const char *buf, size_t len);
+
 /* The counts' sum (0 without stacks). */
 double render_total(const struct render *r);
 
