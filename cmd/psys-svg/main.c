@@ -29,15 +29,8 @@
 #define PALETTE_MAP "palette.map"
 
 enum {
-	OPT_FONTWIDTH = 256,
-	OPT_NOTES,
-	OPT_CP,
-	OPT_RANDOM,
-	OPT_FACTOR,
-	OPT_TOTAL,
-	OPT_NAMEATTR,
-	OPT_FLAMECHART,
-	OPT_ENCODING,
+	OPT_FONTWIDTH = 256, OPT_NOTES, OPT_CP, OPT_RANDOM, OPT_FACTOR, OPT_TOTAL,
+	OPT_NAMEATTR, OPT_FLAMECHART, OPT_ENCODING,
 };
 
 struct opts {
@@ -295,7 +288,7 @@ static int nameattr_read(const char *path, struct nameattr **na)
 
 /* The -o temporary, removed if a signal ends us before the rename. */
 static volatile sig_atomic_t tmp_live;
-static const char *tmp_name;
+static char *tmp_name;
 
 static void on_signal(int sig)
 {
@@ -355,7 +348,12 @@ static int write_graph(struct render *rd, const char *output, const struct flame
 			fprintf(stderr, PROG ": cannot create '%s': %s\n", output, strerror(-err));
 			return 1;
 		}
-		tmp_name = of.tmp;
+		/* The handler's own copy: outfile_commit frees of.tmp. */
+		if (!(tmp_name = strdup(of.tmp))) {
+			outfile_discard(&of);
+			fprintf(stderr, PROG ": cannot create '%s': %s\n", output, strerror(ENOMEM));
+			return 1;
+		}
 		tmp_live = 1;
 	}
 	err = svg_init(&w, to_file ? of.f : stdout) ? -ENOMEM : render_write(rd, &w, g);
@@ -367,6 +365,7 @@ static int write_graph(struct render *rd, const char *output, const struct flame
 		else
 			err = outfile_commit(&of, 1);
 		tmp_live = 0;
+		free(tmp_name);
 	}
 	if (err)
 		fprintf(stderr, PROG ": cannot write '%s': %s\n",
