@@ -109,6 +109,9 @@ PROTO_SRCS := $(wildcard lib/fold/*.proto)
 PROTO_HDRS := $(PROTO_SRCS:lib/fold/%.proto=$(BUILD)/gen/%.pb-c.h)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PROTO_SRCS:lib/fold/%.proto=$(BUILD)/gen/%.pb-c.o)
 LIBPSYS   := $(BUILD)/libpsys.a
+# The script every SVG embeds, as a C string generated into $(BUILD)/gen/
+# from lib/render/flamegraph.js (not committed): the .js is the source.
+GEN_HDRS  := $(PROTO_HDRS) $(BUILD)/gen/flamegraph_js.h
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -134,7 +137,12 @@ $(BUILD)/lib/%.o: lib/%.c $(FLAGS_STAMP)
 
 # Generated headers first: lib/ files include them, and -MMD only knows
 # that after a first compile.
-$(LIB_SRCS:%.c=$(BUILD)/%.o) $(DW_OBJS): | $(PROTO_HDRS)
+$(LIB_SRCS:%.c=$(BUILD)/%.o) $(DW_OBJS): | $(GEN_HDRS)
+
+$(BUILD)/gen/flamegraph_js.h: lib/render/flamegraph.js scripts/js2c.sh
+	@mkdir -p $(@D)
+	$(call msg,JS2C,$@)
+	$(Q)scripts/js2c.sh $< > $@
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/fold/%.proto
 	@mkdir -p $(@D)

@@ -1,44 +1,39 @@
 /* Flame tree and layout; see flame.h.
  *
  * Nodes live in parallel arrays indexed by a 32-bit id (25 bytes a node,
- * 33 for differential trees); names are interned once in an arena. Folded input is usually sorted, so each
- * stack shares a long prefix with the one before: the bytes of that prefix
- * are compared once and its frames reuse the previous stack's nodes
- * without hashing. */
+ * 33 for differential trees); names are interned once (lib/base/intern.h).
+ * Folded input is usually sorted, so each stack shares a long prefix with
+ * the one before: the bytes of that prefix are compared once and its
+ * frames reuse the previous stack's nodes without hashing. */
 #include "render/flame.h"
 
 #include "base/buf.h"
 #include "base/hmap.h"
+#include "base/intern.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct name {
-	size_t off;		/* in the arena */
-	size_t len;		/* raw length, annotation included */
-	uint64_t hash;
-	enum flame_kind kind;
-};
-
 struct flame {
 	unsigned flags;
 
-	char *arena;
-	size_t arena_len, arena_cap;
-	struct name *names;
-	size_t nnames, names_cap;
-	uint32_t *ntab;		/* name id + 1, 0 = empty */
-	size_t ntab_size;
+	struct intern names;	/* frame names, annotation included */
+	uint8_t *kind;		/* per name: enum flame_kind */
+	size_t kind_cap;
+	/* Names recur from stack to stack: the recent ones by a cheap hash
+	 * of their ends, before the intern table's full hash (name id + 1,
+	 * 0 = empty). */
+	uint32_t recent[4096];
 
 	uint32_t *nname, *nparent, *nchild, *nnext;
 	uint8_t *nindexed;	/* children are in the child index */
 	double *ncount, *nbefore;	/* nbefore only with FLAME_DIFF */
 	size_t nnodes, nodes_cap;
-	uint32_t *ctab;		/* node id, 0 = empty (the root is nobody's
-				 * child) */
-	size_t ctab_size, ctab_used;
+	/* The child index of nodes with many children: (parent << 32 |
+	 * name id) -> node id. */
+	struct hmap children;
 
 	/* The previous stack, for prefix reuse, and the path of the current
 	 * one: PATH[i] is the node of frame i, ENDS[i] where it ends. */
@@ -55,6 +50,35 @@ struct flame {
 
 #define ROOT_NAME "all"
 
+/* Makes room for NEED nodes in every node array. */
+static int grow_nodes(struct flame *fl, size_t need)
+{
+	size_t cap = fl->nodes_cap, c;
+
+	if (need <= cap)
+		return 0;
+	if (need > UINT32_MAX)
+		return -ENOMEM;
+	/* Every array grows from the same capacity to the same size. */
+#define GROW(arr)                                                          \
+	do {                                                               \
+		c = cap;                                                   \
+		if (buf_grow((void **)&fl->arr, &c, need, sizeof(*fl->arr))) \
+			return -ENOMEM;                                    \
+	} while (0)
+	GROW(nname);
+	GROW(nparent);
+	GROW(nchild);
+	GROW(nnext);
+	GROW(nindexed);
+	GROW(ncount);
+	if (fl->flags & FLAME_DIFF)
+		GROW(nbefore);
+#undef GROW
+	fl->nodes_cap = c;
+	return 0;
+}
+
 struct flame *flame_new(unsigned flags)
 {
 	struct flame *fl = calloc(1, sizeof(*fl));
@@ -62,23 +86,7 @@ struct flame *flame_new(unsigned flags)
 	if (!fl)
 		return NULL;
 	fl->flags = flags;
-	fl->nodes_cap = 1024;
-	fl->nname = malloc(fl->nodes_cap * sizeof(uint32_t));
-	fl->nparent = malloc(fl->nodes_cap * sizeof(uint32_t));
-	fl->nchild = malloc(fl->nodes_cap * sizeof(uint32_t));
-	fl->nnext = malloc(fl->nodes_cap * sizeof(uint32_t));
-	fl->nindexed = malloc(fl->nodes_cap);
-	fl->ncount = malloc(fl->nodes_cap * sizeof(double));
-	if (flags & FLAME_DIFF)
-		fl->nbefore = malloc(fl->nodes_cap * sizeof(double));
-	fl->ctab_size = 1024;
-	fl->ctab = calloc(fl->ctab_size, sizeof(uint32_t));
-	fl->ntab_size = 1024;
-	fl->ntab = calloc(fl->ntab_size, sizeof(uint32_t));
-	if (!fl->nname || !fl->nparent || !fl->nchild || !fl->nnext ||
-	    !fl->nindexed ||
-	    !fl->ncount || ((flags & FLAME_DIFF) && !fl->nbefore) ||
-	    !fl->ctab || !fl->ntab) {
+	if (grow_nodes(fl, 1024)) {
 		flame_free(fl);
 		errno = ENOMEM;
 		return NULL;
@@ -108,136 +116,56 @@ static enum flame_kind annotation(const char *s, size_t n)
 	return FLAME_PLAIN;
 }
 
-static int ntab_rehash(struct flame *fl)
+/* The slot in fl->recent of the name S[0..N): its length and first and
+ * last eight bytes, mixed. */
+static inline size_t recent_slot(const char *s, size_t n)
 {
-	size_t size = fl->ntab_size * 2;
-	uint32_t *tab = calloc(size, sizeof(uint32_t));
+	uint64_t a = 0, b = 0;
 
-	if (!tab)
-		return -ENOMEM;
-	for (size_t id = 0; id < fl->nnames; id++) {
-		size_t i = fl->names[id].hash & (size - 1);
-
-		while (tab[i])
-			i = (i + 1) & (size - 1);
-		tab[i] = id + 1;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else {
+		memcpy(&a, s, n);
 	}
-	free(fl->ntab);
-	fl->ntab = tab;
-	fl->ntab_size = size;
-	return 0;
+	return hash_mix(a ^ (b + n) * 0x9e3779b97f4a7c15ull) & 4095;
 }
 
 /* Returns the id of the name S[0..N), adding it if new, or -ENOMEM. */
 static int64_t intern(struct flame *fl, const char *s, size_t n)
 {
-	uint64_t h = hash_bytes(s, n, 0);
-	size_t mask, i;
-	struct name *nm;
+	size_t slot = recent_slot(s, n), len = 0;
+	uint32_t id = fl->recent[slot];
+	const void *known = id ? intern_get(&fl->names, id - 1, &len) : NULL;
+	int is_new;
 
-	if ((fl->nnames + 1) * 2 > fl->ntab_size && ntab_rehash(fl))
+	if (known && len == n && memcmp(known, s, n) == 0)
+		return id - 1;
+	id = intern_add(&fl->names, s, n, &is_new);
+	if (id == INTERN_NONE)
 		return -ENOMEM;
-	mask = fl->ntab_size - 1;
-	for (i = h & mask; fl->ntab[i]; i = (i + 1) & mask) {
-		nm = &fl->names[fl->ntab[i] - 1];
-		if (nm->hash == h && nm->len == n &&
-		    memcmp(fl->arena + nm->off, s, n) == 0)
-			return fl->ntab[i] - 1;
+	fl->recent[slot] = id + 1;
+	if (is_new) {
+		if (buf_grow((void **)&fl->kind, &fl->kind_cap, (size_t)id + 1, 1))
+			return -ENOMEM;	/* the name stays, unused */
+		fl->kind[id] = annotation(s, n);
+		if (fl->kind[id] == FLAME_KERNEL)
+			fl->kernel_annotations = 1;
 	}
-	if (fl->nnames >= UINT32_MAX - 1 ||
-	    buf_grow((void **)&fl->names, &fl->names_cap, fl->nnames + 1,
-		 sizeof(*fl->names)) ||
-	    buf_grow((void **)&fl->arena, &fl->arena_cap, fl->arena_len + n + 1, 1))
-		return -ENOMEM;
-	nm = &fl->names[fl->nnames];
-	nm->off = fl->arena_len;
-	nm->len = n;
-	nm->hash = h;
-	nm->kind = annotation(s, n);
-	if (nm->kind == FLAME_KERNEL)
-		fl->kernel_annotations = 1;
-	memcpy(fl->arena + fl->arena_len, s, n);
-	fl->arena_len += n;
-	fl->ntab[i] = ++fl->nnames;
-	return fl->nnames - 1;
+	return id;
 }
 
-static inline uint64_t child_hash(uint32_t parent, uint32_t name)
+static inline uint64_t child_key(uint32_t parent, uint32_t name)
 {
-	return hash_mix(((uint64_t)parent << 32) | name);
-}
-
-static void ctab_put(uint32_t *tab, size_t size, uint64_t h, uint32_t id)
-{
-	size_t i = h & (size - 1);
-
-	while (tab[i])
-		i = (i + 1) & (size - 1);
-	tab[i] = id;
-}
-
-/* Makes room in the child index for one more entry. */
-static int ctab_reserve(struct flame *fl)
-{
-	size_t size;
-	uint32_t *tab;
-
-	if ((fl->ctab_used + 1) * 2 <= fl->ctab_size)
-		return 0;
-	size = fl->ctab_size * 2;
-	tab = calloc(size, sizeof(uint32_t));
-	if (!tab)
-		return -ENOMEM;
-	for (size_t i = 0; i < fl->ctab_size; i++) {
-		uint32_t id = fl->ctab[i];
-
-		if (id)
-			ctab_put(tab, size, child_hash(fl->nparent[id],
-						       fl->nname[id]), id);
-	}
-	free(fl->ctab);
-	fl->ctab = tab;
-	fl->ctab_size = size;
-	return 0;
-}
-
-static int grow_nodes(struct flame *fl)
-{
-	size_t cap = fl->nodes_cap * 2;
-	void *p;
-
-	if (cap > UINT32_MAX)
-		return -ENOMEM;
-#define GROW(arr)                                                     \
-	do {                                                          \
-		p = realloc(fl->arr, cap * sizeof(*fl->arr));         \
-		if (!p)                                               \
-			return -ENOMEM;                               \
-		fl->arr = p;                                          \
-	} while (0)
-	GROW(nname);
-	GROW(nparent);
-	GROW(nchild);
-	GROW(nnext);
-	GROW(nindexed);
-	GROW(ncount);
-	if (fl->nbefore)
-		GROW(nbefore);
-#undef GROW
-	fl->nodes_cap = cap;
-	return 0;
+	return (uint64_t)parent << 32 | name;
 }
 
 /* Puts every child of PARENT into the child index. */
 static int index_children(struct flame *fl, uint32_t parent)
 {
-	for (uint32_t c = fl->nchild[parent]; c; c = fl->nnext[c]) {
-		if (ctab_reserve(fl))
+	for (uint32_t c = fl->nchild[parent]; c; c = fl->nnext[c])
+		if (hmap_put(&fl->children, child_key(parent, fl->nname[c]), c))
 			return -ENOMEM;
-		ctab_put(fl->ctab, fl->ctab_size,
-			 child_hash(parent, fl->nname[c]), c);
-		fl->ctab_used++;
-	}
 	fl->nindexed[parent] = 1;
 	return 0;
 }
@@ -263,14 +191,9 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 		if (id && fl->nname[id] == name)
 			return id;
 	} else if (fl->nindexed[parent]) {
-		size_t mask = fl->ctab_size - 1;
-
-		for (size_t i = child_hash(parent, name) & mask; fl->ctab[i];
-		     i = (i + 1) & mask) {
-			id = fl->ctab[i];
-			if (fl->nparent[id] == parent && fl->nname[id] == name)
-				return id;
-		}
+		id = hmap_get(&fl->children, child_key(parent, name), NULL, NULL);
+		if (id != HMAP_NONE)
+			return id;
 	} else {
 		unsigned walked = 0;
 
@@ -282,11 +205,12 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 		if (walked >= 16 && index_children(fl, parent))
 			return -ENOMEM;
 	}
-	if (fl->nnodes == fl->nodes_cap && grow_nodes(fl))
+	if (fl->nnodes == fl->nodes_cap && grow_nodes(fl, fl->nnodes + 1))
 		return -ENOMEM;
-	if (fl->nindexed[parent] && ctab_reserve(fl))
+	id = fl->nnodes;
+	if (fl->nindexed[parent] && hmap_put(&fl->children, child_key(parent, name), id))
 		return -ENOMEM;
-	id = fl->nnodes++;
+	fl->nnodes++;
 	fl->nname[id] = name;
 	fl->nparent[id] = parent;
 	fl->nchild[id] = 0;
@@ -296,10 +220,6 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 	fl->ncount[id] = 0;
 	if (fl->nbefore)
 		fl->nbefore[id] = 0;
-	if (fl->nindexed[parent]) {
-		ctab_put(fl->ctab, fl->ctab_size, child_hash(parent, name), id);
-		fl->ctab_used++;
-	}
 	*created = 1;
 	return id;
 }
@@ -453,20 +373,21 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 
 static int cmp_names(const void *a, const void *b, void *arg)
 {
-	const struct flame *fl = arg;
-	const struct name *x = &fl->names[*(const uint32_t *)a];
-	const struct name *y = &fl->names[*(const uint32_t *)b];
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(fl->arena + x->off, fl->arena + y->off, n);
+	const struct intern *t = arg;
+	size_t xn, yn;
+	const unsigned char *x = intern_get(t, *(const uint32_t *)a, &xn);
+	const unsigned char *y = intern_get(t, *(const uint32_t *)b, &yn);
+	size_t n = xn < yn ? xn : yn;
+	int c = memcmp(x, y, n);
 
-	if (c || x->len == y->len)
+	if (c || xn == yn)
 		return c;
 	/* One name is a prefix of the other. Order as if each ended in
 	 * ';', as a sort of whole folded lines does (flamegraph.pl, most
 	 * collapsers): "f.isra.0" comes before "f", "f;..." before "f_x". */
-	if (x->len < y->len)
-		return (unsigned char)fl->arena[y->off + n] < ';' ? 1 : -1;
-	return (unsigned char)fl->arena[x->off + n] < ';' ? -1 : 1;
+	if (xn < yn)
+		return y[n] < ';' ? 1 : -1;
+	return x[n] < ';' ? -1 : 1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -516,14 +437,14 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		return 0;
 	/* Siblings are ordered by name: rank the names once instead of
 	 * comparing strings for every sibling list. */
-	order = malloc((fl->nnames + 1) * sizeof(*order));
-	rank = malloc((fl->nnames + 1) * sizeof(*rank));
+	order = malloc((fl->names.n + 1) * sizeof(*order));
+	rank = malloc((fl->names.n + 1) * sizeof(*rank));
 	if (!order || !rank)
 		goto cleanup;
-	for (size_t i = 0; i < fl->nnames; i++)
+	for (size_t i = 0; i < fl->names.n; i++)
 		order[i] = i;
-	qsort_r(order, fl->nnames, sizeof(*order), cmp_names, fl);
-	for (size_t i = 0; i < fl->nnames; i++)
+	qsort_r(order, fl->names.n, sizeof(*order), cmp_names, &fl->names);
+	for (size_t i = 0; i < fl->names.n; i++)
 		rank[order[i]] = i;
 
 	if (buf_grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
@@ -626,15 +547,11 @@ size_t flame_nodes(const struct flame *fl)
 
 const char *flame_name(const struct flame *fl, uint32_t node, size_t *len)
 {
-	const struct name *nm;
+	const char *s = flame_raw_name(fl, node, len);
 
-	if (node == FLAME_ROOT) {
-		*len = sizeof(ROOT_NAME) - 1;
-		return ROOT_NAME;
-	}
-	nm = &fl->names[fl->nname[node]];
-	*len = nm->kind == FLAME_PLAIN ? nm->len : nm->len - 4;
-	return fl->arena + nm->off;
+	if (node != FLAME_ROOT && fl->kind[fl->nname[node]] != FLAME_PLAIN)
+		*len -= 4;
+	return s;
 }
 
 const char *flame_raw_name(const struct flame *fl, uint32_t node, size_t *len)
@@ -643,23 +560,22 @@ const char *flame_raw_name(const struct flame *fl, uint32_t node, size_t *len)
 		*len = sizeof(ROOT_NAME) - 1;
 		return ROOT_NAME;
 	}
-	*len = fl->names[fl->nname[node]].len;
-	return fl->arena + fl->names[fl->nname[node]].off;
+	return intern_get(&fl->names, fl->nname[node], len);
 }
 
 uint32_t flame_name_id(const struct flame *fl, uint32_t node)
 {
-	return node == FLAME_ROOT ? (uint32_t)fl->nnames : fl->nname[node];
+	return node == FLAME_ROOT ? (uint32_t)fl->names.n : fl->nname[node];
 }
 
 size_t flame_names(const struct flame *fl)
 {
-	return fl->nnames;
+	return fl->names.n;
 }
 
 enum flame_kind flame_kind(const struct flame *fl, uint32_t node)
 {
-	return node == FLAME_ROOT ? FLAME_PLAIN : fl->names[fl->nname[node]].kind;
+	return node == FLAME_ROOT ? FLAME_PLAIN : (enum flame_kind)fl->kind[fl->nname[node]];
 }
 
 uint32_t flame_parent(const struct flame *fl, uint32_t node)
@@ -676,9 +592,8 @@ void flame_free(struct flame *fl)
 {
 	if (!fl)
 		return;
-	free(fl->arena);
-	free(fl->names);
-	free(fl->ntab);
+	intern_free(&fl->names);
+	free(fl->kind);
 	free(fl->nname);
 	free(fl->nparent);
 	free(fl->nchild);
@@ -686,7 +601,7 @@ void flame_free(struct flame *fl)
 	free(fl->nindexed);
 	free(fl->ncount);
 	free(fl->nbefore);
-	free(fl->ctab);
+	hmap_free(&fl->children);
 	free(fl->prev);
 	free(fl->path);
 	free(fl->ends);

@@ -1,6 +1,6 @@
 /* The flame graph SVG document; see flamegraph.h. Geometry and palettes
  * follow flamegraph.pl's conventions so that its users find what they
- * expect; the markup is ours and smaller (no per-frame handlers, labels
+ * expect (the colours are lib/render/palette.c's); the markup is ours and smaller (no per-frame handlers, labels
  * only where they fit, colours as #rrggbb). */
 #include "render/flamegraph.h"
 
@@ -9,27 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
-#include "flamegraph_js.h"
+#include "flamegraph_js.h"	/* generated from flamegraph.js */
+#include "render/palette.h"
 #include "render/timeview.h"
 
 #define XPAD 10.0	/* left and right margin, px */
 #define FRAMEPAD 1.0	/* vertical gap between rows, px */
-
-static const struct {
-	const char *name;
-	enum flamegraph_palette p;
-} PALETTES[] = {
-	{ "hot", PALETTE_HOT },	      { "mem", PALETTE_MEM },
-	{ "io", PALETTE_IO },	      { "red", PALETTE_RED },
-	{ "green", PALETTE_GREEN },   { "blue", PALETTE_BLUE },
-	{ "aqua", PALETTE_AQUA },     { "yellow", PALETTE_YELLOW },
-	{ "purple", PALETTE_PURPLE }, { "orange", PALETTE_ORANGE },
-	{ "java", PALETTE_JAVA },     { "grey", PALETTE_GREY },
-	{ "gray", PALETTE_GREY },     { "js", PALETTE_JS },
-	{ "perl", PALETTE_PERL },     { "wakeup", PALETTE_WAKEUP },
-	{ "chain", PALETTE_CHAIN },
-};
 
 static const struct {
 	const char *name, *top, *bottom;
@@ -43,31 +28,7 @@ static const struct {
 
 void flamegraph_opts_init(struct flamegraph_opts *o)
 {
-	memset(o, 0, sizeof(*o));
-	o->width = 1200;
-	o->frame_height = 16;
-	o->minwidth = 0.1;
-	o->fonttype = "Verdana";
-	o->fontsize = 12;
-	o->fontwidth = 0.59;
-	o->countname = "samples";
-	o->nametype = "Function:";
-	o->palette = PALETTE_HOT;
-	o->factor = 1;
-}
-
-const char *flamegraph_palette_names(void)
-{
-	return "hot, mem, io, red, green, blue, aqua, yellow, purple, orange, grey, "
-	       "java, js, perl, wakeup or chain";
-}
-
-int flamegraph_palette(const char *name)
-{
-	for (size_t i = 0; i < sizeof(PALETTES) / sizeof(PALETTES[0]); i++)
-		if (strcmp(name, PALETTES[i].name) == 0)
-			return PALETTES[i].p;
-	return -1;
+	*o = (struct flamegraph_opts)FLAMEGRAPH_OPTS_DEFAULT;
 }
 
 static int hex_colour(const char *s)
@@ -88,287 +49,6 @@ int flamegraph_bgcolors_ok(const char *s)
 		if (strcmp(s, BACKGROUNDS[i].name) == 0)
 			return 1;
 	return hex_colour(s);
-}
-
-/* Three numbers in [0, 1) that pick a colour within a palette. */
-struct shade {
-	double v1, v2, v3;
-};
-
-/* Default: every name its own stable colour. FNV-1a over the bytes, so
- * the result is the same on every machine, whatever its byte order. */
-static struct shade shade_of(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	struct shade c;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	c.v1 = (double)(h & 0xffff) / 65536.0;
-	c.v2 = (double)((h >> 16) & 0xffff) / 65536.0;
-	c.v3 = (double)((h >> 32) & 0xffff) / 65536.0;
-	return c;
-}
-
-/* --hash: names that start (v1) or end (v2, v3) alike get similar
- * colours, the first characters weighing most, as flamegraph.pl does. */
-static double leaning(const char *s, size_t n, int from_end)
-{
-	double v = 0, weight = 1, max = 1;
-
-	for (size_t i = 0; i < n && i < 3; i++) {
-		unsigned char c = from_end ? s[n - 1 - i] : s[i];
-
-		v += (double)(c % 11) / 10.0 * weight;
-		max += weight;
-		weight *= 0.7;
-	}
-	return 1 - v / max;
-}
-
-static uint32_t rgb(int r, int g, int b)
-{
-	return (uint32_t)r << 16 | (uint32_t)g << 8 | (uint32_t)b;
-}
-
-/* flamegraph.pl's palettes, as ranges per channel. */
-static uint32_t paint(enum flamegraph_palette p, struct shade c)
-{
-	double v1 = c.v1, v2 = c.v2, v3 = c.v3;
-
-	switch (p) {
-	case PALETTE_HOT:
-		return rgb(205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
-	case PALETTE_MEM:
-		return rgb(0, 190 + (int)(50 * v2), (int)(210 * v1));
-	case PALETTE_IO: {
-		int x = 80 + (int)(60 * v1);
-
-		return rgb(x, x, 190 + (int)(55 * v2));
-	}
-	case PALETTE_RED: {
-		int x = 50 + (int)(80 * v1);
-
-		return rgb(200 + (int)(55 * v1), x, x);
-	}
-	case PALETTE_GREEN: {
-		int x = 50 + (int)(60 * v1);
-
-		return rgb(x, 200 + (int)(55 * v1), x);
-	}
-	case PALETTE_BLUE: {
-		int x = 80 + (int)(60 * v1);
-
-		return rgb(x, x, 205 + (int)(50 * v1));
-	}
-	case PALETTE_AQUA: {
-		int x = 165 + (int)(55 * v1);
-
-		return rgb(50 + (int)(60 * v1), x, x);
-	}
-	case PALETTE_YELLOW: {
-		int x = 175 + (int)(55 * v1);
-
-		return rgb(x, x, 50 + (int)(20 * v1));
-	}
-	case PALETTE_PURPLE: {
-		int x = 190 + (int)(65 * v1);
-
-		return rgb(x, 80 + (int)(60 * v1), x);
-	}
-	case PALETTE_ORANGE:
-		return rgb(190 + (int)(65 * v1), 90 + (int)(65 * v1), 0);
-	case PALETTE_GREY:
-	case PALETTE_JAVA: {
-		int x = 150 + (int)(60 * v1);
-
-		return rgb(x, x, x);
-	}
-	case PALETTE_JS:
-	case PALETTE_PERL:
-	case PALETTE_WAKEUP:
-	case PALETTE_CHAIN:
-		break;		/* classify() picks a plain palette first */
-	}
-	return 0;
-}
-
-static int contains(const char *s, size_t n, const char *sub)
-{
-	return memmem(s, n, sub, strlen(sub)) != NULL;
-}
-
-static int ends_with(const char *s, size_t n, const char *suf)
-{
-	size_t k = strlen(suf);
-
-	return n >= k && memcmp(s + n - k, suf, k) == 0;
-}
-
-/* flamegraph.pl's multi palettes: the plain palette the frame named S (N
- * bytes, annotation included) takes; WAKER says it follows a "--" frame
- * (chain graphs). Other palettes are returned as they are. */
-static enum flamegraph_palette classify(enum flamegraph_palette p, const char *s, size_t n,
-					int waker)
-{
-	const char *slash;
-
-	switch (p) {
-	case PALETTE_JS:
-		if (ends_with(s, n, "_[j]"))		/* JIT: source, or builtin */
-			return memchr(s, '/', n) ? PALETTE_GREEN : PALETTE_AQUA;
-		if (contains(s, n, "::"))		/* C++ */
-			return PALETTE_YELLOW;
-		slash = memchr(s, '/', n);		/* a path to a .js file */
-		if (slash && contains(slash, n - (size_t)(slash - s), ".js"))
-			return PALETTE_GREEN;
-		if (memchr(s, ':', n))			/* builtin */
-			return PALETTE_AQUA;
-		if (n == 1 && s[0] == ' ')		/* missing symbol */
-			return PALETTE_GREEN;
-		if (contains(s, n, "_[k]"))
-			return PALETTE_ORANGE;
-		return PALETTE_RED;			/* system */
-	case PALETTE_PERL:
-		if (contains(s, n, "::"))
-			return PALETTE_YELLOW;
-		if (contains(s, n, "Perl") || contains(s, n, ".pl"))
-			return PALETTE_GREEN;
-		if (ends_with(s, n, "_[k]"))
-			return PALETTE_ORANGE;
-		return PALETTE_RED;
-	case PALETTE_WAKEUP:
-		return PALETTE_AQUA;
-	case PALETTE_CHAIN:
-		return waker || contains(s, n, "_[w]") ? PALETTE_AQUA : PALETTE_BLUE;
-	default:
-		return p;
-	}
-}
-
-static int multi_palette(enum flamegraph_palette p)
-{
-	return p == PALETTE_JS || p == PALETTE_PERL || p == PALETTE_WAKEUP ||
-	       p == PALETTE_CHAIN;
-}
-
-/* How frames are told apart: when some frames carry "_[k]", kernel
- * frames take the kernel palette (orange) and the others the user one;
- * psys-fold output without annotations is all kernel, so it takes the
- * kernel palette too unless --colors said otherwise; other tools' output
- * without annotations takes the chosen palette. */
-struct painter {
-	enum flamegraph_palette user, kernel;
-	enum flamegraph_palette multi;	/* a multi palette, else 0 */
-	int mixed, hash, random;
-	uint64_t rng;		/* --random's generator state */
-	struct palmap *palmap;	/* --cp */
-	uint8_t *waker;		/* chain: per node, follows a "--" frame */
-	struct buf key;		/* scratch: a palette.map key */
-	int err;
-	uint32_t *cache;	/* per name id; UINT32_MAX = not yet */
-};
-
-/* A number in [0, 1) from the --random generator (xorshift64*). */
-static double random_unit(struct painter *pt)
-{
-	pt->rng ^= pt->rng >> 12;
-	pt->rng ^= pt->rng << 25;
-	pt->rng ^= pt->rng >> 27;
-	return (double)((pt->rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
-}
-
-static uint32_t colour_of(struct painter *pt, struct flame *fl, uint32_t node)
-{
-	uint32_t id = flame_name_id(fl, node), colour;
-	enum flamegraph_palette p = pt->user;
-	int waker = pt->waker ? pt->waker[node] : 0;
-	/* Random colours differ box by box; chain colours by position. */
-	int cached = !pt->random && !pt->waker;
-	struct shade c;
-	const char *s, *raw;
-	size_t n, rn;
-
-	if (cached && pt->cache[id] != UINT32_MAX)
-		return pt->cache[id];
-	s = flame_name(fl, node, &n);
-	raw = flame_raw_name(fl, node, &rn);
-	/* "--" separates stacks in chain graphs, "-" perf's user and kernel
-	 * stacks: grey. */
-	if (rn == 2 && raw[0] == '-' && raw[1] == '-') {
-		colour = rgb(160, 160, 160);
-		goto out;
-	}
-	if (n == 1 && s[0] == '-') {
-		colour = rgb(160, 160, 160);
-		goto out;
-	}
-	/* palette.map keys are names as flamegraph.pl saw them, with the
-	 * _[w] it gives waker frames of chain graphs. */
-	buf_reset(&pt->key);
-	buf_put(&pt->key, raw, rn);
-	if (waker && !ends_with(raw, rn, "_[w]"))
-		buf_put(&pt->key, "_[w]", 4);
-	if (pt->key.err) {
-		pt->err = -ENOMEM;
-		return 0;
-	}
-	/* The root is flamegraph.pl's nameless frame: not in the map. */
-	int mapped = pt->palmap && node != FLAME_ROOT;
-	if (mapped && palmap_get(pt->palmap, (const char *)pt->key.data, pt->key.len, &colour))
-		goto out;
-	if (pt->multi) {
-		p = classify(pt->multi, raw, rn, waker);
-	} else {
-		switch (flame_kind(fl, node)) {
-		case FLAME_KERNEL:
-			p = pt->kernel;
-			break;
-		case FLAME_JIT:
-			p = PALETTE_GREEN;
-			break;
-		case FLAME_INLINE:
-			p = PALETTE_AQUA;
-			break;
-		case FLAME_PLAIN:
-		case FLAME_WAKER:
-			break;
-		}
-	}
-	if (pt->hash) {
-		c.v1 = leaning(s, n, 0);
-		c.v2 = c.v3 = leaning(s, n, 1);
-	} else if (pt->random) {
-		c.v1 = random_unit(pt);
-		c.v2 = random_unit(pt);
-		c.v3 = random_unit(pt);
-	} else {
-		c = shade_of(s, n);
-	}
-	colour = paint(p, c);
-	if (mapped && palmap_set(pt->palmap, (const char *)pt->key.data, pt->key.len, colour))
-		pt->err = -ENOMEM;
-out:
-	if (cached)
-		pt->cache[id] = colour;
-	return colour;
-}
-
-/* Differential: white for no change, deeper red for growth and deeper
- * blue for shrinking, relative to the largest change shown. */
-static uint32_t colour_of_change(double delta, double max)
-{
-	double t;
-	int other;
-
-	if (delta == 0 || !(max > 0))
-		return rgb(255, 255, 255);
-	t = fabs(delta) / max;
-	if (t > 1)
-		t = 1;
-	other = (int)(230 * (1 - t));
-	return delta > 0 ? rgb(255, other, other) : rgb(other, other, 255);
 }
 
 static void put_colour(struct svg *w, uint32_t c)
@@ -498,9 +178,7 @@ static void write_head(struct svg *w, const struct geometry *g,
 	size_t title_len = title ? strlen(title) : 0;
 
 	if (!bg)
-		bg = o->palette == PALETTE_MEM || o->palette == PALETTE_WAKEUP ||
-				     o->palette == PALETTE_CHAIN ? "blue"
-		     : o->palette == PALETTE_IO ? "grey" : "yellow";
+		bg = palette_background(o->palette);
 	for (size_t i = 0; i < sizeof(BACKGROUNDS) / sizeof(BACKGROUNDS[0]); i++)
 		if (strcmp(bg, BACKGROUNDS[i].name) == 0) {
 			top = BACKGROUNDS[i].top;
@@ -685,7 +363,8 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		     const struct flamegraph_opts *o)
 {
 	struct flame_frame *frames = NULL, *whole = NULL;
-	struct painter pt = { 0 };
+	struct palette_opts po = { 0 };
+	struct palette *pt;
 	size_t nwhole = 0;
 	uint32_t *colour = NULL;
 	struct geometry g = { 0 };
@@ -737,51 +416,17 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	g.y0 = frame_y(&g, 0);
 	g.ty = (g.fh - FRAMEPAD) / 2 + g.fs * 0.35;
 
-	pt.cache = malloc((flame_names(fl) + 1) * sizeof(*pt.cache));
-	if (!pt.cache) {
+	po.id = o->palette;
+	po.id_set = o->palette_set;
+	po.hash = o->hash;
+	po.random = o->random;
+	po.seed = o->seed;
+	po.map = o->palmap;
+	po.all_kernel = in && folded_from_psys(in);
+	if (!(pt = palette_new(fl, &po, frames, nframes))) {
 		free(frames);
 		return -ENOMEM;
 	}
-	memset(pt.cache, 0xff, (flame_names(fl) + 1) * sizeof(*pt.cache));
-	pt.hash = o->hash;
-	pt.random = o->random;
-	/* A zero state would stay zero. */
-	pt.rng = o->seed ? o->seed : 0x9e3779b97f4a7c15ull;
-	pt.palmap = o->palmap;
-	pt.multi = multi_palette(o->palette) ? o->palette : 0;
-	if (o->palette == PALETTE_CHAIN) {
-		/* Frames after a "--" frame are the wakers': frames come
-		 * parents first, so one pass marks them all. */
-		pt.waker = calloc(flame_nodes(fl), 1);
-		if (!pt.waker) {
-			free(frames);
-			free(pt.cache);
-			return -ENOMEM;
-		}
-		for (size_t i = 0; i < nframes; i++) {
-			uint32_t up = flame_parent(fl, frames[i].node);
-			size_t pn;
-			const char *ps = flame_raw_name(fl, up, &pn);
-
-			if (frames[i].node != FLAME_ROOT)
-				pt.waker[frames[i].node] = pt.waker[up] ||
-					(up != FLAME_ROOT && pn == 2 && ps[0] == '-' && ps[1] == '-');
-		}
-	}
-	pt.user = o->palette;
-	pt.kernel = PALETTE_ORANGE;
-	pt.mixed = flame_has_kernel_annotations(fl);
-	if (pt.mixed || o->palette == PALETTE_JAVA) {
-		/* Mixed stacks: user frames in red (flamegraph.pl's java
-		 * palette) unless another palette was asked for, kernel
-		 * frames in orange, or yellow when orange is taken. */
-		if (o->palette == PALETTE_HOT || o->palette == PALETTE_JAVA)
-			pt.user = PALETTE_RED;
-		if (o->palette == PALETTE_ORANGE)
-			pt.kernel = PALETTE_YELLOW;
-	}
-	if (!pt.mixed && in && folded_from_psys(in) && !o->palette_set)
-		pt.user = PALETTE_ORANGE;
 	if (tv) {
 		/* Every frame any range can show, and the colour of each name. */
 		uint32_t d;
@@ -792,7 +437,7 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 			goto out;
 		}
 		for (size_t i = 0; i < nwhole; i++)
-			colour[flame_name_id(fl, whole[i].node)] = colour_of(&pt, fl, whole[i].node);
+			colour[flame_name_id(fl, whole[i].node)] = palette_colour(pt, whole[i].node);
 	}
 	if (diff)
 		for (size_t i = 0; i < nframes; i++)
@@ -884,8 +529,8 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		svg_puts(w, "\" height=\"");
 		svg_fixed(w, g.fh - FRAMEPAD, 2);
 		svg_puts(w, "\" fill=\"");
-		put_colour(w, diff ? colour_of_change(delta, max_delta)
-				   : colour_of(&pt, fl, f->node));
+		put_colour(w, diff ? palette_change(delta, max_delta)
+				   : palette_colour(pt, f->node));
 		svg_puts(w, "\"/>");
 		/* A label only where at least one character and ".." fit;
 		 * the script adds the others when zooming makes room. */
@@ -909,8 +554,8 @@ out:
 	free(frames);
 	free(whole);
 	free(colour);
-	free(pt.cache);
-	free(pt.waker);
-	buf_free(&pt.key);
-	return err ? err : pt.err ? pt.err : svg_flush(w);
+	if (!err)
+		err = palette_error(pt);
+	palette_free(pt);
+	return err ? err : svg_flush(w);
 }

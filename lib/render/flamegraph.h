@@ -1,6 +1,7 @@
 /* The flame graph document: a laid-out flame tree written as one
  * self-contained interactive SVG (tooltips, click to zoom, regex search,
- * view state in the URL), with flamegraph.pl's options and palettes.
+ * view state in the URL), with flamegraph.pl's options; the colours are
+ * lib/render/palette.h's.
  * Output is a function of the input and options only: no clock, no
  * randomness, no locale. */
 #ifndef PSYS_FLAMEGRAPH_H
@@ -11,20 +12,10 @@
 #include "render/flame.h"
 #include "folded/folded.h"
 #include "render/nameattr.h"
+#include "render/palette.h"
 #include "render/palmap.h"
 #include "render/svg.h"
 #include "folded/timeline.h"
-
-enum flamegraph_palette {
-	PALETTE_HOT, PALETTE_MEM, PALETTE_IO, PALETTE_RED, PALETTE_GREEN,
-	PALETTE_BLUE, PALETTE_AQUA, PALETTE_YELLOW, PALETTE_PURPLE,
-	PALETTE_ORANGE, PALETTE_JAVA, PALETTE_GREY,
-	/* flamegraph.pl's palettes that pick one of the above per frame:
-	 * js and perl by the name's language, wakeup all aqua, chain aqua
-	 * for waker frames (after a "--" frame, or marked _[w]) and blue for
-	 * the off-CPU ones. */
-	PALETTE_JS, PALETTE_PERL, PALETTE_WAKEUP, PALETTE_CHAIN,
-};
 
 struct flamegraph_opts {
 	const char *title;	/* NULL: metadata "title", else "Flame Graph" */
@@ -38,7 +29,7 @@ struct flamegraph_opts {
 	double fontwidth;	/* average glyph width / font size */
 	const char *countname;	/* "samples" */
 	const char *nametype;	/* "Function:" */
-	enum flamegraph_palette palette;
+	enum palette_id palette;	/* lib/render/palette.h */
 	int palette_set;	/* PALETTE was asked for, not the default */
 	int hash;		/* similar names get similar colours */
 	const char *bgcolors;	/* NULL: by palette; yellow, blue, green,
@@ -70,15 +61,17 @@ struct flamegraph_opts {
 	const uint32_t *line_node;
 };
 
-/* Fills O with flamegraph.pl's defaults. */
+/* flamegraph.pl's defaults, as an initializer. */
+#define FLAMEGRAPH_OPTS_DEFAULT                                             \
+	{                                                                   \
+		.width = 1200, .frame_height = 16, .minwidth = 0.1,        \
+		.fonttype = "Verdana", .fontsize = 12, .fontwidth = 0.59,  \
+		.countname = "samples", .nametype = "Function:",           \
+		.palette = PALETTE_HOT, .factor = 1,                       \
+	}
+
+/* Fills O with FLAMEGRAPH_OPTS_DEFAULT. */
 void flamegraph_opts_init(struct flamegraph_opts *o);
-
-/* Looks up a palette by its flamegraph.pl name ("hot", "mem", ...).
- * Returns it, or -1 for an unknown name. */
-int flamegraph_palette(const char *name);
-
-/* The names flamegraph_palette takes, for messages: "hot, mem, ...". */
-const char *flamegraph_palette_names(void);
 
 /* Non-zero if S is a --bgcolors value we accept. */
 int flamegraph_bgcolors_ok(const char *s);

@@ -45,7 +45,7 @@ usage psys-fold "ambiguous option '--per' (--per-host, --per-cpu, --per-pid)" --
 usage psys-watch "bad interval 'x': want seconds from 0.1 to 86400" -i x
 usage psys-record "invalid -f 'x': want a frequency in Hz" -f x
 usage psys-fold "unknown --format 'svg' (folded, speedscope or pprof)" -F svg
-usage psys-svg "invalid --width 'x': expected a number from 100 to 1e+06" --width x
+usage psys-svg "bad width 'x': want a number from 100 to 1e+06" --width x
 usage psys-record "unexpected argument 'x'" x
 usage psys-watch "unexpected argument 'x'" x
 # An offline CPU names the online ones.

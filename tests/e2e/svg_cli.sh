@@ -46,13 +46,13 @@ usage_error() { # expected-stderr-substring, args...
 	grep -qF -- "$want" "$T/err" || fail "'$*': stderr: $(cat "$T/err")"
 }
 usage_error "psys-svg: unknown option '--bogus'" --bogus
-usage_error "psys-svg: invalid --colors 'pink': expected" --colors pink
-usage_error "psys-svg: invalid --bgcolors 'mauve'" --bgcolors mauve
-usage_error "psys-svg: invalid --width 'wide'" --width wide
-usage_error "psys-svg: invalid --width '10'" -w 10
-usage_error "psys-svg: invalid --minwidth 'x'" --minwidth x%
-usage_error "psys-svg: invalid --minwidth '-1'" --minwidth=-1
-usage_error "psys-svg: invalid --fontsize '0'" -S 0
+usage_error "psys-svg: bad colors 'pink': want" --colors pink
+usage_error "psys-svg: bad bgcolors 'mauve'" --bgcolors mauve
+usage_error "psys-svg: bad width 'wide'" --width wide
+usage_error "psys-svg: bad width '10': want a number from 100 to 1e+06" -w 10
+usage_error "psys-svg: bad minwidth 'x%'" --minwidth x%
+usage_error "psys-svg: bad minwidth '-1'" --minwidth=-1
+usage_error "psys-svg: bad fontsize '0'" -S 0
 usage_error "psys-svg: too many arguments: 'b'" a b
 usage_error "psys-svg: option '--title' needs a value" --title
 

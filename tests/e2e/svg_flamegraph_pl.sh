@@ -27,11 +27,11 @@ usage_error() { # expected-stderr, args...
 	[ $rc -eq 2 ] || fail "'$*': exit $rc, want 2"
 	grep -qF -- "$want" "$T/err" || fail "'$*': $(cat "$T/err")"
 }
-usage_error "invalid --colors 'pink': expected hot, mem, io, red, green, blue, aqua, yellow, purple, orange, grey, java, js, perl, wakeup or chain" --colors pink
-usage_error "invalid --factor '0'" --factor 0
-usage_error "invalid --factor 'x'" --factor x
-usage_error "invalid --total '-5'" --total -5
-usage_error "invalid --encoding 'no-such-set': not a character set iconv knows" --encoding no-such-set
+usage_error "bad colors 'pink': want hot, mem, io, red, green, blue, aqua, yellow, purple, orange, grey, java, js, perl, wakeup or chain" --colors pink
+usage_error "bad factor '0'" --factor 0
+usage_error "bad factor 'x'" --factor x
+usage_error "bad total '-5'" --total -5
+usage_error "bad encoding 'no-such-set': want a character set iconv knows" --encoding no-such-set
 usage_error "keeps ASCII as it is" --encoding UTF-16
 
 # --factor and --total: counts shown scaled, the scale widened.

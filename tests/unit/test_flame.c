@@ -819,7 +819,7 @@ static void test_multi_palettes(void)
 			free(fr);
 			free(svg);
 			flamegraph_opts_init(&o);
-			o.palette = flamegraph_palette(cases[c].palette);
+			o.palette = palette_by_name(cases[c].palette);
 			o.palette_set = 1;
 			CHECK((int)o.palette >= 0, "palette %s", cases[c].palette);
 			input = cases[c].input;
