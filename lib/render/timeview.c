@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/hmap.h"
 
 #define GUTTER 48.0	/* left of the plot: the CPU labels, px */
 #define MIN_COL 4.0	/* narrowest column, px */
@@ -49,6 +50,20 @@ static void put_num(struct buf *b, uint64_t v)
 		d[n++] = alpha[TDIG + rest % CDIG];
 	while (n)
 		buf_put_u8(b, (uint8_t)d[--n]);
+}
+
+/* The number of digits put_num writes for V. */
+static int num_len(uint64_t v)
+{
+	uint64_t span = TDIG;
+	int n = 1;
+
+	while (v >= span) {
+		v -= span;
+		span *= CDIG;
+		n++;
+	}
+	return n;
 }
 
 static uint64_t zigzag(int64_t v)
@@ -502,13 +517,125 @@ static int cmp_cpu(const void *a, const void *b)
 	return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
 }
 
-/* Each CPU's samples as a stream: its first time in quanta, zig-zagged;
- * then per sample one number, its end frame's rank times 6 plus the time
- * step's code when that code is below 5 (else 5, and the code less 5
- * follows), then K - 4 when K >= 4. The step is K sampling periods, K
- * whole, plus J quanta; its code is J zig-zagged, times 5, plus K (4 for
- * 4 or more): 1 for the most common step, one period. The CPU numbers go
- * into the attribute being written, the streams into B. */
+/* Slots of a stream's sample numbers: at most this many, the last one
+ * the escape (see write_samples). */
+#define MAX_SLOTS 8
+
+struct code_count {
+	uint64_t code, n;
+};
+
+static int cmp_code_count(const void *a, const void *b)
+{
+	const struct code_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/* The time code of each sample of one CPU (in time order: S[0..N) index
+ * TL's samples) into CODE, and K (whole sampling periods) into KP. The
+ * step from the previous sample is K periods plus J quanta; its code is
+ * zigzag(J) x 5 + min(K, 4). The first sample's step is from itself. */
+static void time_codes(const struct timeline *tl, const uint32_t *s, size_t n,
+		       double period, uint64_t *code, int64_t *kp)
+{
+	int64_t prev = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		int64_t g = floor_div(tl->samples[s[k]].t_ns, TIMEVIEW_QUANTUM_NS), dt, j;
+
+		if (k == 0)
+			prev = g;
+		dt = g - prev;
+		prev = g;
+		/* floor(x + 0.5): the script's Math.round. */
+		kp[k] = (int64_t)floor((double)dt / period + 0.5);
+		j = dt - (int64_t)floor((double)kp[k] * period + 0.5);
+		code[k] = zigzag(j) * 5 + (uint64_t)(kp[k] < 4 ? kp[k] : 4);
+	}
+}
+
+/* One CPU's samples S[0..N) as a stream into B: its first time in
+ * quanta, zig-zagged; M - 1 and the M - 1 most common time codes (the
+ * slots); then per sample one number, its end frame's rank times M plus
+ * its code's slot, or plus M - 1 followed by the code when the code has
+ * none; then K - 4 when K >= 4. M, from 1 to MAX_SLOTS, is the one that
+ * makes the stream shortest: a regular sampling period costs nothing
+ * beyond the factor M. */
+static int write_stream(struct buf *b, const struct timeline *tl, const uint32_t *s,
+			size_t n, const uint32_t *sample_end, const uint32_t *end_rank,
+			double period)
+{
+	uint64_t *code = malloc((n ? n : 1) * sizeof(*code));
+	int64_t *kp = malloc((n ? n : 1) * sizeof(*kp));
+	struct code_count *cc = malloc((n ? n : 1) * sizeof(*cc));
+	uint64_t top[MAX_SLOTS], best = UINT64_MAX;
+	size_t ncodes = 0, m = 1;
+	int err = -ENOMEM;
+
+	if (!code || !kp || !cc)
+		goto out;
+	time_codes(tl, s, n, period, code, kp);
+	/* The codes by how often they come, most first. */
+	for (size_t k = 0; k < n; k++)
+		cc[k] = (struct code_count){ code[k], 1 };
+	if (n)
+		qsort(cc, n, sizeof(*cc), cmp_code_count);
+	for (size_t k = 0; k < n; k++) {
+		if (ncodes && cc[ncodes - 1].code == cc[k].code)
+			cc[ncodes - 1].n++;
+		else
+			cc[ncodes++] = cc[k];
+	}
+	qsort(cc, ncodes, sizeof(*cc), cmp_code_count);
+	for (size_t mm = 1; mm <= MAX_SLOTS && mm <= ncodes + 1; mm++) {
+		uint64_t len = 0;
+
+		for (size_t k = 0; k < n; k++) {
+			uint64_t r = end_rank[sample_end[s[k]]];
+			size_t slot = 0;
+
+			while (slot < mm - 1 && cc[slot].code != code[k])
+				slot++;
+			len += (uint64_t)num_len(r * mm + slot);
+			if (slot == mm - 1)
+				len += (uint64_t)num_len(code[k]);
+		}
+		if (len < best) {
+			best = len;
+			m = mm;
+		}
+	}
+	for (size_t i = 0; i + 1 < m; i++)
+		top[i] = cc[i].code;
+	put_num(b, n ? zigzag(floor_div(tl->samples[s[0]].t_ns, TIMEVIEW_QUANTUM_NS)) : 0);
+	put_num(b, m - 1);
+	for (size_t i = 0; i + 1 < m; i++)
+		put_num(b, top[i]);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t r = end_rank[sample_end[s[k]]];
+		size_t slot = 0;
+
+		while (slot < m - 1 && top[slot] != code[k])
+			slot++;
+		put_num(b, r * m + slot);
+		if (slot == m - 1)
+			put_num(b, code[k]);
+		if (kp[k] >= 4)
+			put_num(b, (uint64_t)(kp[k] - 4));
+	}
+	err = 0;
+out:
+	free(code);
+	free(kp);
+	free(cc);
+	return err;
+}
+
+/* Each CPU's samples as a stream (write_stream) into B, the CPU numbers
+ * into the attribute being written. */
 static int write_samples(struct svg *w, struct buf *b, const struct timeline *tl,
 			 const uint32_t *sample_end, const uint32_t *end_rank)
 {
@@ -529,42 +656,89 @@ static int write_samples(struct svg *w, struct buf *b, const struct timeline *tl
 
 		order[start[at - cc]++] = (uint32_t)i;
 	}
-	for (size_t c = 0, i = 0; c < ncpu; c++) {
-		int64_t prev = 0;
-
+	for (size_t c = 0, i = 0; c < ncpu; i += cc[c].n, c++) {
 		svg_printf(w, "%s%u", c ? "," : "", cc[c].cpu);
 		if (c)
 			buf_put_u8(b, ' ');
-		for (size_t k = 0; k < cc[c].n; k++, i++) {
-			const struct timeline_sample *s = &tl->samples[order[i]];
-			int64_t g = floor_div(s->t_ns, TIMEVIEW_QUANTUM_NS), dt, kp, j;
-			uint64_t r = end_rank[sample_end[order[i]]], ts;
-
-			if (k == 0) {
-				put_num(b, zigzag(g));
-				prev = g;
-			}
-			dt = g - prev;
-			prev = g;
-			/* floor(x + 0.5): the script's Math.round. */
-			kp = (int64_t)floor((double)dt / period + 0.5);
-			j = dt - (int64_t)floor((double)kp * period + 0.5);
-			ts = zigzag(j) * 5 + (uint64_t)(kp < 4 ? kp : 4);
-			if (ts < 5) {
-				put_num(b, r * 6 + ts);
-			} else {
-				put_num(b, r * 6 + 5);
-				put_num(b, ts - 5);
-			}
-			if (kp >= 4)
-				put_num(b, (uint64_t)(kp - 4));
-		}
+		if ((err = write_stream(b, tl, order + i, cc[c].n, sample_end, end_rank, period)))
+			goto out;
 	}
 	err = 0;
 out:
 	free(order);
 	free(cc);
 	free(start);
+	return err;
+}
+
+/* The tree's numbers (write_tree): below TREE_PAIRS, two frames; from
+ * there, one, with TREE_UP values for how far up its parent is. */
+#define TREE_PAIRS 16
+#define TREE_UP 4
+
+struct tree_enc {
+	const struct timeview_input *in;
+	const uint32_t *name_rank;
+	struct hmap place;	/* (parent's rank + 1) << 32 | rank -> place */
+	uint32_t *nkids;	/* by parent's rank + 1: names placed */
+	uint32_t *path;		/* by depth: rank + 1 of the frame there */
+};
+
+/* Frame I's name rank, its parent's rank + 1 (0: the root) and its
+ * place among that parent name's children (HMAP_NONE: not yet one). */
+static uint32_t tree_place(const struct tree_enc *t, size_t i, uint32_t *r,
+			   uint32_t *pr)
+{
+	*r = t->name_rank[flame_name_id(t->in->fl, t->in->frames[i].node)];
+	*pr = t->path[t->in->frames[i].depth - 1];
+	return hmap_get(&t->place, (uint64_t)*pr << 32 | *r, NULL, NULL);
+}
+
+static int write_tree(struct buf *b, const struct timeview_input *in,
+		      const uint32_t *name_rank, size_t nn)
+{
+	const struct flame_frame *f = in->frames;
+	struct tree_enc t = { .in = in, .name_rank = name_rank };
+	int err = -ENOMEM;
+
+	t.nkids = calloc(nn + 1, sizeof(*t.nkids));
+	t.path = malloc((in->nframes ? in->nframes : 1) * sizeof(*t.path));
+	if (!t.nkids || !t.path)
+		goto out;
+	t.path[0] = 0;
+	for (size_t i = 1; i < in->nframes; i++) {
+		uint32_t d = f[i].depth, up = f[i - 1].depth + 1 - d, r, pr, r2, pr2;
+		uint32_t at = tree_place(&t, i, &r, &pr), at2;
+		int fresh;
+
+		t.path[d] = r + 1;
+		/* Two frames, each the child of the one before it, each
+		 * among the first 4 children its parent's name has. */
+		if (up == 0 && at < 4 && i + 1 < in->nframes && f[i + 1].depth == d + 1 &&
+		    (at2 = tree_place(&t, i + 1, &r2, &pr2)) < 4) {
+			put_num(b, at * 4 + at2);
+			t.path[d + 1] = r2 + 1;
+			i++;
+			continue;
+		}
+		fresh = at == HMAP_NONE;
+		if (fresh) {
+			at = t.nkids[pr]++;
+			if (hmap_set(&t.place, (uint64_t)pr << 32 | r, at))
+				goto out;
+		}
+		put_num(b, TREE_PAIRS + (uint64_t)at * TREE_UP +
+			   (up < TREE_UP - 1 ? up : TREE_UP - 1));
+		if (up >= TREE_UP - 1)
+			put_num(b, up - (TREE_UP - 1));
+		if (fresh)
+			put_num(b, r);
+	}
+	err = b->err;
+out:
+	hmap_free(&t.place);
+	free(t.nkids);
+	free(t.path);
 	return err;
 }
 
@@ -656,18 +830,16 @@ static int write_data(struct svg *w, const struct timeview_input *in)
 	}
 	put_attr_buf(w, "data-drawn", &b);
 
-	/* The tree: each frame after the root as its name's rank, doubled,
-	 * plus one when it is not a child of the frame before it; then how
-	 * many levels further up its parent is, less one. */
+	/* The tree: each frame after the root as the place of its name
+	 * among the names of the children seen so far of frames named as
+	 * its parent is (a function calls few others), and how many levels
+	 * further up than the frame before it its parent is (see
+	 * write_tree); a place one past the list adds the name to it, and
+	 * the name's rank follows. */
 	buf_reset(&b);
-	for (size_t i = 1; i < in->nframes; i++) {
-		uint32_t up = in->frames[i - 1].depth + 1 - in->frames[i].depth;
-		uint32_t r = name_rank[flame_name_id(fl, in->frames[i].node)];
-
-		put_num(&b, (uint64_t)r * 2 + (up > 0));
-		if (up > 0)
-			put_num(&b, up - 1);
-	}
+	if ((err = write_tree(&b, in, name_rank, nn)))
+		goto out;
+	err = -ENOMEM;
 	put_attr_buf(w, "data-nodes", &b);
 
 	/* Frames where samples end, by number of samples, most first: in
