@@ -329,7 +329,7 @@ function timeView() {
 	var plot = doc.getElementById('tvplot');
 	var detailsEl = doc.getElementById('details'), matchedEl = doc.getElementById('matched');
 
-	/* Numbers: see put_num in lib/render/timeview.c. */
+	/* Numbers: see put_num in lib/render/timedata.c. */
 	var TDIG = 64, CDIG = 27, dig = new Int16Array(128).fill(-1), off = [0];
 	for (var c = 0x21, k = 0; c < 0x7f; c++)
 		if (c !== 0x22 && c !== 0x26 && c !== 0x3c)
@@ -373,29 +373,25 @@ function timeView() {
 	src = td.getAttribute('data-nodes');
 	pos = 0;
 	function addNode(d, at) {
-		var pa = path[d - 1], ctx = pa ? nameOf[pa] + 1 : 0, list = kids[ctx];
-		if (!list)
-			list = kids[ctx] = [];
+		var pa = path[d - 1], ctx = pa ? nameOf[pa] + 1 : 0, list = kids[ctx] || (kids[ctx] = []);
 		if (at === list.length)
 			list.push(num());
-		else if (at > list.length)
+		if (!(at < list.length))
 			throw new Error('time data damaged');
 		nameOf.push(list[at]);
 		parent.push(pa);
-		depth.push(d);
-		path[d] = depth.length - 1;
+		path[d] = depth.push(d) - 1;
 	}
-	/* Numbers below 16 are two frames, each the child of the one before
-	 * (places v / 4 and v % 4); from 16, v - 16 is place x 4 + up (3:
-	 * more up follows). See write_tree in lib/render/timeview.c. */
+	/* Below 16: two frames, each the child of the one before, at places
+	 * v / 4 and v % 4; from 16: v - 16 is place x 4 + up (3: more up
+	 * follows). See write_tree in lib/render/timedata.c. */
 	while (pos < src.length) {
-		var v = num(), d = depth[depth.length - 1] + 1;
+		var v = num(), d = depth[depth.length - 1] + 1, up = (v - 16) % 4;
 		if (v < 16) {
 			addNode(d, v >> 2);
 			addNode(d + 1, v & 3);
 			continue;
 		}
-		var up = (v - 16) % 4;
 		if (up === 3)
 			up += num();
 		if (d - up < 1)
@@ -431,9 +427,9 @@ function timeView() {
 				top.push(num());
 			while (pos < src.length) {
 				var sym = num(), slot = sym % m;
-				var ts = slot < m - 1 ? top[slot] : num(), kp = ts % 5;
-				var jz = (ts - kp) / 5;
-				if (kp === 4)
+				var ts = slot < m - 1 ? top[slot] : num(), kp = ts % 16;
+				var jz = (ts - kp) / 16;
+				if (kp === 15)
 					kp += num();
 				tg += unzig(jz) + Math.floor(kp * period + 0.5);
 				tt.push(tg);
