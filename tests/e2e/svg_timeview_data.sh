@@ -49,19 +49,13 @@ nframes=$(grep -c '<g data-x=' "$T/tv.svg")
 # The ranges, in seconds from the start, and for each the folded lines of
 # its samples: the stacks with the counts psys-fold --from --to gives.
 ranges="0 100;2.5 4.0001;7.3 7.9;1.0003 1.0107"
-python3 - "$T/in.folded" "$ranges" "$T" <<'PY'
+python3 - "$T/in.folded" "$ranges" "$T" "$TOP/tests/tools" <<'PY'
 import sys
-lines, ts = [], []
-for l in open(sys.argv[1]):
-    if l.startswith('# timeline-samples: "'):
-        f = dict(x.split('=', 1) for x in l[21:-2].split(' '))
-        t = int(f['t'])
-        for item in f['s'].split(','):
-            dt, ln = item.split(':')
-            t += int(dt)
-            ts.append((t, int(ln)))
-    elif not l.startswith('#'):
-        lines.append(l.rsplit(' ', 1)[0])
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[4])
+from timeline_read import read
+lines, ts = read(sys.argv[1])
+lines = [l.rsplit(' ', 1)[0] for l in lines]
 for k, r in enumerate(sys.argv[2].split(';')):
     a, b = (round(float(x) * 1e9) for x in r.split())
     n = [0] * len(lines)
@@ -74,15 +68,8 @@ for k, r in enumerate(sys.argv[2].split(';')):
                 out.write('%s %d\n' % (lines[i], c))
 PY
 
+# The probe, after the start every time view probe shares.
 cat > "$T/probe.js" <<'EOF'
-(function () {
-var root = document.documentElement, pf = window.psysFlame;
-function put(k, v) { root.setAttribute('data-t-' + k, String(v)); }
-function frames() {
-	return pf.frames().map(function (f) {
-		return f.d + '|' + f.x + '|' + f.n + '|' + f.fill + '|' + f.g.firstElementChild.textContent;
-	}).sort().join('\n');
-}
 try {
 	if (pf.time.error)
 		throw new Error(pf.time.error);
@@ -100,7 +87,7 @@ try {
 })();
 EOF
 sed '$d' "$T/tv.svg" > "$T/probe.svg"
-{ printf '<script type="text/ecmascript"><![CDATA[\n'
+{ printf '<script type="text/ecmascript"><![CDATA[\n(function () {\n'; cat "$TOP/tests/tools/probe-frames.js"
   sed "s/RANGES/'$ranges'/" "$T/probe.js"
   printf ']]></script>\n</svg>\n'; } >> "$T/probe.svg"
 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
@@ -113,24 +100,9 @@ m = re.search(r' data-t-%s="([^"]*)"' % sys.argv[2], open(sys.argv[1]).read())
 print(html.unescape(m.group(1)) if m else "")
 PY
 }
-# drawn_frames SVG: psys-svg's frames as the probe lists them.
-drawn_frames() {
-	python3 - "$1" <<'PY'
-import html, re, sys
-s = open(sys.argv[1]).read()
-y0 = float(re.search(r'data-y0="([0-9.]+)"', s).group(1))
-fh = float(re.search(r'data-fh="([0-9.]+)"', s).group(1))
-out = []
-for g in re.finditer(r'<g data-x="(\d+)" data-n="(\d+)"><title>(.*?)</title><rect x="[^"]*" '
-                     r'y="([0-9.]+)" width="[^"]*" height="[^"]*" fill="([^"]*)"', s):
-    out.append('%d|%s|%s|%s|%s' % (round((float(g.group(4)) - y0) / -fh), g.group(1), g.group(2),
-                                   g.group(5), html.unescape(g.group(3))))
-print('\n'.join(sorted(out)))
-PY
-}
 [ -z "$(attr error)" ] || fail "probe error: $(attr error)"
 [ "$(attr whole)" = 40000 ] || fail "whole capture: $(attr whole) samples, want 40000"
-drawn_frames "$T/tv.svg" > "$T/svg.frames"
+python3 "$TOP/tests/tools/svg-frames.py" "$T/tv.svg" > "$T/svg.frames"
 attr drawn > "$T/probe.frames"
 [ "$(wc -l < "$T/svg.frames")" -eq "$nframes" ] || fail "read $(wc -l < "$T/svg.frames") frames of $nframes"
 cmp -s "$T/svg.frames" "$T/probe.frames" || fail "the probe does not read the SVG's frames as the SVG has them"
@@ -142,7 +114,7 @@ for r in $ranges; do
 	want=$(awk '{ s += $NF } END { print s + 0 }' "$T/range$k.folded")
 	[ "$(attr n$k)" = "$want" ] || fail "range $1..$2: $(attr n$k) samples, want $want"
 	psys-svg "$T/range$k.folded" > "$T/range$k.svg" || fail "psys-svg of range $k's lines"
-	drawn_frames "$T/range$k.svg" > "$T/want$k"
+	python3 "$TOP/tests/tools/svg-frames.py" "$T/range$k.svg" > "$T/want$k"
 	attr f$k > "$T/got$k"
 	cmp -s "$T/want$k" "$T/got$k" ||
 		fail "range $1..$2: the graph differs from psys-svg's of its lines: $(diff "$T/want$k" "$T/got$k" | head -n 4)"
