@@ -9,8 +9,9 @@
 # 1,000,000-sample input of bench/svg.sh (tests/tools/gen-folded) with a
 # timeline dealing its samples to 8 CPUs over 60 s. Sizes are psys-svg
 # with the timeline minus psys-svg with --no-timeline (or without the
-# timeline lines), per sample. Redraws: the first selection (it creates
-# the frames the whole capture's graph had pruned), then REDRAWS more
+# timeline lines), per sample, and what that is made of. Redraws: the
+# first selection (it creates the frames the whole capture's graph had
+# pruned), then REDRAWS more
 # selections (ranges of 1 to 10 s at pseudo-random places, and arrow-key
 # moves), each timed in the page with performance.now() from the event to
 # the end of the redraw; the median and the slowest are printed.
@@ -50,7 +51,12 @@ fi
 
 meta() { sed -n "s/^# $2: \"\\(.*\\)\"\$/\\1/p" "$1"; }
 
-# size LABEL FOLDED_WITH FOLDED_WITHOUT: SVG bytes and bytes per sample.
+# size LABEL FOLDED_WITH FOLDED_WITHOUT: SVG bytes and bytes per sample,
+# then where they go: the tree the script refolds ranges from (the names
+# and colours of frames the SVG does not draw, the frames, the frames
+# samples end at), the samples (time, CPU, end frame), the view's own
+# drawing (rows, marks, axis), and the rest (attribute names, the script's
+# time-view code, frames moved down by the view).
 size() {
 	psys-svg "$2" > "$T/with.svg"
 	psys-svg "$3" > "$T/without.svg"
@@ -58,6 +64,18 @@ size() {
 	w=$(stat -c %s "$T/with.svg") wo=$(stat -c %s "$T/without.svg")
 	printf '%-34s %7d samples: SVG %9d B with the timeline, %9d B without: %.2f B/sample\n' \
 		"$1" "$n" "$w" "$wo" "$(echo "$w $wo $n" | awk '{ print ($1 - $2) / $3 }')"
+	python3 - "$T/with.svg" "$((w - wo))" "$n" <<'PY'
+import re, sys
+svg, extra, n = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3])
+at = lambda a: len(re.search(r' %s="([^"]*)"' % a, svg).group(1))
+names = at('data-names') + at('data-colors') + at('data-drawn')
+frames, ends, samples = at('data-nodes'), at('data-ends'), at('data-s') + at('data-cpus')
+view = svg.index('<g id="timedata"') - svg.index('<g id="timeview"')
+rest = extra - names - frames - ends - samples - view
+print("%34s %7s  where: tree %.2f (names %.2f, frames %.2f, ends %.2f), samples %.2f, "
+      "view %.2f, rest %.2f" % ("", "", (names + frames + ends) / n, names / n, frames / n,
+                                ends / n, samples / n, view / n, rest / n))
+PY
 }
 
 # redraws LABEL SVG: the probe's timings.

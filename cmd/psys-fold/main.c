@@ -27,6 +27,7 @@
 #include "base/utf8.h"
 #include "fold/slice.h"
 #include "fold/speedscope.h"
+#include "fold/timeorder.h"
 #include "folded/timeline.h"
 #include "watch/trigger.h"
 
@@ -99,6 +100,11 @@ static void usage(FILE *f)
 "                       pprof, Pyroscope, Parca; not to a terminal): comm,\n"
 "                       pid, tid, cpu and host are sample labels, not frames,\n"
 "                       and kernel frames are in a [kernel.kallsyms] mapping\n"
+"      --time-order     folded lines in time order, for flame charts\n"
+"                       (flamegraph.pl --flamechart, psys-svg --flamechart):\n"
+"                       CPU after CPU under \"cpu N\" frames (implies\n"
+"                       --per-cpu), one line per run of a CPU's consecutive\n"
+"                       samples with one stack; no timeline\n"
 "      --root-frames    pprof: keep the comm root frame as well\n"
 "      --no-meta        leave out the \"# key: value\" metadata lines and the\n"
 "                       timeline (for tools that warn about them:\n"
@@ -127,7 +133,7 @@ static void usage(FILE *f)
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
        OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE, OPT_ROOT_FRAMES,
-       OPT_NO_META, OPT_NO_TIMELINE };
+       OPT_NO_META, OPT_NO_TIMELINE, OPT_TIME_ORDER };
 
 /* What the metadata lines say about all the files folded. */
 struct meta {
@@ -1046,6 +1052,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "root-frames", no_argument, NULL, OPT_ROOT_FRAMES },
 		{ "no-timeline", no_argument, NULL, OPT_NO_TIMELINE },
+		{ "time-order", no_argument, NULL, OPT_TIME_ORDER },
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "no-meta", no_argument, NULL, OPT_NO_META },
 		{ "help", no_argument, NULL, 'h' },
@@ -1058,7 +1065,7 @@ int main(int argc, char **argv)
 	struct fold *f = NULL, *base = NULL;
 	const char *diff = NULL, *kallsyms = NULL, *vmlinux = NULL;
 	char rerr[256];
-	int opt, rc = 1, err = 0, no_timeline = 0;
+	int opt, rc = 1, err = 0, no_timeline = 0, time_order = 0;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":ak:e:C:p:t:c:d:F:hV", longopts, NULL)) != -1) {
@@ -1108,6 +1115,7 @@ int main(int argc, char **argv)
 		case OPT_ROOT_FRAMES: p.root_frames = 1; break;
 		case OPT_NO_META: p.no_meta = 1; break;
 		case OPT_NO_TIMELINE: no_timeline = 1; break;
+		case OPT_TIME_ORDER: time_order = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		case 'V': printf(PROG " %s\n", PSYS_VERSION); rc = 0; goto out;
 		default:
@@ -1199,6 +1207,15 @@ int main(int argc, char **argv)
 		p.profile_per_cpu = p.fo.per_cpu;
 		p.fo.per_cpu = 0;
 	}
+	if (time_order && (diff || p.format != FMT_FOLDED)) {
+		fprintf(stderr, PROG ": --time-order is for folded output: no --diff or --format\n");
+		goto usage_error;
+	}
+	if (time_order) {
+		/* The lines are the timeline: each CPU's, under its frame. */
+		p.fo.timeline = p.fo.per_cpu = 1;
+		no_timeline = 1;
+	}
 	/* Times are from one capture's start: a timeline of several would
 	 * mix clocks. */
 	p.want_tl = !no_timeline && !p.no_meta && !diff && !p.info &&
@@ -1242,7 +1259,8 @@ int main(int argc, char **argv)
 					folded_meta_write(stdout, "diff", v);
 				err = fold_write_diff(base, f, stdout);
 			} else {
-				err = fold_write(f, stdout);
+				err = time_order ? timeorder_write(f, stdout)
+						 : fold_write(f, stdout);
 				if (!err && p.has_tl)
 					err = write_timeline(&p, f, stdout);
 			}

@@ -407,9 +407,11 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	g.inverted = o->inverted;
 	g.ypad1 = o->fontsize * (has_subtitle ? 5 : 4);
 	if (tv) {
-		/* The time view goes between the titles and the frames. */
+		/* The time view goes between the titles and the frames,
+		 * whose y stay whole pixels when the font size is whole
+		 * (fractions would cost bytes on every frame). */
 		g.tv_y = o->fontsize * (has_subtitle ? 4.2 : 2.7);
-		g.ypad1 = g.tv_y + timeview_height(o->timeline, o->fontsize) + o->fontsize;
+		g.ypad1 = ceil(g.tv_y + timeview_height(o->timeline, o->fontsize)) + o->fontsize;
 	}
 	g.ypad2 = o->fontsize * 2 + 10;
 	g.height = g.ypad1 + (depth + 1) * g.fh + g.ypad2;

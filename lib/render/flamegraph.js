@@ -329,7 +329,7 @@ function timeView() {
 	var plot = doc.getElementById('tvplot');
 	var detailsEl = doc.getElementById('details'), matchedEl = doc.getElementById('matched');
 
-	/* Numbers: see put_num in lib/render/timeview.c. */
+	/* Numbers: see put_num in lib/render/timedata.c. */
 	var TDIG = 64, CDIG = 27, dig = new Int16Array(128).fill(-1), off = [0];
 	for (var c = 0x21, k = 0; c < 0x7f; c++)
 		if (c !== 0x22 && c !== 0x26 && c !== 0x3c)
@@ -369,18 +369,34 @@ function timeView() {
 
 	/* The tree, in the order it is laid out: root first, every frame
 	 * before its children, siblings in order. */
-	var parent = [-1], depth = [0], nameOf = [-1], path = [0];
+	var parent = [-1], depth = [0], nameOf = [-1], path = [0], kids = [[]];
 	src = td.getAttribute('data-nodes');
 	pos = 0;
-	while (pos < src.length) {
-		var v = num(), up = v % 2 ? num() + 1 : 0;
-		var d = depth[depth.length - 1] + 1 - up;
-		if (d < 1)
+	function addNode(d, at) {
+		var pa = path[d - 1], ctx = pa ? nameOf[pa] + 1 : 0, list = kids[ctx] || (kids[ctx] = []);
+		if (at === list.length)
+			list.push(num());
+		if (!(at < list.length))
 			throw new Error('time data damaged');
-		nameOf.push((v - v % 2) / 2);
-		parent.push(path[d - 1]);
-		depth.push(d);
-		path[d] = depth.length - 1;
+		nameOf.push(list[at]);
+		parent.push(pa);
+		path[d] = depth.push(d) - 1;
+	}
+	/* Below 16: two frames, each the child of the one before, at places
+	 * v / 4 and v % 4; from 16: v - 16 is place x 4 + up (3: more up
+	 * follows). See write_tree in lib/render/timedata.c. */
+	while (pos < src.length) {
+		var v = num(), d = depth[depth.length - 1] + 1, up = (v - 16) % 4;
+		if (v < 16) {
+			addNode(d, v >> 2);
+			addNode(d + 1, v & 3);
+			continue;
+		}
+		if (up === 3)
+			up += num();
+		if (d - up < 1)
+			throw new Error('time data damaged');
+		addNode(d - up, (v - 16 - (v - 16) % 4) / 4);
 	}
 	var N = depth.length;
 
@@ -406,18 +422,18 @@ function timeView() {
 		src = streams[ci];
 		pos = 0;
 		if (src.length) {
-			var tg = unzig(num());
+			var tg = unzig(num()), m = num() + 1, top = [];
+			for (k = 0; k + 1 < m; k++)
+				top.push(num());
 			while (pos < src.length) {
-				var sym = num(), ts = sym % 6, kp;
-				if (ts === 5)
-					ts = 5 + num();
-				kp = ts % 5;
-				var jz = (ts - kp) / 5;
-				if (kp === 4)
+				var sym = num(), slot = sym % m;
+				var ts = slot < m - 1 ? top[slot] : num(), kp = ts % 16;
+				var jz = (ts - kp) / 16;
+				if (kp === 15)
 					kp += num();
 				tg += unzig(jz) + Math.floor(kp * period + 0.5);
 				tt.push(tg);
-				ee.push(ends[(sym - sym % 6) / 6]);
+				ee.push(ends[(sym - slot) / m]);
 			}
 		}
 		times.push(Float64Array.from(tt));

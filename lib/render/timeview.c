@@ -7,61 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
+#include "render/timedata.h"
 
 #define GUTTER 48.0	/* left of the plot: the CPU labels, px */
 #define MIN_COL 4.0	/* narrowest column, px */
 #define MAX_ROWS 16	/* CPUs drawn; the data holds them all */
 #define NS 1000000000LL
-
-/* The digits of the data the script reads: printable ASCII but for the
- * three characters an attribute value cannot hold as they are. The first
- * TDIG end a number, the other CDIG continue it (see put_num). */
-#define TDIG 64
-#define CDIG 27
-static char alpha[TDIG + CDIG];
-
-static void alpha_init(void)
-{
-	int n = 0;
-
-	for (int c = 0x21; c < 0x7f && n < TDIG + CDIG; c++)
-		if (c != '"' && c != '&' && c != '<')
-			alpha[n++] = (char)c;
-}
-
-/* V (below 2^53, which the script's numbers hold exactly) as 1 to 11
- * digits: numbers below TDIG take one, below TDIG + TDIG*CDIG two, and so
- * on; the last digit is a TDIG one, those before it CDIG ones, most
- * significant first. */
-static void put_num(struct buf *b, uint64_t v)
-{
-	uint64_t span = TDIG, rest;
-	char d[16];
-	int n = 0;
-
-	while (v >= span) {
-		v -= span;
-		span *= CDIG;
-	}
-	d[n++] = alpha[v % TDIG];
-	for (rest = v / TDIG; span > TDIG; span /= CDIG, rest /= CDIG)
-		d[n++] = alpha[TDIG + rest % CDIG];
-	while (n)
-		buf_put_u8(b, (uint8_t)d[--n]);
-}
-
-static uint64_t zigzag(int64_t v)
-{
-	return v >= 0 ? (uint64_t)v << 1 : ((uint64_t)(-(v + 1)) << 1) | 1;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 /* The rows and columns of the view. */
 struct plan {
@@ -170,7 +121,7 @@ static int64_t view_end(const struct timeline *tl)
 static void plan_columns(const struct timeline *tl, struct plan *p, double x0,
 			 double width)
 {
-	int64_t span = floor_div(view_end(tl) - 1, TIMEVIEW_QUANTUM_NS) + 1;
+	int64_t span = timedata_floor_div(view_end(tl) - 1, TIMEVIEW_QUANTUM_NS) + 1;
 	int64_t maxcols;
 
 	p->px = x0 + GUTTER;
@@ -208,7 +159,7 @@ double timeview_height(const struct timeline *tl, double fs)
  * the epoch in local time. */
 static void clock_text(char *buf, size_t len, int64_t local_ns, int decimals)
 {
-	int64_t s = floor_div(local_ns, NS), frac = local_ns - s * NS;
+	int64_t s = timedata_floor_div(local_ns, NS), frac = local_ns - s * NS;
 	int64_t day = ((s % 86400) + 86400) % 86400;
 	int n = snprintf(buf, len, "%02d:%02d:%02d", (int)(day / 3600),
 			 (int)(day / 60 % 60), (int)(day % 60));
@@ -388,7 +339,7 @@ static void write_marks(struct svg *w, const struct timeview_input *in,
 		svg_puts(w, "<g class=\"tvmark\" ");
 		put_attr_quanta(w, "data-a", 0);
 		svg_puts(w, " ");
-		put_attr_quanta(w, "data-b", floor_div(at - 1, TIMEVIEW_QUANTUM_NS) + 1);
+		put_attr_quanta(w, "data-b", timedata_floor_div(at - 1, TIMEVIEW_QUANTUM_NS) + 1);
 		svg_printf(w, "><title>pre-trigger lead: %s to %s, the %.3f s recorded before "
 			   "the trigger (click: select it)</title>", a, b, at / 1e9);
 		put_rect(w, x1, y - 0.75, x2 - x1, 1.5, "fill=\"#7a4a00\"");
@@ -406,9 +357,9 @@ static void write_marks(struct svg *w, const struct timeview_input *in,
 		clock_text(a, sizeof(a), local0 + m->from_ns, 3);
 		clock_text(b, sizeof(b), local0 + m->at_ns, 3);
 		svg_puts(w, "<g class=\"tvmark\" ");
-		put_attr_quanta(w, "data-a", floor_div(m->from_ns, TIMEVIEW_QUANTUM_NS));
+		put_attr_quanta(w, "data-a", timedata_floor_div(m->from_ns, TIMEVIEW_QUANTUM_NS));
 		svg_puts(w, " ");
-		put_attr_quanta(w, "data-b", floor_div(m->at_ns - 1, TIMEVIEW_QUANTUM_NS) + 1);
+		put_attr_quanta(w, "data-b", timedata_floor_div(m->at_ns - 1, TIMEVIEW_QUANTUM_NS) + 1);
 		svg_printf(w, "><title>trigger %zu at %s (+%.3f s): ", i + 1, b, m->at_ns / 1e9);
 		if (m->gate > 0)
 			svg_printf(w, "sys at or above %g%% ", m->gate);
@@ -457,7 +408,7 @@ static void write_axis(struct svg *w, const struct timeview_input *in,
 	}
 	svg_puts(w, "<g id=\"tvaxis\">");
 	put_rect(w, p->px, y, p->pw, 1, "fill=\"#888\"");
-	for (int64_t t = (floor_div(local0, step) + 1) * step - local0;
+	for (int64_t t = (timedata_floor_div(local0, step) + 1) * step - local0;
 	     (double)t <= span; t += step) {
 		char label[40];
 		double x = x_of(p, t);
@@ -470,242 +421,6 @@ static void write_axis(struct svg *w, const struct timeview_input *in,
 	svg_puts(w, "</g>\n");
 }
 
-/* --- the data ------------------------------------------------------ */
-
-struct rank {
-	uint64_t n;
-	uint32_t id;
-};
-
-static int cmp_rank(const void *a, const void *b)
-{
-	const struct rank *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static void put_attr_buf(struct svg *w, const char *name, const struct buf *b)
-{
-	svg_puts(w, " ");
-	svg_puts(w, name);
-	svg_puts(w, "=\"");
-	svg_put(w, (const char *)b->data, b->len);
-	svg_puts(w, "\"");
-}
-
-static int cmp_cpu(const void *a, const void *b)
-{
-	const struct cpu_count *x = a, *y = b;
-
-	return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
-}
-
-/* Each CPU's samples as a stream: its first time in quanta, zig-zagged;
- * then per sample one number, its end frame's rank times 6 plus the time
- * step's code when that code is below 5 (else 5, and the code less 5
- * follows), then K - 4 when K >= 4. The step is K sampling periods, K
- * whole, plus J quanta; its code is J zig-zagged, times 5, plus K (4 for
- * 4 or more): 1 for the most common step, one period. The CPU numbers go
- * into the attribute being written, the streams into B. */
-static int write_samples(struct svg *w, struct buf *b, const struct timeline *tl,
-			 const uint32_t *sample_end, const uint32_t *end_rank)
-{
-	size_t n = tl->nsamples, ncpu, *start = NULL;
-	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
-	struct cpu_count *cc = count_cpus(tl, &ncpu);
-	double period = tl->freq_hz ? 1e9 / (double)tl->freq_hz / TIMEVIEW_QUANTUM_NS : 1;
-	int err = -ENOMEM;
-
-	if (!order || !cc || !(start = calloc(ncpu + 1, sizeof(*start))))
-		goto out;
-	/* A counting sort by CPU keeps each CPU's samples in time order. */
-	for (size_t c = 0; c < ncpu; c++)
-		start[c + 1] = start[c] + cc[c].n;
-	for (size_t i = 0; i < n; i++) {
-		struct cpu_count key = { tl->samples[i].cpu, 0 };
-		struct cpu_count *at = bsearch(&key, cc, ncpu, sizeof(*cc), cmp_cpu);
-
-		order[start[at - cc]++] = (uint32_t)i;
-	}
-	for (size_t c = 0, i = 0; c < ncpu; c++) {
-		int64_t prev = 0;
-
-		svg_printf(w, "%s%u", c ? "," : "", cc[c].cpu);
-		if (c)
-			buf_put_u8(b, ' ');
-		for (size_t k = 0; k < cc[c].n; k++, i++) {
-			const struct timeline_sample *s = &tl->samples[order[i]];
-			int64_t g = floor_div(s->t_ns, TIMEVIEW_QUANTUM_NS), dt, kp, j;
-			uint64_t r = end_rank[sample_end[order[i]]], ts;
-
-			if (k == 0) {
-				put_num(b, zigzag(g));
-				prev = g;
-			}
-			dt = g - prev;
-			prev = g;
-			/* floor(x + 0.5): the script's Math.round. */
-			kp = (int64_t)floor((double)dt / period + 0.5);
-			j = dt - (int64_t)floor((double)kp * period + 0.5);
-			ts = zigzag(j) * 5 + (uint64_t)(kp < 4 ? kp : 4);
-			if (ts < 5) {
-				put_num(b, r * 6 + ts);
-			} else {
-				put_num(b, r * 6 + 5);
-				put_num(b, ts - 5);
-			}
-			if (kp >= 4)
-				put_num(b, (uint64_t)(kp - 4));
-		}
-	}
-	err = 0;
-out:
-	free(order);
-	free(cc);
-	free(start);
-	return err;
-}
-
-/* The tree (preorder, as the script lays it out), its names and colours,
- * and the samples: see docs/psys-svg.md. */
-static int write_data(struct svg *w, const struct timeview_input *in)
-{
-	const struct timeline *tl = in->tl;
-	struct flame *fl = in->fl;
-	size_t nn = flame_names(fl) + 1, nnodes = flame_nodes(fl);
-	struct rank *names = calloc(nn, sizeof(*names));
-	uint32_t *name_rank = malloc(nn * sizeof(*name_rank));
-	uint32_t *name_node = malloc(nn * sizeof(*name_node));
-	uint8_t *drawn = calloc(nn, 1);
-	uint32_t *frame_of = malloc(nnodes * sizeof(*frame_of));
-	struct rank *ends = calloc(in->nframes ? in->nframes : 1, sizeof(*ends));
-	uint32_t *end_rank = malloc((in->nframes ? in->nframes : 1) * sizeof(*end_rank));
-	uint32_t *sample_end = malloc((tl->nsamples ? tl->nsamples : 1) * sizeof(*sample_end));
-	struct buf b = { 0 };
-	int err = -ENOMEM;
-
-	if (!names || !name_rank || !name_node || !drawn || !frame_of || !ends ||
-	    !end_rank || !sample_end)
-		goto out;
-	for (size_t i = 1; i < in->ndrawn; i++)
-		drawn[flame_name_id(fl, in->drawn[i].node)] = 1;
-	/* Names by how many frames use them, most first: short numbers. */
-	for (size_t i = 0; i < nn; i++)
-		names[i].id = (uint32_t)i;
-	for (size_t i = 1; i < in->nframes; i++) {
-		uint32_t id = flame_name_id(fl, in->frames[i].node);
-
-		if (!names[id].n++)
-			name_node[id] = in->frames[i].node;
-	}
-	qsort(names, nn, sizeof(*names), cmp_rank);
-	for (size_t i = 0; i < nn; i++)
-		name_rank[names[i].id] = (uint32_t)i;
-
-	memset(frame_of, 0xff, nnodes * sizeof(*frame_of));
-	for (size_t i = 0; i < in->nframes; i++)
-		frame_of[in->frames[i].node] = (uint32_t)i;
-	for (size_t i = 0; i < in->nframes; i++)
-		ends[i].id = (uint32_t)i;
-	for (size_t i = 0; i < tl->nsamples; i++) {
-		uint32_t node = in->line_node[tl->samples[i].line];
-
-		sample_end[i] = node < nnodes ? frame_of[node] : UINT32_MAX;
-		if (sample_end[i] == UINT32_MAX)
-			sample_end[i] = 0;	/* not drawn: counts at the root */
-		ends[sample_end[i]].n++;
-	}
-	qsort(ends, in->nframes, sizeof(*ends), cmp_rank);
-	for (size_t i = 0; i < in->nframes; i++)
-		end_rank[ends[i].id] = (uint32_t)i;
-
-	/* Names, most used first; those of frames the SVG draws are left
-	 * out: data-drawn says which, as lengths of alternate runs of ranks
-	 * left in and left out, starting with one left in. */
-	svg_puts(w, "<g id=\"timedata\" data-names=\"");
-	for (size_t i = 0, k = 0; i < nn && names[i].n; i++) {
-		size_t n;
-		const char *s = flame_name(fl, name_node[names[i].id], &n);
-
-		if (drawn[names[i].id])
-			continue;
-		if (k++)
-			svg_put(w, ";", 1);
-		svg_escape(w, s, n);
-		/* Six bits a digit. */
-		uint32_t c = in->colour[names[i].id];
-		for (int d = 18; d >= 0; d -= 6)
-			buf_put_u8(&b, (uint8_t)alpha[(c >> d) & 63]);
-	}
-	svg_puts(w, "\"");
-	put_attr_buf(w, "data-colors", &b);
-	buf_reset(&b);
-	for (size_t i = 0, run = 0, want = 0; i <= nn; i++) {
-		int end = i == nn || !names[i].n;
-
-		if (end || drawn[names[i].id] != want) {
-			put_num(&b, run);
-			if (end)
-				break;
-			want = !want;
-			run = 0;
-		}
-		run++;
-	}
-	put_attr_buf(w, "data-drawn", &b);
-
-	/* The tree: each frame after the root as its name's rank, doubled,
-	 * plus one when it is not a child of the frame before it; then how
-	 * many levels further up its parent is, less one. */
-	buf_reset(&b);
-	for (size_t i = 1; i < in->nframes; i++) {
-		uint32_t up = in->frames[i - 1].depth + 1 - in->frames[i].depth;
-		uint32_t r = name_rank[flame_name_id(fl, in->frames[i].node)];
-
-		put_num(&b, (uint64_t)r * 2 + (up > 0));
-		if (up > 0)
-			put_num(&b, up - 1);
-	}
-	put_attr_buf(w, "data-nodes", &b);
-
-	/* Frames where samples end, by number of samples, most first: in
-	 * groups of equal numbers, each group's size, then its frames in
-	 * order, each as the step from the one before it (from -1). */
-	buf_reset(&b);
-	for (size_t i = 0, j; i < in->nframes && ends[i].n; i = j) {
-		for (j = i; j < in->nframes && ends[j].n == ends[i].n; j++)
-			;
-		put_num(&b, j - i);
-		for (size_t k = i; k < j; k++)
-			put_num(&b, ends[k].id - (k > i ? ends[k - 1].id + 1 : 0));
-	}
-	put_attr_buf(w, "data-ends", &b);
-
-	/* The samples, CPU by CPU, each CPU's in time order. */
-	buf_reset(&b);
-	svg_puts(w, " data-cpus=\"");
-	if ((err = write_samples(w, &b, tl, sample_end, end_rank)))
-		goto out;
-	err = -ENOMEM;
-	svg_puts(w, "\"");
-	put_attr_buf(w, "data-s", &b);
-	svg_printf(w, " data-freq=\"%u\"/>\n", tl->freq_hz);
-	err = b.err;
-out:
-	buf_free(&b);
-	free(names);
-	free(name_rank);
-	free(name_node);
-	free(drawn);
-	free(frame_of);
-	free(ends);
-	free(end_rank);
-	free(sample_end);
-	return err;
-}
-
 int timeview_write(struct svg *w, const struct timeview_input *in, double y)
 {
 	const struct timeline *tl = in->tl;
@@ -714,7 +429,6 @@ int timeview_write(struct svg *w, const struct timeview_input *in, double y)
 	char zone[16];
 	int err;
 
-	alpha_init();
 	if ((err = plan_rows(tl, &p)))
 		return err;
 	plan_heights(&p, in->fs, y);
@@ -753,7 +467,7 @@ int timeview_write(struct svg *w, const struct timeview_input *in, double y)
 		 "id=\"tvsel\" class=\"hidden\" fill=\"#1f5fd0\" fill-opacity=\"0.18\" "
 		 "stroke=\"#1f5fd0\"");
 	svg_puts(w, "\n</g>\n");
-	err = write_data(w, in);
+	err = timedata_write(w, in);
 out:
 	free(p.cpus);
 	return err;

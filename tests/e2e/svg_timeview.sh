@@ -41,19 +41,15 @@ fi
 
 # When A ended and B began, from the timeline: the cut between them, on
 # the time view's 0.1 ms steps.
-python3 - "$T/folded" $A $B > "$T/cut" <<'PY' || fail "loads A and B overlap or are missing"
+python3 - "$T/folded" $A $B "$TOP/tests/tools" > "$T/cut" <<'PY' || fail "loads A and B overlap or are missing"
 import sys
-lines, ts = [], {}
-for l in open(sys.argv[1]):
-    if l.startswith('# timeline-samples: "'):
-        f = dict(x.split('=', 1) for x in l[21:-2].split(' '))
-        t = int(f['t'])
-        for item in f['s'].split(','):
-            dt, ln = item.split(':')
-            t += int(dt)
-            ts.setdefault(lines[int(ln)].split(';')[0], []).append(t)
-    elif not l.startswith('#'):
-        lines.append(l)
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[4])
+from timeline_read import read
+lines, samples = read(sys.argv[1])
+ts = {}
+for t, ln in samples:
+    ts.setdefault(lines[ln].split(';')[0], []).append(t)
 a, b = ts[sys.argv[2]], ts[sys.argv[3]]
 assert max(a) < min(b), (max(a), min(b))
 print("%.4f %.4f %.4f" % (max(a) / 1e9, min(b) / 1e9, (max(a) + min(b)) / 2e9))
@@ -61,15 +57,8 @@ PY
 read a_end b_start cut < "$T/cut"
 measure "A ends at $a_end s, B starts at $b_start s"
 
+# The probe, after the start every time view probe shares.
 cat > "$T/probe.js" <<'EOF'
-(function () {
-var root = document.documentElement, pf = window.psysFlame;
-function put(k, v) { root.setAttribute('data-t-' + k, String(v)); }
-function frames() {
-	return pf.frames().map(function (f) {
-		return f.d + '|' + f.x + '|' + f.n + '|' + f.fill + '|' + f.g.firstElementChild.textContent;
-	}).sort().join('\n');
-}
 function names() {
 	return pf.frames().map(function (f) { return f.name; }).join('\n');
 }
@@ -147,7 +136,8 @@ try {
 EOF
 sed -e "s/\\bA\\b/'$A'/g" -e "s/\\bB\\b/'$B'/g" "$T/probe.js" > "$T/probe2.js"
 sed '$d' "$T/tv.svg" > "$T/probe.svg"
-{ printf '<script type="text/ecmascript"><![CDATA[\n'; cat "$T/probe2.js"
+{ printf '<script type="text/ecmascript"><![CDATA[\n(function () {\n'
+  cat "$TOP/tests/tools/probe-frames.js" "$T/probe2.js"
   printf ']]></script>\n</svg>\n'; } >> "$T/probe.svg"
 
 load() { # url -> $T/dom
@@ -171,18 +161,7 @@ url_arg() { echo "$1" | tr '?&' '\n\n' | sed -n "s/^$2=//p"; }
 folded_frames() {
 	psys-fold --from "$1" --to "$2" "$cap" > "$T/slice.folded" || fail "psys-fold --from $1 --to $2"
 	psys-svg "$T/slice.folded" > "$T/slice.svg" 2>/dev/null
-	python3 - "$T/slice.svg" <<'PY'
-import html, re, sys
-s = open(sys.argv[1]).read()
-y0 = float(re.search(r'data-y0="([0-9.]+)"', s).group(1))
-fh = float(re.search(r'data-fh="([0-9.]+)"', s).group(1))
-out = []
-for g in re.finditer(r'<g data-x="(\d+)" data-n="(\d+)"><title>(.*?)</title><rect x="[^"]*" '
-                     r'y="([0-9.]+)" width="[^"]*" height="[^"]*" fill="([^"]*)"', s):
-    out.append('%d|%s|%s|%s|%s' % (round((float(g.group(4)) - y0) / -fh), g.group(1), g.group(2),
-                                   g.group(5), html.unescape(g.group(3))))
-print('\n'.join(sorted(out)))
-PY
+	python3 "$TOP/tests/tools/svg-frames.py" "$T/slice.svg"
 }
 folded_samples() { meta "$T/slice.folded" samples; }
 
