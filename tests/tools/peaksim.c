@@ -31,15 +31,13 @@
 #include <unistd.h>
 
 #include "record/peak.h"
+#include "../unit/rng.h"
 
-static unsigned long long rnd = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd = 0x9e3779b97f4a7c15ull;
 
 static double uniform(void)	/* [0, 1) */
 {
-	rnd ^= rnd << 13;
-	rnd ^= rnd >> 7;
-	rnd ^= rnd << 17;
-	return (rnd >> 11) * (1.0 / 9007199254740992.0);
+	return (xorshift64(&rnd) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static double cpu_now(void)
