@@ -2,9 +2,11 @@
 # bench/burst.sh BUILD_DIR: short bursts at the defaults (figure 9 of
 # `make bench`), printed as a markdown section:
 #   - the burst table: `psys-watch | psys-record -o DIR` at their defaults
-#     on every CPU, a read(2) burst (tests/loadgen) of each of
-#     BURST_LENGTHS seconds on one CPU at a random moment (a random phase
-#     against psys-watch's 3 s polls), BURST_TRIALS times each: in how many
+#     on every CPU, a read(2) burst (tests/loadgen; about 85% of its CPU
+#     time is sys) of each of BURST_LENGTHS seconds on one CPU at a random
+#     moment (a random phase against psys-watch's 3 s polls), and of each
+#     of BURST_HALF_LENGTHS seconds busy 60% of every 20 ms (about 50% sys),
+#     BURST_TRIALS times each: in how many
 #     trials a capture held the burst, which rule started it, and the
 #     fraction of the burst's samples the captures hold (HZ x the CPU time
 #     the burst got; median, min-max). The burst's own CPU share (CPU time
@@ -19,8 +21,9 @@
 #     projected for 256 CPUs (tests/peaksim, the same code on synthetic
 #     samples).
 # Settings: BURST_TRIALS (5), BURST_LENGTHS ("1 0.5 0.3 0.2 0.15"),
-# BURST_CPU (the least busy CPU), BURST_COST_SECONDS (10),
-# BURST_COST_ROUNDS (3). About 6 minutes at the defaults. Needs root.
+# BURST_HALF_LENGTHS ("0.2 0.15"), BURST_CPU (the least busy CPU),
+# BURST_COST_SECONDS (10), BURST_COST_ROUNDS (3). About 7 minutes at the
+# defaults. Needs root.
 # Never part of `make test`.
 set -eu
 LC_ALL=C
@@ -30,6 +33,8 @@ PROG=bench/burst.sh
 B=$(cd "$1" && pwd)
 TRIALS=${BURST_TRIALS:-5}
 LENGTHS=${BURST_LENGTHS:-"1 0.5 0.3 0.2 0.15"}
+HALF_LENGTHS=${BURST_HALF_LENGTHS-"0.2 0.15"}
+HALF_DUTY=0.6
 COST_SECS=${BURST_COST_SECONDS:-10}
 COST_ROUNDS=${BURST_COST_ROUNDS:-3}
 HZ=200
@@ -64,16 +69,17 @@ echo $! >> "$T/pids"
 echo $! >> "$T/pids"
 sleep 2
 n=0
-for len in $LENGTHS; do
+for run in $(for l in $LENGTHS; do echo "$l:1"; done; for l in $HALF_LENGTHS; do echo "$l:$HALF_DUTY"; done); do
+	len=${run%:*} duty=${run#*:}
 	k=1
 	while [ $k -le "$TRIALS" ]; do
 		n=$((n + 1))
 		sleep "$(awk -v s="$n" 'BEGIN { srand(s + systime()); printf "%.2f", 5 + rand() * 3 }')"
-		say "burst: $len s on cpu $BURST_CPU, trial $k"
+		say "burst: $len s busy $duty on cpu $BURST_CPU, trial $k"
 		t0=$(date +%s%N)
-		"$B/tests/loadgen" -c "$BURST_CPU" -t "$len" -n "b$n" > "$T/b$n.load"
+		"$B/tests/loadgen" -c "$BURST_CPU" -t "$len" -u "$duty" -n "b$n" > "$T/b$n.load"
 		t1=$(date +%s%N)
-		echo "$len $k b$n $(awk '{ print $NF }' "$T/b$n.load") $t0 $t1" >> "$T/bursts"
+		echo "$len $k b$n $(awk '{ print $NF }' "$T/b$n.load") $t0 $t1 $duty" >> "$T/bursts"
 		k=$((k + 1))
 	done
 done
@@ -91,9 +97,9 @@ for f in $(cat "$T/paths"); do
 		$1 ~ /^b[0-9]+;/ { split($1, a, ";"); s[a[1]] += $NF }
 		END { for (c in s) print c, s[c] }'
 done > "$T/held"
-rows=$(python3 - "$T" "$BURST_CPU" "$HZ" "$TRIALS" "$LENGTHS" <<'PY'
+rows=$(python3 - "$T" "$BURST_CPU" "$HZ" "$TRIALS" <<'PY'
 import glob, json, sys
-T, cpu, hz, trials, lengths = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5].split()
+T, cpu, hz, trials = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 held = {}
 for line in open(T + "/held"):
     c, n = line.split()
@@ -103,12 +109,16 @@ for f in glob.glob(T + "/*.info"):
     for t in json.load(open(f))["trailer"].get("triggers", []):
         trigs.append(t)
 bursts = [l.split() for l in open(T + "/bursts")]
+kinds = []
+for b in bursts:
+    if (b[0], b[6]) not in kinds:
+        kinds.append((b[0], b[6]))
 def med(v):
     v = sorted(v)
     return v[(len(v) - 1) // 2] if v else float("nan")
 own_walls = set()
-for ln in lengths:
-    rows = [b for b in bursts if b[0] == ln]
+for ln, duty in kinds:
+    rows = [b for b in bursts if (b[0], b[6]) == (ln, duty)]
     hit, fr, sh, rules = 0, [], [], {}
     for b in rows:
         comm, cputime, t0, t1 = b[2], float(b[3]), int(b[4]), int(b[5])
@@ -125,8 +135,9 @@ for ln in lengths:
             hit += 1
         fr.append(min(1.0, got / want) if want else 0.0)
         sh.append(100 * cputime / float(ln))
-    print("| %d ms | %d of %d | %s | %.2f (%.2f-%.2f) | %.0f%% (%.0f-%.0f%%) |" % (
-        float(ln) * 1000, hit, len(rows), ", ".join("%s %d" % kv for kv in sorted(rules.items())),
+    print("| %d ms, %s | %d of %d | %s | %.2f (%.2f-%.2f) | %.0f%% (%.0f-%.0f%%) |" % (
+        float(ln) * 1000, "read" if float(duty) == 1 else "read %d%% of every 20 ms" % (
+        100 * float(duty)), hit, len(rows), ", ".join("%s %d" % kv for kv in sorted(rules.items())),
         med(fr), min(fr), max(fr), med(sh), min(sh), max(sh)))
 print("OTHER %d" % (len(trigs) - len(own_walls)))
 PY
@@ -171,12 +182,14 @@ cat <<EOF
 ## 9. Short bursts at the defaults (bench/burst.sh)
 
 Machine: $NCPU CPUs, kernel $(uname -r). \`psys-watch | psys-record -o DIR\`
-at their defaults (-i 3 -g 10; 200 Hz, peak rule 50% sys over 0.2 s, 0.5 s
-of lead); a read(2) burst (tests/loadgen) on cpu $BURST_CPU at a random
-moment, $TRIALS trial(s) per length, 5-8 s apart. "Captured" is the
+at their defaults (-i 3 -g 10; 200 Hz, peak rule: a rise of 35% sys over
+0.15 s above the CPU's base, 0.5 s of lead); a read(2) burst
+(tests/loadgen, about 85% sys while it runs) on cpu $BURST_CPU at a random
+moment, busy all the time or $HALF_DUTY of every 20 ms (about 50% sys),
+$TRIALS trial(s) per row, 5-8 s apart. "Captured" is the
 fraction of the burst's samples (200 Hz x the CPU time it got) that the
 captures hold; "CPU share" is the CPU time the burst got over its length
-(under 100%: something else ran on its CPU).
+(under 100%, or under $HALF_DUTY busy: something else ran on its CPU).
 
 | burst | triggered | triggers on its CPU as it ran, by rule (trials) | captured, median (min-max) | CPU share, median (min-max) |
 |---|---|---|---|---|

@@ -2,6 +2,7 @@
 #include "record/peak.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "base/buf.h"
@@ -11,6 +12,8 @@
 struct cpu_win {
 	uint64_t *ent;
 	uint32_t head, count, nsys;
+	uint32_t left;		/* samples that left the window, up to base_n */
+	double base;		/* their sys share, a running then moving mean */
 	int64_t last_t;		/* latest time seen */
 	int64_t fired_end;	/* the sample it last fired on */
 	int64_t rearm_at;	/* no firing before this */
@@ -21,6 +24,7 @@ struct peak {
 	struct peak_opts o;
 	uint32_t expect;	/* samples a full window holds */
 	uint32_t cap;		/* entries per CPU window */
+	uint32_t base_n;	/* the base's memory, in samples */
 	struct cpu_win *cpu;
 	size_t ncpu;
 };
@@ -47,6 +51,9 @@ struct peak *peak_new(const struct peak_opts *o)
 	 * more (a faster clock, jitter) drops its oldest, which only makes
 	 * the share a little less certain. */
 	p->cap = 2 * p->expect + 8;
+	uint64_t base_n = ((uint64_t)PEAK_BASE_NS * o->freq + 500000000) / 1000000000;
+	p->base_n = base_n > p->expect ? (uint32_t)(base_n < (1u << 30) ? base_n : 1u << 30)
+				       : p->expect;
 	return p;
 }
 
@@ -67,9 +74,16 @@ static struct cpu_win *win_for(struct peak *p, uint32_t cpu)
 	return w;
 }
 
+/* The oldest sample leaves the window and joins the base: the mean of all
+ * that left, until base_n have, then a moving mean over about base_n. */
 static void drop_oldest(struct peak *p, struct cpu_win *w)
 {
-	w->nsys -= w->ent[w->head] & 1;
+	unsigned sys = w->ent[w->head] & 1;
+
+	if (w->left < p->base_n)
+		w->left++;
+	w->base += ((double)sys - w->base) / w->left;
+	w->nsys -= sys;
 	w->head = (w->head + 1) % p->cap;
 	w->count--;
 }
@@ -91,12 +105,14 @@ int peak_sample(struct peak *p, uint32_t cpu, int64_t t, int sys, struct peak_fi
 	w->ent[(w->head + w->count) % p->cap] = ((uint64_t)t & ~1ull) | (sys ? 1 : 0);
 	w->count++;
 	w->nsys += sys ? 1 : 0;
-	if (!sys)
+	if (!sys || w->left < p->expect)
 		return 0;
 
 	uint32_t n = w->count > p->expect ? w->count : p->expect;
-	/* sys / n >= threshold / 100, in integers where it matters. */
-	if ((double)w->nsys * 100 < p->o.threshold * n - 1e-9)
+	/* The rise asked for, rounded up to whole samples, plus the samples
+	 * the CPU's base would put in the window, rounded down. */
+	double need = ceil(p->o.threshold * n / 100 - 1e-9) + floor(w->base * n + 1e-9);
+	if (w->nsys < need)
 		return 0;
 	/* Once per burst: not again on the samples it fired on, and not
 	 * before the rearm time. */
@@ -120,7 +136,9 @@ int peak_sample(struct peak *p, uint32_t cpu, int64_t t, int sys, struct peak_fi
 		f->end_ns = t;
 		f->sys = w->nsys;
 		f->n = n;
+		f->need = (uint32_t)need;
 		f->share = 100.0 * w->nsys / n;
+		f->base = 100.0 * w->base;
 	}
 	return 1;
 }

@@ -71,7 +71,10 @@ for t in i["trailer"]["triggers"]:
             c = stack.split(";", 1)[0]
             by[c] = by.get(c, 0) + int(n)
         total = sum(by.values())
-        ours = sum(n for c, n in by.items() if c in (comm, "psys-watch", "psys-record"))
+        # The peak rule leaves psys-record's own samples out; psys-watch
+        # reads /proc/stat, where they count.
+        mine = (comm, "psys-watch") if t.get("rule") == "peak" else (comm, "psys-watch", "psys-record")
+        ours = sum(n for c, n in by.items() if c in mine)
         top = ", ".join("%s %d" % kv for kv in sorted(by.items(), key=lambda kv: -kv[1])[:4])
         # What the test's load and psys alone were over that window.
         alone = 100.0 * ours / max(1.0, hz * (b - a))
