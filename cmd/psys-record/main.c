@@ -23,11 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "privs.h"
 #include "base/cli.h"
 #include "base/cpulist.h"
 #include "symbols/ksyms.h"
-#include "record/pring.h"
+#include "record/outdir.h"
+#include "record/peak.h"
+#include "record/recorder.h"
 #include "base/ptime.h"
 #include "sampler.h"
 #include "watch/trigger.h"
@@ -219,7 +221,7 @@ static void read_input(struct loop *l)
 	}
 }
 
-static int run(struct recorder *r, int triggered)
+static int run(struct recorder *r, struct sampler *sampler, int triggered)
 {
 	struct loop l = { .r = r, .epfd = -1, .sfd = -1, .in_fd = -1 };
 	sigset_t mask;
@@ -237,7 +239,7 @@ static int run(struct recorder *r, int triggered)
 		goto cleanup;
 	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
-	epoll_ctl(l.epfd, EPOLL_CTL_ADD, sampler_fd(r->sampler), &ev);
+	epoll_ctl(l.epfd, EPOLL_CTL_ADD, sampler_fd(sampler), &ev);
 	ev.data.u32 = 2;
 	epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.sfd, &ev);
 	if (triggered) {
@@ -332,12 +334,15 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	struct recorder r = {
+	struct recorder_opts r = {
 		.freq = 200, .duration_ns = 3 * NSEC, .output = ".", .pre_ns = -1,
 		.pre_memory = 64ull << 20, .max_ns = 60 * NSEC,
-		.max_files = 100, .max_bytes = 1ull << 30, .dirfd = -1,
+		.max_files = 100, .max_bytes = 1ull << 30,
 		.peak_window_ns = PEAK_WINDOW_DEFAULT_NS, .peak_threshold = PEAK_THRESHOLD_DEFAULT,
 	};
+	struct recorder *rec = NULL;
+	struct sampler *sampler = NULL;
+	uint64_t ring_bytes = 0;
 	int no_peak = 0;
 	const char *cpus_arg = NULL;
 	int opt, err, mode = 0;	/* 0: from stdin, 1: now, 2: triggers */
@@ -392,7 +397,7 @@ int main(int argc, char **argv)
 			else if (opt == O_MAX_BYTES)
 				r.max_bytes = size;
 			else
-				r.ring_bytes = size;
+				ring_bytes = size;
 			break;
 		case O_MAX_FILES: {
 			char *end;
@@ -459,16 +464,16 @@ int main(int argc, char **argv)
 		goto usage_error;
 	}
 	int triggered = mode == 2 || (mode == 0 && stdin_has_triggers());
-	r.to_stdout = strcmp(r.output, "-") == 0;
+	int to_stdout = strcmp(r.output, "-") == 0;
 	if (no_peak || !triggered)
 		r.peak_window_ns = 0;
-	if (triggered && (capture_is_file_name(r.output) || r.to_stdout)) {
+	if (triggered && (outdir_is_file_name(r.output) || to_stdout)) {
 		fprintf(stderr, PROG ": -o '%s': triggered mode writes many captures: "
 			"give a directory\n", r.output);
 		goto usage_error;
 	}
 	/* A capture is binary: not for a terminal's screen. */
-	if (r.to_stdout && isatty(STDOUT_FILENO)) {
+	if (to_stdout && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, PROG ": -o -: standard output is a terminal: redirect it to "
 			"a file or a pipe\n");
 		goto usage_error;
@@ -515,8 +520,9 @@ int main(int argc, char **argv)
 	}
 	/* Symbols are read before sampling starts: reading kallsyms takes
 	 * time, and files embed them as stacks appear. */
-	r.ksyms = ksyms_load("/proc/kallsyms");
-	if (!r.ksyms) {
+	struct ksyms *ks = ksyms_load("/proc/kallsyms");
+	r.ksyms = ks;
+	if (!ks) {
 		char restrict_[16], paranoid[16];
 		int e = errno;
 
@@ -542,21 +548,42 @@ int main(int argc, char **argv)
 	 * reader that went away shows as EPIPE, and we end after it. */
 	signal(SIGPIPE, SIG_IGN);
 
-	err = recorder_open_dir(&r);
-	if (!err)
-		err = recorder_open(&r, triggered);
-	if (!err)
-		err = run(&r, triggered);
-	recorder_close(&r);
-	ksyms_free(r.ksyms);
+	/* Debug files come from the local folders only: no download from a
+	 * debuginfod server in the middle of a capture, whatever the
+	 * environment of the shell that started us says. */
+	unsetenv("DEBUGINFOD_URLS");
+	r.log = stderr;
+	r.out = stdout;
+	err = recorder_new(&r, triggered, &rec);
+	if (!err) {
+		struct sampler_opts so = {
+			.cpus = &r.cpus, .freq = r.freq, .ring_bytes = ring_bytes,
+			.verbose = r.verbose, .user_stacks = r.user_stacks,
+			.idle_stacks = r.idle_stacks,
+		};
+		if ((err = sampler_open(&so, recorder_sample, rec, &sampler, why, sizeof(why))))
+			fprintf(stderr, PROG ": %s\n", why);
+	}
+	if (!err) {
+		struct recorder_source src = sampler_source(sampler);
+		recorder_attach(rec, &src);
+		/* From here on the program runs with only what it still needs. */
+		privs_drop_for_recording(recorder_dirfd(rec), r.user_stacks, r.verbose);
+		err = run(rec, sampler, triggered);
+	}
+	int pipe_gone = rec && recorder_pipe_gone(rec);
+	int out_broken = rec && recorder_out_broken(rec);
+	recorder_free(rec);
+	sampler_close(sampler);
+	ksyms_free(ks);
 	cpulist_free(&r.cpus);
 	/* The reader of standard output left: end as a filter does, silently,
 	 * by SIGPIPE (every file was finished first). */
-	if (recorder_pipe_gone(&r)) {
+	if (pipe_gone) {
 		cli_default_sigpipe();
 		raise(SIGPIPE);
 	}
-	if (fclose(stdout) && !err && !r.stdout_broken) {
+	if (fclose(stdout) && !err && !out_broken) {
 		fprintf(stderr, PROG ": cannot write to stdout: %s\n", strerror(errno));
 		return 1;
 	}

@@ -260,3 +260,21 @@ void sampler_close(struct sampler *s)
 	free(s->links);
 	free(s);
 }
+
+static int source_drain(void *ctx)
+{
+	return sampler_drain(ctx);
+}
+
+static void source_counts(void *ctx, struct recorder_counts *c)
+{
+	struct sampler_counts sc;
+
+	sampler_counts(ctx, NULL, &sc);
+	*c = (struct recorder_counts){ sc.lost, sc.stack_err, sc.bpf_misses };
+}
+
+struct recorder_source sampler_source(struct sampler *s)
+{
+	return (struct recorder_source){ s, source_drain, source_counts };
+}

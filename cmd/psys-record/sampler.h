@@ -9,6 +9,7 @@
 
 #include "base/cpulist.h"
 #include "psys.h"
+#include "record/recorder.h"
 
 struct sampler;
 
@@ -53,6 +54,10 @@ int sampler_counts(const struct sampler *s, const struct cpulist *only,
 		   struct sampler_counts *c);
 
 size_t sampler_ring_bytes(const struct sampler *s);
+
+/* S as the recorder drives it (lib/record/recorder.h): drained, counted
+ * over every CPU. */
+struct recorder_source sampler_source(struct sampler *s);
 
 void sampler_close(struct sampler *s);	/* accepts NULL */
 
