@@ -552,6 +552,7 @@ int main(int argc, char **argv)
 	 * debuginfod server in the middle of a capture, whatever the
 	 * environment of the shell that started us says. */
 	unsetenv("DEBUGINFOD_URLS");
+	r.stack_max = PSYS_MAX_FRAMES;
 	r.log = stderr;
 	r.out = stdout;
 	err = recorder_new(&r, triggered, &rec);
@@ -561,7 +562,7 @@ int main(int argc, char **argv)
 			.verbose = r.verbose, .user_stacks = r.user_stacks,
 			.idle_stacks = r.idle_stacks,
 		};
-		if ((err = sampler_open(&so, recorder_sample, rec, &sampler, why, sizeof(why))))
+		if ((err = sampler_open(&so, sampler_to_recorder, rec, &sampler, why, sizeof(why))))
 			fprintf(stderr, PROG ": %s\n", why);
 	}
 	if (!err) {

@@ -59,6 +59,10 @@ size_t sampler_ring_bytes(const struct sampler *s);
  * over every CPU. */
 struct recorder_source sampler_source(struct sampler *s);
 
+/* A sampler_fn handing each sample to the recorder CTX (recorder_sample),
+ * in the terms of a capture file. */
+int sampler_to_recorder(void *ctx, const struct psys_sample *s);
+
 void sampler_close(struct sampler *s);	/* accepts NULL */
 
 /* Checks for the privileges BPF sampling needs. Returns 0, or -EPERM and

@@ -30,7 +30,7 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 		.mode = r->triggered ? "triggered" : "now",
 		.symbols = r->o.no_symbols ? "none" : "embedded",
 		.user_stacks = r->o.user_stacks, .idle_stacks = r->o.idle_stacks,
-		.stack_max = PSYS_MAX_FRAMES, .ref_symbols = refs,
+		.stack_max = r->o.stack_max, .ref_symbols = refs,
 	};
 	size_t n = r->o.ksyms ? ksyms_pick_refs(r->o.ksyms, ref, 8) : 0;
 

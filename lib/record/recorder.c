@@ -38,10 +38,10 @@ void recorder_read_line(const char *path, char *buf, size_t len)
 }
 
 /* Names the user frames of S into NAMES; returns how many. */
-static uint32_t name_user_frames(struct recorder *r, const struct psys_sample *s,
-				 const char **names)
+static uint32_t name_user_frames(struct recorder *r, const struct psysfile_sample *s,
+				 const uint64_t *uaddrs, const char **names)
 {
-	uint64_t h = hash_bytes(s->comm, strnlen(s->comm, PSYS_COMM_LEN), 0) >> 1;
+	uint64_t h = hash_bytes(s->comm, strlen(s->comm), 0) >> 1;
 	uint32_t seen = hmap_get(&r->comm_of, s->pid, NULL, NULL);
 
 	/* A new comm for a pid means exec (or a recycled pid): its maps
@@ -52,14 +52,14 @@ static uint32_t name_user_frames(struct recorder *r, const struct psys_sample *s
 		hmap_set(&r->comm_of, s->pid, (uint32_t)(h & 0x7fffffff));
 	}
 	for (uint32_t i = 0; i < s->nuframes; i++) {
-		names[i] = usyms_name(r->usyms, s->pid, s->frames[s->nframes + i], i > 0);
+		names[i] = usyms_name(r->usyms, s->pid, uaddrs[i], i > 0);
 		if (!names[i])
 			names[i] = "[unknown]";
 	}
 	return s->nuframes;
 }
 
-static int wanted(const struct capture *c, const struct psys_sample *s)
+static int wanted(const struct capture *c, const struct psysfile_sample *s)
 {
 	return !c->err && (int64_t)s->time_ns >= c->start_mono &&
 	       (int64_t)s->time_ns < c->end_mono && cpulist_has(&c->cpus, s->cpu);
@@ -125,12 +125,11 @@ static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus
 	}
 }
 
-int recorder_sample(void *ctx, const struct psys_sample *s)
+void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
+		     const uint64_t *uaddrs)
 {
-	struct recorder *r = ctx;
-	char comm[PSYS_COMM_LEN + 1];
-	struct psysfile_sample fs;
-	const char *unames[PSYS_MAX_FRAMES];
+	struct psysfile_sample fs = *s;
+	const char *unames[PSYSFILE_MAX_FRAMES];
 	struct psysblock_builder *bb;
 
 	/* The peak rule sees every sample: sys time is kernel mode, not the
@@ -141,7 +140,7 @@ int recorder_sample(void *ctx, const struct psys_sample *s)
 		struct peak_fire f;
 		int fired = peak_sample(r->peak, s->cpu, (int64_t)s->time_ns,
 					s->pid != 0 && s->pid != r->self_pid &&
-					!(s->flags & PSYS_SAMPLE_USER), &f);
+					!(s->flags & PSYSFILE_USER), &f);
 		if (fired == 1 && (r->nfires < r->fires_cap ||
 				   !buf_grow((void **)&r->fires, &r->fires_cap, r->nfires + 1,
 					     sizeof(*r->fires))))
@@ -149,26 +148,18 @@ int recorder_sample(void *ctx, const struct psys_sample *s)
 	}
 	/* Without a ring, only the capture's window is kept. */
 	if (!r->ring && !(r->cur && wanted(r->cur, s)))
-		return 0;
+		return;
 	if (!(bb = builder_for(r, s->cpu))) {
 		if (r->cur && !r->cur->err)
 			r->cur->err = -ENOMEM;
-		return 0;
+		return;
 	}
 	if (psysblock_count(bb) &&
 	    (int64_t)(s->time_ns - psysblock_first_ns(bb)) >= block_span(r, s->cpu))
 		seal(r, bb);
-	memcpy(comm, s->comm, PSYS_COMM_LEN);
-	comm[PSYS_COMM_LEN] = '\0';
-	fs.time_ns = s->time_ns;
-	fs.cpu = s->cpu;
-	fs.pid = s->pid;
-	fs.tid = s->tid;
-	fs.flags = s->flags;
-	fs.comm = comm;
-	fs.nframes = s->nframes;
-	fs.frames = (const uint64_t *)s->frames;
-	fs.nuframes = r->usyms && s->nuframes ? name_user_frames(r, s, unames) : 0;
+	if (fs.nuframes > PSYSFILE_MAX_FRAMES)
+		fs.nuframes = PSYSFILE_MAX_FRAMES;
+	fs.nuframes = r->usyms && fs.nuframes ? name_user_frames(r, &fs, uaddrs, unames) : 0;
 	fs.uframes = unames;
 	int err = psysblock_add(bb, &fs);
 	if (err == -E2BIG) {
@@ -177,7 +168,6 @@ int recorder_sample(void *ctx, const struct psys_sample *s)
 	}
 	if (err && r->cur && !r->cur->err)
 		r->cur->err = err;
-	return 0;
 }
 
 static void drain(struct recorder *r)

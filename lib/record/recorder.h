@@ -5,7 +5,8 @@
  * each a .psys file with its header and trailer (psysfile/header.h).
  *
  * lib/ never sees BPF: psys-record's sampler hands each sample to
- * recorder_sample and is driven through struct recorder_source. Progress
+ * recorder_sample, in the file's terms, and is driven through struct
+ * recorder_source. Progress
  * and errors are one line each, "psys-record: ...", on OPTS.log; the path
  * of each finished file (or, with -o -, the capture itself) goes to
  * OPTS.out. */
@@ -16,7 +17,7 @@
 #include <stdio.h>
 
 #include "base/cpulist.h"
-#include "psys.h"
+#include "psysfile/psysblock.h"
 #include "symbols/ksyms.h"
 
 #ifndef NSEC
@@ -35,6 +36,7 @@ struct recorder_opts {
 	int64_t max_ns;			/* --max-seconds */
 	unsigned long max_files;
 	const struct ksyms *ksyms;	/* names addresses; must outlive the recorder */
+	unsigned stack_max;		/* most kernel frames the sampler takes */
 	/* The peak rule (triggered mode): window, threshold; off if 0. */
 	int64_t peak_window_ns;
 	double peak_threshold;
@@ -67,8 +69,11 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 /* The output directory's descriptor (for the capability policy). */
 int recorder_dirfd(const struct recorder *r);
 
-/* Takes one sample (a sampler_fn: CTX is the recorder). Returns 0. */
-int recorder_sample(void *ctx, const struct psys_sample *s);
+/* Takes one sample: S as a capture stores it, except for its user stack,
+ * which is S->nuframes addresses at UADDRS (named here, with
+ * --user-stacks: S->uframes is not used). */
+void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
+		     const uint64_t *uaddrs);
 
 /* Sampling has started: from now on SRC (copied) is drained. */
 void recorder_attach(struct recorder *r, const struct recorder_source *src);
