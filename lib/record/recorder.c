@@ -465,26 +465,16 @@ void recorder_free(struct recorder *r)
 		return;
 	if (r->ring && r->o.verbose)
 		ring_report(r);
-	if (r->cur)
-		capture_free(r->cur);
-	r->cur = NULL;
+	capture_free(r->cur);
 	pring_free(r->ring);
-	r->ring = NULL;
 	peak_free(r->peak);
-	r->peak = NULL;
 	free(r->fires);
-	r->fires = NULL;
-	r->nfires = r->fires_cap = 0;
 	for (size_t i = 0; i < r->nbld; i++)
 		psysblock_builder_free(r->bld[i]);
 	free(r->bld);
-	r->bld = NULL;
-	r->nbld = 0;
 	ZSTD_freeCCtx(r->cctx);
 	ZSTD_freeDCtx(r->dctx);
-	r->cctx = r->dctx = NULL;
 	usyms_free(r->usyms);
-	r->usyms = NULL;
 	outdir_close(&r->dir, r->o.log);
 	hmap_free(&r->comm_of);
 	free(r);
