@@ -6,6 +6,8 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,4 +60,27 @@ int privs_drop(uint64_t keep)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
 	return 0;
+}
+
+void privs_drop_for_recording(int dirfd, int user_stacks, int verbose)
+{
+	uint64_t keep = 0;
+	struct stat st;
+	int ret;
+
+	/* Files are made in the output directory: no override needed if we
+	 * own it and may write to it, as when we made it. */
+	if (fstat(dirfd, &st) || st.st_uid != geteuid() || !(st.st_mode & S_IWUSR))
+		keep |= PRIVS_CAP(CAP_DAC_OVERRIDE);
+	/* --user-stacks reads other users' /proc/PID/maps, their files
+	 * through /proc/PID/root and the vDSO (or a deleted file) from
+	 * their memory: ptrace access; and the binaries they map. */
+	if (user_stacks)
+		keep |= PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_DAC_READ_SEARCH);
+	if ((ret = privs_drop(keep)))
+		fprintf(stderr, "psys-record: warning: cannot drop capabilities: %s\n",
+			strerror(-ret));
+	else if (verbose)
+		fprintf(stderr, "psys-record: capabilities now %#llx\n",
+			(unsigned long long)privs_effective());
 }

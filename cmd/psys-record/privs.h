@@ -17,4 +17,11 @@ int privs_drop(uint64_t keep);
 /* The effective capability mask of this process. */
 uint64_t privs_effective(void);
 
+/* psys-record's policy, once sampling runs (the BPF program attached,
+ * kallsyms read, the output directory DIRFD open): keeps only what
+ * writing captures into DIRFD and, with USER_STACKS, naming other
+ * processes' user frames still need. Warns on stderr if it cannot drop;
+ * with VERBOSE says what is left. */
+void privs_drop_for_recording(int dirfd, int user_stacks, int verbose);
+
 #endif

@@ -260,3 +260,37 @@ void sampler_close(struct sampler *s)
 	free(s->links);
 	free(s);
 }
+
+static int source_drain(void *ctx)
+{
+	return sampler_drain(ctx);
+}
+
+static void source_counts(void *ctx, struct recorder_counts *c)
+{
+	struct sampler_counts sc;
+
+	sampler_counts(ctx, NULL, &sc);
+	*c = (struct recorder_counts){ sc.lost, sc.stack_err, sc.bpf_misses };
+}
+
+struct recorder_source sampler_source(struct sampler *s)
+{
+	return (struct recorder_source){ s, source_drain, source_counts };
+}
+
+int sampler_to_recorder(void *ctx, const struct psys_sample *s)
+{
+	char comm[PSYS_COMM_LEN + 1];
+	struct psysfile_sample fs = {
+		.time_ns = s->time_ns, .cpu = s->cpu, .pid = s->pid, .tid = s->tid,
+		.flags = s->flags, .comm = comm, .nframes = s->nframes,
+		.frames = (const uint64_t *)s->frames, .nuframes = s->nuframes,
+	};
+
+	memcpy(comm, s->comm, PSYS_COMM_LEN);
+	comm[PSYS_COMM_LEN] = '\0';
+	/* The user stack follows the kernel stack. */
+	recorder_sample(ctx, &fs, (const uint64_t *)s->frames + s->nframes);
+	return 0;
+}

@@ -9,6 +9,7 @@
 
 #include "base/cpulist.h"
 #include "psys.h"
+#include "record/recorder.h"
 
 struct sampler;
 
@@ -53,6 +54,14 @@ int sampler_counts(const struct sampler *s, const struct cpulist *only,
 		   struct sampler_counts *c);
 
 size_t sampler_ring_bytes(const struct sampler *s);
+
+/* S as the recorder drives it (lib/record/recorder.h): drained, counted
+ * over every CPU. */
+struct recorder_source sampler_source(struct sampler *s);
+
+/* A sampler_fn handing each sample to the recorder CTX (recorder_sample),
+ * in the terms of a capture file. */
+int sampler_to_recorder(void *ctx, const struct psys_sample *s);
 
 void sampler_close(struct sampler *s);	/* accepts NULL */
 

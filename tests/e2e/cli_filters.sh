@@ -43,7 +43,7 @@ usage psys-fold "option '--cpu' needs a value" --cpu
 usage psys-svg "option '-w' needs a value" -w
 usage psys-fold "ambiguous option '--per' (--per-host, --per-cpu, --per-pid)" --per
 usage psys-watch "bad interval 'x': want seconds from 0.1 to 86400" -i x
-usage psys-record "invalid -f 'x': want a frequency in Hz" -f x
+usage psys-record "bad frequency 'x': want a frequency in Hz (1 to 1000000)" -f x
 usage psys-fold "unknown --format 'svg' (folded, speedscope or pprof)" -F svg
 usage psys-svg "bad width 'x': want a number from 100 to 1e+06" --width x
 usage psys-record "unexpected argument 'x'" x

@@ -1,0 +1,481 @@
+/* The recorder: samples into blocks, the pre-trigger ring, triggers and
+ * the loop's ticks; see recorder.h. One capture's file is capture.c's. */
+#include "record/recorder_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "base/buf.h"
+#include "base/ptime.h"
+#include "symbols/usyms.h"
+#include "watch/trigger.h"
+
+#define BLOCK_NS NSEC			/* a capture's block spans at most this */
+/* While no capture wants a CPU, its blocks span longer: their tables are
+ * shared by more samples, so the ring holds fewer bytes per sample. */
+#define RING_BLOCK_NS (4 * NSEC)
+#define DRAIN_BUSY_NS (100 * 1000000LL)	/* capturing: drain this often */
+#define DRAIN_IDLE_NS (250 * 1000000LL)	/* waiting: the rings have room */
+#define RETAIN_DEFAULT_NS (20 * NSEC)	/* pre-trigger ring: -i up to 10 s */
+#define PEAK_LEAD_NS (NSEC / 2)		/* the peak rule's capture starts this
+					 * long before the burst (--pre) */
+
+void recorder_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* Names the user frames of S into NAMES; returns how many. */
+static uint32_t name_user_frames(struct recorder *r, const struct psysfile_sample *s,
+				 const uint64_t *uaddrs, const char **names)
+{
+	uint64_t h = hash_bytes(s->comm, strlen(s->comm), 0) >> 1;
+	uint32_t seen = hmap_get(&r->comm_of, s->pid, NULL, NULL);
+
+	/* A new comm for a pid means exec (or a recycled pid): its maps
+	 * changed. 31 bits of the hash are kept: a miss only costs a reload. */
+	if (seen != (uint32_t)(h & 0x7fffffff)) {
+		if (seen != HMAP_NONE)
+			usyms_forget(r->usyms, s->pid);
+		hmap_set(&r->comm_of, s->pid, (uint32_t)(h & 0x7fffffff));
+	}
+	for (uint32_t i = 0; i < s->nuframes; i++) {
+		names[i] = usyms_name(r->usyms, s->pid, uaddrs[i], i > 0);
+		if (!names[i])
+			names[i] = "[unknown]";
+	}
+	return s->nuframes;
+}
+
+static int wanted(const struct capture *c, const struct psysfile_sample *s)
+{
+	return !c->err && (int64_t)s->time_ns >= c->start_mono &&
+	       (int64_t)s->time_ns < c->end_mono && cpulist_has(&c->cpus, s->cpu);
+}
+
+/* Seals the block of builder BB: into the capture where it is wanted,
+ * then into the ring, which keeps it. */
+static void seal(struct recorder *r, struct psysblock_builder *bb)
+{
+	struct psysblock *b;
+	int err = psysblock_seal(bb, r->cctx, BLOCK_LEVEL, &b);
+
+	if (err) {
+		if (r->cur && !r->cur->err)
+			r->cur->err = err;
+		psysblock_reset(bb);
+		return;
+	}
+	if (!b)
+		return;
+	if (r->cur)
+		capture_block(r, r->cur, b);
+	if (r->ring)
+		pring_push(r->ring, b);
+	else
+		free(b);
+}
+
+static struct psysblock_builder *builder_for(struct recorder *r, uint32_t cpu)
+{
+	if (cpu >= r->nbld) {
+		size_t cap = r->nbld;
+
+		if (buf_grow((void **)&r->bld, &cap, (size_t)cpu + 1, sizeof(*r->bld)))
+			return NULL;
+		memset(r->bld + r->nbld, 0, (cap - r->nbld) * sizeof(*r->bld));
+		r->nbld = cap;
+	}
+	if (!r->bld[cpu] && (r->bld[cpu] = psysblock_builder_new(cpu)))
+		psysblock_set_period(r->bld[cpu], NSEC / r->o.freq);
+	return r->bld[cpu];
+}
+
+/* How long CPU's open block may span: a second when a capture takes it
+ * (what SIGKILL may cost the file), longer otherwise. */
+static int64_t block_span(const struct recorder *r, uint32_t cpu)
+{
+	return r->cur && cpulist_has(&r->cur->cpus, (int)cpu) ? BLOCK_NS : RING_BLOCK_NS;
+}
+
+/* Seals the blocks whose span is up by NOW (or all of CPUS' blocks when
+ * CPUS is given, as a capture ends). */
+static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus)
+{
+	for (size_t i = 0; i < r->nbld; i++) {
+		struct psysblock_builder *bb = r->bld[i];
+
+		if (!bb || !psysblock_count(bb))
+			continue;
+		if (cpus ? cpulist_has(cpus, (int)i)
+			 : (int64_t)psysblock_first_ns(bb) + block_span(r, (uint32_t)i) <= now)
+			seal(r, bb);
+	}
+}
+
+void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
+		     const uint64_t *uaddrs)
+{
+	struct psysfile_sample fs = *s;
+	const char *unames[PSYSFILE_MAX_FRAMES];
+	struct psysblock_builder *bb;
+
+	/* The peak rule sees every sample: sys time is kernel mode, not the
+	 * idle task, nor this recorder (its start, its captures being
+	 * written must not trigger more). What fires is taken after the
+	 * drain (recorder_tick). */
+	if (r->peak) {
+		struct peak_fire f;
+		int fired = peak_sample(r->peak, s->cpu, (int64_t)s->time_ns,
+					s->pid != 0 && s->pid != r->self_pid &&
+					!(s->flags & PSYSFILE_USER), &f);
+		if (fired == 1 && (r->nfires < r->fires_cap ||
+				   !buf_grow((void **)&r->fires, &r->fires_cap, r->nfires + 1,
+					     sizeof(*r->fires))))
+			r->fires[r->nfires++] = f;
+	}
+	/* Without a ring, only the capture's window is kept. */
+	if (!r->ring && !(r->cur && wanted(r->cur, s)))
+		return;
+	if (!(bb = builder_for(r, s->cpu))) {
+		if (r->cur && !r->cur->err)
+			r->cur->err = -ENOMEM;
+		return;
+	}
+	if (psysblock_count(bb) &&
+	    (int64_t)(s->time_ns - psysblock_first_ns(bb)) >= block_span(r, s->cpu))
+		seal(r, bb);
+	if (fs.nuframes > PSYSFILE_MAX_FRAMES)
+		fs.nuframes = PSYSFILE_MAX_FRAMES;
+	fs.nuframes = r->usyms && fs.nuframes ? name_user_frames(r, &fs, uaddrs, unames) : 0;
+	fs.uframes = unames;
+	int err = psysblock_add(bb, &fs);
+	if (err == -E2BIG) {
+		seal(r, bb);
+		err = psysblock_add(bb, &fs);
+	}
+	if (err && r->cur && !r->cur->err)
+		r->cur->err = err;
+}
+
+static void drain(struct recorder *r)
+{
+	if (r->src.drain(r->src.ctx) < 0 && r->cur && !r->cur->err)
+		r->cur->err = -EBADMSG;
+}
+
+int recorder_new(const struct recorder_opts *opts, int triggered, struct recorder **out)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	char why[PATH_MAX + 128];
+	int err;
+
+	if (!(*out = r)) {
+		fprintf(opts->log, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
+	r->o = *opts;
+	r->triggered = triggered;
+	outdir_init(&r->dir, r->o.output);
+	if ((err = outdir_open(&r->dir, why, sizeof(why)))) {
+		fprintf(r->o.log, PROG ": %s\n", why);
+		return err;
+	}
+	if (r->o.user_stacks && (!(r->usyms = usyms_new()) ||
+			       usyms_set_debug_dirs(r->usyms, r->o.debug_dirs))) {
+		fprintf(r->o.log, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
+	r->cctx = ZSTD_createCCtx();
+	r->dctx = ZSTD_createDCtx();
+	if (!r->cctx || !r->dctx) {
+		fprintf(r->o.log, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
+	if (triggered) {
+		/* It holds the time it must cover, as sealed blocks: what the
+		 * samples take, at most --pre-memory. */
+		r->retain_ns = r->o.pre_ns >= 0 ? r->o.pre_ns + NSEC : RETAIN_DEFAULT_NS;
+		r->self_pid = (uint32_t)getpid();
+		if (r->o.peak_window_ns > 0) {
+			struct peak_opts po = { r->o.peak_window_ns, r->o.peak_threshold, r->o.freq };
+			if (!(r->peak = peak_new(&po))) {
+				fprintf(r->o.log, PROG ": cannot set up the peak rule: %s\n",
+					strerror(errno));
+				return -ENOMEM;
+			}
+		}
+		r->ring = pring_new(r->o.pre_memory);
+		if (!r->ring) {
+			fprintf(r->o.log, PROG ": cannot make the pre-trigger ring: %s\n",
+				strerror(errno));
+			return -ENOMEM;
+		}
+		if (r->o.verbose) {
+			char cpus[4096];
+			cpulist_format(&r->o.cpus, cpus, sizeof(cpus));
+			fprintf(r->o.log, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
+				"pre-trigger ring for %.1f s, at most %.1f MiB\n", cpus, r->o.freq,
+				r->retain_ns / 1e9, r->o.pre_memory / 1048576.0);
+			if (r->peak)
+				fprintf(r->o.log, PROG ": peak rule: %g%% sys over %g s on a CPU "
+					"triggers\n", r->o.peak_threshold, r->o.peak_window_ns / 1e9);
+		}
+	}
+	return 0;
+}
+
+void recorder_attach(struct recorder *r, const struct recorder_source *src)
+{
+	r->src = *src;
+	r->sampling_since = ptime_now(CLOCK_MONOTONIC);
+	r->next_drain = r->sampling_since;
+}
+
+int recorder_dirfd(const struct recorder *r)
+{
+	return r->dir.fd;
+}
+
+int recorder_start_now(struct recorder *r)
+{
+	int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+	return capture_start(r, &r->o.cpus, now, now + r->o.duration_ns, NULL, 0);
+}
+
+void recorder_bad_line(struct recorder *r, const char *why)
+{
+	if (r->bad_lines++ == 0 || r->o.verbose)
+		fprintf(r->o.log, PROG ": skipping an input line that is not a trigger (%s)%s\n",
+			why, r->o.verbose ? "" : "; further ones are skipped silently");
+}
+
+void recorder_line(struct recorder *r, const char *line, size_t len)
+{
+	struct psys_trigger_rec rec = { 0 };
+	struct trigger *t = &rec.t;
+	struct cpulist hot = { 0 };
+	char why[160];
+	int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+	if (len == 0)
+		return;
+	if (trigger_parse(line, len, t, why, sizeof(why))) {
+		recorder_bad_line(r, why);
+		return;
+	}
+	/* Kept as sent; and when it reached us: its latency after the poll
+	 * that found the heat (mono_ns) is part of the record. */
+	rec.line = json_loadb(line, len, 0, NULL);
+	rec.received_mono_ns = now;
+	for (int i = 0; i < t->nhot; i++)
+		if (cpulist_has(&r->o.cpus, t->hot[i].cpu))
+			cpulist_add(&hot, t->hot[i].cpu);
+	if (hot.n == 0) {
+		/* Said once even without -v: a pipeline whose -C lists differ
+		 * would otherwise wait in silence. */
+		if (r->ignored_triggers++ == 0 || r->o.verbose)
+			fprintf(r->o.log, PROG ": ignoring a trigger for CPUs not sampled here "
+				"(see -C)%s\n", r->o.verbose ? "" : "; further ones silently");
+		goto out;
+	}
+	/* The trigger's own clock reading anchors the window; a line from the
+	 * future, or one older than the ring reaches, is anchored now. */
+	int64_t anchor = t->mono_ns;
+	if (anchor > now || anchor < now - r->retain_ns)
+		anchor = now;
+	int64_t pre = r->o.pre_ns >= 0 ? r->o.pre_ns : (int64_t)(2 * t->interval * 1e9);
+	/* The kernel counts CPU time in 10 ms ticks: reach one tick further. */
+	if (pre > 0)
+		pre += 10 * 1000000LL;
+	int64_t want_start = anchor - pre;
+	/* The peak rule names where the burst began (its first sys sample):
+	 * the lead is counted from there. */
+	if (trigger_is_peak(t) && anchor == t->mono_ns)
+		want_start = t->mono_start_ns - (r->o.pre_ns >= 0 ? r->o.pre_ns : PEAK_LEAD_NS);
+	int64_t end = anchor + r->o.duration_ns;
+
+	/* Samples taken so far must be in the ring before it is read. */
+	drain(r);
+	struct capture *c = r->cur;
+	if (c) {
+		if (end > c->end_mono)
+			c->end_mono = end < c->limit_mono ? end : c->limit_mono;
+		for (int i = 0; i < hot.n; i++) {
+			if (cpulist_has(&c->cpus, hot.cpus[i]))
+				continue;
+			cpulist_add(&c->cpus, hot.cpus[i]);
+			capture_backfill(r, c, hot.cpus[i]);
+		}
+		capture_take_trigger(c, &rec);
+		if (r->o.verbose)
+			fprintf(r->o.log, PROG ": trigger extends %s to +%.3f s\n", c->path,
+				(c->end_mono - c->start_mono) / 1e9);
+	} else {
+		capture_start(r, &hot, want_start, end, &rec, t->wall_ns);
+	}
+out:
+	json_decref(rec.line);
+	cpulist_free(&hot);
+	trigger_free(t);
+}
+
+/* Hands what the peak rule fired on to recorder_line, as trigger lines:
+ * the same path, the same record in the capture. */
+static void take_fires(struct recorder *r)
+{
+	/* recorder_line drains: more may fire meanwhile, and are taken too. */
+	for (size_t i = 0; i < r->nfires; i++) {
+		const struct peak_fire fire = r->fires[i], *f = &fire;
+		struct trigger t = { 0 };
+		char *line = NULL;
+		int64_t now = ptime_now(CLOCK_MONOTONIC);
+
+		t.wall_ns = ptime_now(CLOCK_REALTIME) - (now - f->end_ns);
+		t.mono_ns = f->end_ns;
+		/* The burst's first sys sample; a window of one sample
+		 * still spans something. */
+		t.mono_start_ns = f->start_ns < f->end_ns ? f->start_ns : f->end_ns - 1;
+		t.gate = r->o.peak_threshold;
+		snprintf(t.rule, sizeof(t.rule), TRIGGER_RULE_PEAK);
+		t.window = r->o.peak_window_ns / 1e9;
+		r->peak_fires++;
+		if (r->o.verbose)
+			fprintf(r->o.log, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples) "
+				"over %g s\n", f->cpu, f->share, f->sys, f->n, t.window);
+		if (!trigger_add_cpu(&t, (int)f->cpu, f->share) && !trigger_format(&t, &line))
+			recorder_line(r, line, strlen(line));
+		free(line);
+		trigger_free(&t);
+	}
+	r->nfires = 0;
+}
+
+void recorder_tick(struct recorder *r, int64_t now, int stopping)
+{
+	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
+		drain(r);
+		r->next_drain = now + (r->cur ? DRAIN_BUSY_NS : DRAIN_IDLE_NS);
+		/* A block spans at most about a second: what a capture loses
+		 * to SIGKILL or a power cut. */
+		seal_due(r, now, NULL);
+		if (r->ring)
+			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
+	}
+	if (r->nfires && !stopping)
+		take_fires(r);
+	struct capture *c = r->cur;
+	if (!c)
+		return;
+	if (stopping && now < c->end_mono)
+		c->end_mono = now;
+	if (now >= c->end_mono || c->err) {
+		/* Everything up to the end must be in before the trailer. */
+		r->src.drain(r->src.ctx);
+		seal_due(r, now, &c->cpus);
+		capture_end(r, stopping == SIGINT ? "SIGINT" : stopping == SIGTERM ? "SIGTERM" :
+			       c->end_mono >= c->limit_mono && r->triggered ? "max-seconds" : "duration");
+		return;
+	}
+	if (now >= c->next_sync) {
+		if (c->dirty)
+			c->err = psysfile_sync_now(c->w);
+		c->dirty = 0;
+		c->next_sync = now + NSEC;
+	}
+	/* Records the writer completed by itself count too. */
+	capture_stream_or_stop(r, c);
+}
+
+int64_t recorder_next_wake(const struct recorder *r, int64_t now)
+{
+	int64_t t = r->next_drain;
+
+	if (r->cur) {
+		if (r->cur->next_sync < t)
+			t = r->cur->next_sync;
+		if (r->cur->end_mono < t)
+			t = r->cur->end_mono;
+	}
+	return t > now ? t : now;
+}
+
+int recorder_capturing(const struct recorder *r)
+{
+	return r->cur != NULL;
+}
+
+void recorder_finish(struct recorder *r, int stopping)
+{
+	if (r->cur)
+		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), stopping ? stopping : SIGTERM);
+}
+
+int recorder_failed(const struct recorder *r)
+{
+	return r->failures != 0;
+}
+
+int recorder_pipe_gone(const struct recorder *r)
+{
+	return r->pipe_gone;
+}
+
+int recorder_out_broken(const struct recorder *r)
+{
+	return r->out_broken;
+}
+
+/* What the pre-trigger ring holds now, for -v and the benchmark. */
+static void ring_report(const struct recorder *r)
+{
+	struct pring_stats ps;
+	size_t building = 0;
+	uint64_t open = 0;
+
+	pring_stats(r->ring, &ps);
+	for (size_t i = 0; i < r->nbld; i++)
+		if (r->bld[i]) {
+			building += psysblock_builder_bytes(r->bld[i]);
+			open += psysblock_count(r->bld[i]);
+		}
+	fprintf(r->o.log, PROG ": pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
+		"%llu blocks; %llu samples being built in %zu bytes\n",
+		(unsigned long long)ps.samples, ps.bytes,
+		ps.samples ? (double)ps.bytes / ps.samples : 0.0, (unsigned long long)ps.blocks,
+		(unsigned long long)open, building);
+}
+
+void recorder_free(struct recorder *r)
+{
+	if (!r)
+		return;
+	if (r->ring && r->o.verbose)
+		ring_report(r);
+	capture_free(r->cur);
+	pring_free(r->ring);
+	peak_free(r->peak);
+	free(r->fires);
+	for (size_t i = 0; i < r->nbld; i++)
+		psysblock_builder_free(r->bld[i]);
+	free(r->bld);
+	ZSTD_freeCCtx(r->cctx);
+	ZSTD_freeDCtx(r->dctx);
+	usyms_free(r->usyms);
+	outdir_close(&r->dir, r->o.log);
+	hmap_free(&r->comm_of);
+	free(r);
+}

@@ -1,0 +1,118 @@
+/* The recorder: psys-record's capture lifecycle. Samples from the sampler
+ * are encoded once, into per-CPU blocks (psysblock.h) that go to the
+ * pre-trigger ring and to at most one capture file at a time; trigger
+ * lines (from psys-watch or the peak rule) start and extend captures,
+ * each a .psys file with its header and trailer (psysfile/header.h).
+ *
+ * lib/ never sees BPF: psys-record's sampler hands each sample to
+ * recorder_sample, in the file's terms, and is driven through struct
+ * recorder_source. Progress
+ * and errors are one line each, "psys-record: ...", on OPTS.log; the path
+ * of each finished file (or, with -o -, the capture itself) goes to
+ * OPTS.out. */
+#ifndef PSYS_RECORDER_H
+#define PSYS_RECORDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/cpulist.h"
+#include "psysfile/psysblock.h"
+#include "symbols/ksyms.h"
+
+#ifndef NSEC
+#define NSEC 1000000000LL
+#endif
+
+struct recorder_opts {
+	struct cpulist cpus;		/* sampled (borrowed) */
+	unsigned freq;			/* Hz */
+	int64_t duration_ns;		/* -s */
+	const char *output;		/* -o: DIR, FILE.psys or "-" */
+	int no_symbols, verbose, user_stacks, idle_stacks;
+	const char *debug_dirs;		/* --debug-dir, or NULL */
+	uint64_t pre_memory, max_bytes;
+	int64_t pre_ns;			/* -1: twice the trigger's interval */
+	int64_t max_ns;			/* --max-seconds */
+	unsigned long max_files;
+	const struct ksyms *ksyms;	/* names addresses; must outlive the recorder */
+	unsigned stack_max;		/* most kernel frames the sampler takes */
+	/* The peak rule (triggered mode): window, threshold; off if 0. */
+	int64_t peak_window_ns;
+	double peak_threshold;
+	FILE *log;			/* messages (stderr) */
+	FILE *out;			/* paths, or the capture (stdout) */
+};
+
+/* What the recorder asks of the sampler. */
+struct recorder_counts {
+	uint64_t lost, stack_err, bpf_misses;
+};
+
+struct recorder_source {
+	void *ctx;
+	/* Hands every waiting sample to recorder_sample. Returns how many,
+	 * or a negative errno. */
+	int (*drain)(void *ctx);
+	/* The in-kernel counters so far, summed over every CPU. */
+	void (*counts)(void *ctx, struct recorder_counts *c);
+};
+
+struct recorder;
+
+/* Opens the output directory (outdir.h) and, when TRIGGERED, the
+ * pre-trigger ring and the peak rule; OPTS is copied. Says what failed on
+ * OPTS->log. Returns 0 or a negative errno; *OUT must be freed either
+ * way. */
+int recorder_new(const struct recorder_opts *opts, int triggered, struct recorder **out);
+
+/* The output directory's descriptor (for the capability policy). */
+int recorder_dirfd(const struct recorder *r);
+
+/* Takes one sample: S as a capture stores it, except for its user stack,
+ * which is S->nuframes addresses at UADDRS (named here, with
+ * --user-stacks: S->uframes is not used). */
+void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
+		     const uint64_t *uaddrs);
+
+/* Sampling has started: from now on SRC (copied) is drained. */
+void recorder_attach(struct recorder *r, const struct recorder_source *src);
+
+/* Starts the one capture of standalone mode: now, for -s seconds. */
+int recorder_start_now(struct recorder *r);
+
+/* Hands over one line of standard input (without its newline). */
+void recorder_line(struct recorder *r, const char *line, size_t len);
+/* Counts a line that could not be taken (warns about the first one). */
+void recorder_bad_line(struct recorder *r, const char *why);
+
+/* Drains the sampler, writes what is due, ends the capture when its time
+ * is up (or at once when STOPPING, the signal that stops us). */
+void recorder_tick(struct recorder *r, int64_t now, int stopping);
+
+/* When the loop must wake up next (CLOCK_MONOTONIC ns). */
+int64_t recorder_next_wake(const struct recorder *r, int64_t now);
+
+int recorder_capturing(const struct recorder *r);
+
+/* Ends any capture (draining first), as at exit. */
+void recorder_finish(struct recorder *r, int stopping);
+
+/* Non-zero if any capture failed. */
+int recorder_failed(const struct recorder *r);
+
+/* Non-zero if the reader of OPTS.out has gone: the program ends quietly,
+ * by SIGPIPE. */
+int recorder_pipe_gone(const struct recorder *r);
+
+/* Non-zero if writing a path to OPTS.out failed (already said). */
+int recorder_out_broken(const struct recorder *r);
+
+/* Frees R (accepts NULL); with -v, says what the ring held. */
+void recorder_free(struct recorder *r);
+
+/* Reads the first line of a small /proc or /sys file into BUF, without
+ * the newline; an empty string if it cannot. */
+void recorder_read_line(const char *path, char *buf, size_t len);
+
+#endif
