@@ -349,13 +349,16 @@ static void take_fires(struct recorder *r)
 		/* The burst's first sys sample; a window of one sample
 		 * still spans something. */
 		t.mono_start_ns = f->start_ns < f->end_ns ? f->start_ns : f->end_ns - 1;
+		/* The option's threshold; the bar it crossed was that far
+		 * above the CPU's own base (-v says both). */
 		t.gate = r->o.peak_threshold;
 		snprintf(t.rule, sizeof(t.rule), TRIGGER_RULE_PEAK);
 		t.window = r->o.peak_window_ns / 1e9;
 		r->peak_fires++;
 		if (r->o.verbose)
-			fprintf(r->o.log, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples) "
-				"over %g s\n", f->cpu, f->share, f->sys, f->n, t.window);
+			fprintf(r->o.log, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples, "
+				"%u needed over a base of %.1f%%) over %g s\n", f->cpu, f->share,
+				f->sys, f->n, f->need, f->base, t.window);
 		if (!trigger_add_cpu(&t, (int)f->cpu, f->share) && !trigger_format(&t, &line))
 			recorder_line(r, line, strlen(line));
 		free(line);
