@@ -309,6 +309,30 @@ static void damaged(struct psysfile_reader *r, size_t from)
 
 /* Reads records until one leaves samples to return. Returns 1, 0 at the
  * end, or -ENOMEM. */
+/* Whether a record with a sound header and all its payload in the file
+ * starts at or after FROM. */
+static int whole_record_from(const struct psysfile_reader *r, size_t from)
+{
+	size_t hs = r->hdr_size;
+
+	for (size_t p = from; p + hs <= r->len; p++) {
+		const unsigned char *h = r->data + p;
+		const unsigned char *q = memchr(h, psysfile_sync[0], r->len - p);
+
+		if (!q)
+			break;
+		p = (size_t)(q - r->data);
+		h = q;
+		if (p + hs > r->len)
+			break;
+		if (memcmp(h, psysfile_sync, 4) == 0 &&
+		    get_le16(h + 6) == psysfile_hdr_check(h, hs) &&
+		    get_le32(h + 8) <= r->len - p - hs)
+			return 1;
+	}
+	return 0;
+}
+
 static int load_record(struct psysfile_reader *r)
 {
 	size_t hs = r->hdr_size;
@@ -339,12 +363,19 @@ static int load_record(struct psysfile_reader *r)
 			damaged(r, r->pos + 1);
 			continue;
 		}
+		int cut = 0;
 		if (len > avail - hs) {
 			/* A sound header whose payload runs past the end: the
-			 * writer was stopped while writing it. */
-			r->stats.truncated_bytes += avail;
-			r->pos = r->len;
-			continue;
+			 * writer was stopped while writing it. Unless a whole
+			 * record lies in what is left: then it was damaged,
+			 * and a record copied in there is read. */
+			if (r->major < 2 || !whole_record_from(r, r->pos + 1)) {
+				r->stats.truncated_bytes += avail;
+				r->pos = r->len;
+				continue;
+			}
+			cut = 1;
+			len = (uint32_t)(avail - hs);
 		}
 		const unsigned char *payload = h + hs;
 		size_t at = r->pos;
@@ -353,7 +384,7 @@ static int load_record(struct psysfile_reader *r)
 		 * whatever came between (an intact copy of a damaged one
 		 * stands in for it); numbers never seen are missing. */
 		uint32_t was_bad = HMAP_NONE;
-		int bad = crc32(0, payload, len) != get_le32(h + 16);
+		int bad = cut || crc32(0, payload, len) != get_le32(h + 16);
 		if (r->major >= 2) {
 			if (hmap_get(&r->seen, seq, NULL, NULL) != HMAP_NONE) {
 				r->stats.duplicates++;

@@ -184,6 +184,29 @@ int main(void)
 		check(big, n, 0, "symbols inside a duplicate", a->off, &failed);
 	}
 
+	/* The file cut inside a data record that had the symbols record
+	 * copied into it, the original symbols damaged: the record runs
+	 * past the end, yet the whole symbols inside it must be read. */
+	failed = 0;
+	for (size_t i = 0, tries = 0; i < nrec && tries < 10; i++) {
+		const struct dmg_rec *a = &rec[nrec - 1 - i], *sy = NULL;
+		if (a->type != 2)
+			continue;
+		for (size_t k = 0; k < nrec; k++)
+			if (rec[k].type == 4 && rec[k].off < a->off)
+				sy = &rec[k];
+		if (!sy)
+			continue;
+		tries++;
+		size_t mid = a->off + a->size / 2, n;
+		memcpy(big, img, mid);
+		memcpy(big + mid, img + sy->off, sy->size);
+		n = mid + sy->size + 3;		/* then a few more bytes, cut */
+		memcpy(big + mid + sy->size, img + mid, 3);
+		big[sy->off + sy->size / 2] ^= 0x55;
+		check(big, n, 0, "symbols inside a cut record", a->off, &failed);
+	}
+
 	/* Joined captures are refused whole: no stacks at all. */
 	struct psysfile_reader *r;
 	memcpy(big, img, len);
