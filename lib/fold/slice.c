@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
+
+#include "fold/fold.h"
 
 /* Exactly N digits into *V. */
 static int digits(const char **pp, int n, int *v)
@@ -203,6 +206,24 @@ int slice_time_mono(const struct slice_time *t, int64_t wall0_ns,
 		return -EINVAL;
 	*mono = wall;
 	return 0;
+}
+
+int slice_set_time(struct slice *s, int to, const char *text)
+{
+	if (slice_parse_time(text, to ? &s->to : &s->from))
+		return -EINVAL;
+	slice_note(s, to ? "--to" : "--from", text);
+	snprintf(to ? s->to_text : s->from_text, sizeof(s->from_text), "%s", text);
+	return 0;
+}
+
+void slice_note(struct slice *s, const char *opt, const char *val)
+{
+	size_t len = strlen(s->desc);
+	char clean[256];
+
+	fold_clean(val ? val : "", clean, sizeof(clean));
+	snprintf(s->desc + len, sizeof(s->desc) - len, " %s%s%s", opt, val ? " " : "", clean);
 }
 
 int slice_set_comm(struct slice *s, const char *re, char *err, size_t len)

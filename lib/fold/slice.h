@@ -29,6 +29,10 @@ struct slice {
 	regex_t comm;
 	int has_comm;
 	struct slice_time from, to;
+	char from_text[64], to_text[64];	/* --from, --to as given */
+	/* The slice in words, as the options that made it: " --cpu 0-3
+	 * --comm nginx" (the metadata's "slice" line); "" for none. */
+	char desc[1024];
 };
 
 /* Parses a time: "12", "1.5", "+3" (seconds from the capture start);
@@ -37,6 +41,15 @@ struct slice {
  * local time, or with "Z" or an offset "+01:00"/"-0530". Returns 0 or
  * -EINVAL. */
 int slice_parse_time(const char *s, struct slice_time *out);
+
+/* Parses TEXT (as slice_parse_time) as the start (TO 0) or the end (TO
+ * 1) of S's time window, keeping TEXT for messages and S's description.
+ * Returns 0 or -EINVAL. */
+int slice_set_time(struct slice *s, int to, const char *text);
+
+/* Adds " OPT VAL" (VAL cleaned as a frame name; NULL: " OPT") to S's
+ * description. */
+void slice_note(struct slice *s, const char *opt, const char *val);
 
 /* Turns T into CLOCK_MONOTONIC ns of a capture that started at WALL0_NS
  * (epoch) and MONO0_NS. A time of day means the first such local time at

@@ -1,0 +1,163 @@
+/* Aggregating the metadata of the captures folded; see summary.h. */
+#include "fold/summary.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/ptime.h"
+#include "folded/folded.h"
+
+/* "peak: cpu 1 at 62.5% sys over 0.2 s (threshold 50%)" or "interval:
+ * cpu 1 at 12% sys over 3.0 s (gate 10%)": trigger TR in words. */
+static void trigger_words(const struct capinfo_trigger *tr, char *buf, size_t len)
+{
+	int peak = strcmp(tr->rule, "peak") == 0;
+	size_t n = 0;
+	char clean[40];
+
+	fold_clean(*tr->rule ? tr->rule : "interval", clean, sizeof(clean));
+	n += snprintf(buf + n, len - n, "%s: cpu", clean);
+	for (size_t i = 0; i < tr->nhot && i < 4 && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s %lld at %.1f%%", i ? "," : "",
+			      (long long)tr->hot_cpu[i], tr->hot_sys[i]);
+	if (n < len && tr->nhot > 4)
+		n += snprintf(buf + n, len - n, " and %zu more", tr->nhot - 4);
+	if (n < len)
+		snprintf(buf + n, len - n, " sys over %g s (%s %g%%)",
+			 peak ? tr->window : tr->interval, peak ? "threshold" : "gate", tr->gate);
+}
+
+/* Adds the rule of trigger TR to S's list, once. */
+static void add_rule(struct summary *s, const struct capinfo_trigger *tr)
+{
+	char clean[40], *p;
+	size_t n = 0;
+
+	fold_clean(*tr->rule ? tr->rule : "interval", clean, sizeof(clean));
+	for (p = s->rules; *p; p += n + (p[n] == ',' ? 2 : 0)) {
+		n = strcspn(p, ",");
+		if (n == strlen(clean) && strncmp(p, clean, n) == 0)
+			return;
+	}
+	snprintf(s->rules + strlen(s->rules), sizeof(s->rules) - strlen(s->rules), "%s%s",
+		 *s->rules ? ", " : "", clean);
+}
+
+void summary_add(struct summary *s, const struct slice *sl, const struct capinfo *ci,
+		 const struct fold_counts *c)
+{
+	struct cpulist l = { 0 };
+	char clean[256];
+
+	/* A triggered capture names its hot CPUs; otherwise all it sampled. */
+	if (cpulist_parse(ci->cpus, &l) == 0)
+		for (int i = 0; i < l.n; i++)
+			if (!sl->cpus.n || idlist_has(&sl->cpus, (uint32_t)l.cpus[i]))
+				cpulist_add(&s->cpus, l.cpus[i]);
+	cpulist_free(&l);
+
+	fold_clean(ci->host, clean, sizeof(clean));
+	if (*clean && !strstr(s->hosts, clean))
+		snprintf(s->hosts + strlen(s->hosts), sizeof(s->hosts) - strlen(s->hosts),
+			 "%s%s", *s->hosts ? ", " : "", clean);
+	if (!*s->kernel)
+		fold_clean(ci->kernel_release, s->kernel, sizeof(s->kernel));
+	if (!s->freq)
+		s->freq = (long)ci->freq_hz;
+	if (!s->files) {
+		s->kernel_start = ci->stext_first;
+		s->kernel_limit = ci->etext_first;
+	}
+
+	int64_t wall0 = ci->wall0_ns, wall1 = ci->end_wall_ns;
+	/* No trailer: the capture ran until its last sample. */
+	if (!wall1 && wall0 && c->last_ns)
+		wall1 = wall0 + ((int64_t)c->last_ns - ci->mono0_ns);
+	if (wall0 && (!s->wall_first || wall0 < s->wall_first))
+		s->wall_first = wall0;
+	if (wall1 > s->wall_last)
+		s->wall_last = wall1;
+	if (ci->trigger) {
+		if (!*s->trigger)
+			trigger_words(ci->trigger, s->trigger, sizeof(s->trigger));
+		add_rule(s, ci->trigger);
+	}
+	for (size_t i = 0; i < ci->ntriggers; i++)
+		add_rule(s, &ci->triggers[i]);
+	s->lost += ci->lost;
+	s->stack_errors += ci->stack_errors;
+	s->bpf_misses += ci->bpf_misses;
+	s->files++;
+}
+
+void summary_title(const struct summary *s, char *buf, size_t len)
+{
+	char cpus[4096];
+
+	cpulist_join(&s->cpus, ":", cpus, sizeof(cpus));
+	snprintf(buf, len, "sysHigh for cpu %s", *cpus ? cpus : "?");
+}
+
+/* "# KEY: N" for an unsigned number. */
+static void write_u64(FILE *out, const char *key, uint64_t n)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)n);
+	folded_meta_write(out, key, v);
+}
+
+void summary_write(const struct summary *s, const struct fold_counts *c,
+		   const char *slice_desc, FILE *out)
+{
+	char cpus[4096], title[4200], a[64], b[64], v[256];
+
+	cpulist_join(&s->cpus, ":", cpus, sizeof(cpus));
+	summary_title(s, title, sizeof(title));
+	/* Values are JSON strings (lib/folded/folded.h): other tools never read a
+	 * metadata line as a stack. */
+	folded_meta_write(out, "psys-fold", PSYS_VERSION);
+	folded_meta_write(out, "title", title);
+	if (*s->hosts)
+		folded_meta_write(out, "host", s->hosts);
+	if (*s->kernel)
+		folded_meta_write(out, "kernel", s->kernel);
+	if (s->wall_first && !ptime_iso(s->wall_first, a, sizeof(a)) &&
+	    !ptime_iso(s->wall_last, b, sizeof(b))) {
+		char w[200];
+		snprintf(w, sizeof(w), "%s .. %s (%.3f s)", a, b,
+			 (s->wall_last - s->wall_first) / 1e9);
+		folded_meta_write(out, "window", w);
+	}
+	folded_meta_write(out, "cpus", cpus);
+	if (*s->trigger)
+		folded_meta_write(out, "trigger", s->trigger);
+	if (*s->rules)
+		folded_meta_write(out, "rules", s->rules);
+	if (s->freq) {
+		snprintf(v, sizeof(v), "%ld Hz", s->freq);
+		folded_meta_write(out, "freq", v);
+	}
+	if (*slice_desc)
+		folded_meta_write(out, "slice", slice_desc + (*slice_desc == ' '));
+	write_u64(out, "samples", c->folded);
+	snprintf(v, sizeof(v), "%llu (user %llu, idle %llu, sliced off %llu not folded)",
+		 (unsigned long long)c->samples, (unsigned long long)c->user,
+		 (unsigned long long)c->idle, (unsigned long long)c->filtered);
+	folded_meta_write(out, "samples_read", v);
+	write_u64(out, "lost", s->lost);
+	write_u64(out, "stack_errors", s->stack_errors);
+	if (s->files > 1)
+		write_u64(out, "files", (uint64_t)s->files);
+}
+
+int64_t summary_period_ns(const struct summary *s)
+{
+	return s->freq > 0 ? (int64_t)llround(1e9 / (double)s->freq) : 0;
+}
+
+void summary_free(struct summary *s)
+{
+	if (s)
+		cpulist_free(&s->cpus);
+}
