@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/hmap.h"
+#include "base/intern.h"
 #include "base/utf8.h"
 
 /* Pseudo stack ids for samples that have no kernel stack to name. */
@@ -20,23 +21,18 @@ struct entry {
 	uint64_t count;
 };
 
-/* A line's key is its text; with labels, the text is followed by a NUL
- * and the labels (pid, tid, cpu as 32-bit words, then comm, NUL, host),
- * which LEN covers too. */
-struct line {
-	size_t off;		/* in text */
-	size_t len;
-	uint64_t count;
-	uint32_t id;		/* the order added, which sorting keeps */
-};
-
+/* The lines: each distinct text once, in an intern table, NUL-terminated
+ * (the terminator is part of the key); with labels, the text is followed
+ * by a NUL and the labels (pid, tid, cpu as 32-bit words, then comm, NUL,
+ * host), which the key covers too. A line's id is the order added. */
 struct fold {
 	struct fold_opts o;
 	struct fold_counts c;
-	struct buf text;	/* every distinct line, NUL-terminated */
-	struct line *lines;
-	size_t nlines, lines_cap;
-	struct hmap line_map;
+	struct intern lines;
+	uint64_t *count;	/* by line id */
+	size_t count_cap;
+	uint32_t *order;	/* line ids in sorted order, once sorted */
+	size_t order_cap;
 	int sorted;
 	/* fold_opts.timeline: the samples in the order read, each with its
 	 * line's id; and the copy in time order fold_timeline hands out. */
@@ -76,56 +72,26 @@ char *fold_clean(const char *s, char *out, size_t len)
 	return out;
 }
 
-struct line_key {
-	const struct fold *f;
-	const char *s;
-	size_t n;
-};
-
-static int line_eq(const void *ctx, uint32_t id)
-{
-	const struct line_key *k = ctx;
-	const struct line *l = &k->f->lines[id];
-
-	return l->len == k->n && memcmp(k->f->text.data + l->off, k->s, k->n) == 0;
-}
-
-/* Adds COUNT to the line S (N bytes); its id in *ID if ID is set. */
+/* Adds COUNT to the line S (N bytes, S[N - 1] its NUL); its id in *ID if
+ * ID is set. */
 static int add_line(struct fold *f, const char *s, size_t n, uint64_t count, uint32_t *id_out)
 {
-	struct line_key k = { f, s, n };
-	uint64_t h = hash_bytes(s, n, 0);
-	uint32_t id = hmap_get(&f->line_map, h, line_eq, &k);
+	int is_new;
+	uint32_t id;
 
-	if (id != HMAP_NONE) {
-		f->lines[id].count += count;
-		if (id_out)
-			*id_out = f->lines[id].id;
-		return 0;
-	}
-	if (f->nlines >= HMAP_NONE - 1)
+	/* Room first: a line never exists without its count. */
+	if (buf_grow((void **)&f->count, &f->count_cap, f->lines.n + 1, sizeof(*f->count)))
 		return -ENOMEM;
-	if (f->nlines == f->lines_cap) {
-		size_t cap = f->lines_cap ? f->lines_cap * 2 : 1024;
-		struct line *l = realloc(f->lines, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		f->lines = l;
-		f->lines_cap = cap;
+	id = intern_add(&f->lines, s, n, &is_new);
+	if (id == INTERN_NONE)
+		return -ENOMEM;
+	if (is_new) {
+		f->count[id] = 0;
+		f->sorted = 0;
 	}
-	f->lines[f->nlines].off = f->text.len;
-	f->lines[f->nlines].len = n;
-	f->lines[f->nlines].count = count;
-	f->lines[f->nlines].id = (uint32_t)f->nlines;
+	f->count[id] += count;
 	if (id_out)
-		*id_out = (uint32_t)f->nlines;
-	buf_put(&f->text, s, n);
-	buf_put_u8(&f->text, 0);
-	if (f->text.err || hmap_put(&f->line_map, h, (uint32_t)f->nlines))
-		return -ENOMEM;
-	f->nlines++;
-	f->sorted = 0;
+		*id_out = id;
 	return 0;
 }
 
@@ -137,12 +103,11 @@ int fold_add_line(struct fold *f, const char *stack, size_t len, uint64_t count)
 	char small[512], *tmp = need < sizeof(small) ? small : malloc(need + 1);
 	int err;
 
-	if (need == len && memchr(stack, '\0', len) == NULL)
-		return add_line(f, stack, len, count, NULL);
 	if (!tmp)
 		return -ENOMEM;
+	/* Terminated: the NUL is part of a line's key. */
 	utf8_repair(stack, len, tmp, need + 1);
-	err = add_line(f, tmp, need, count, NULL);
+	err = add_line(f, tmp, need + 1, count, NULL);
 	if (tmp != small)
 		free(tmp);
 	return err;
@@ -289,63 +254,87 @@ static int comm_passes(const struct slice *sl, struct psysfile_reader *r,
 		       uint8_t **cache, size_t *cap, uint32_t id)
 {
 	if (id >= *cap) {
-		size_t n = *cap ? *cap : 256;
-		while (n <= id)
-			n *= 2;
-		uint8_t *p = realloc(*cache, n);
-		if (!p)
+		size_t old = *cap;
+
+		if (buf_grow((void **)cache, cap, (size_t)id + 1, 1))
 			return -ENOMEM;
-		memset(p + *cap, 0, n - *cap);
-		*cache = p;
-		*cap = n;
+		memset(*cache + old, 0, *cap - old);
 	}
 	if (!(*cache)[id])
 		(*cache)[id] = slice_comm_ok(sl, psysfile_thread_comm(r, id)) ? 1 : 2;
 	return (*cache)[id] == 1;
 }
 
-int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input *input)
+/* The samples of one capture counted by entry, before any is named; with
+ * fold_opts.timeline, each sample's time, CPU and entry (not yet line). */
+struct tally {
+	struct entry *e;
+	size_t ne, cap;
+	struct hmap idx;		/* key -> entry */
+	uint32_t *last;			/* stack id -> entry last used + 1 */
+	size_t nlast;
+	uint8_t *comm_cache;
+	size_t comm_cap;
+	struct fold_event *ev;
+	size_t nev, ev_cap;
+};
+
+static void tally_free(struct tally *t)
 {
-	static const struct fold_input none = { .to_ns = UINT64_MAX };
-	const struct fold_input *in = input ? input : &none;
+	free(t->e);
+	hmap_free(&t->idx);
+	free(t->last);
+	free(t->comm_cache);
+	free(t->ev);
+}
+
+/* The entry key of a sample not folded as a kernel stack, or its stack
+ * id; KEY_SKIP when the options leave it out (counted in F). */
+#define KEY_SKIP	0xffffffffu
+static uint32_t stack_key(struct fold *f, uint32_t stack, uint32_t flags)
+{
+	if (flags & PSYSFILE_USER) {
+		if (f->o.user)
+			return KEY_USER;
+		f->c.user++;
+		return KEY_SKIP;
+	}
+	if (stack != PSYSFILE_NO_STACK)
+		return stack;
+	if (flags & PSYSFILE_IDLE_NOSTACK)
+		return KEY_NO_STACK;
+	f->c.stack_errors++;
+	return KEY_STACK_ERR;
+}
+
+/* Counting: reads every sample of R, counting those IN and the options
+ * keep by entry in T, a record's columns at a time. Returns 0 or -ENOMEM. */
+static int count_samples(struct fold *f, struct psysfile_reader *r,
+			 const struct fold_input *in, struct tally *t)
+{
 	const struct slice *sl = f->o.slice;
-	struct hmap idx = { 0 };	/* key -> entry */
-	uint32_t *last = NULL;		/* stack id -> entry last used + 1 */
-	size_t nlast = 0;
-	struct entry *e = NULL;
-	uint32_t ne = 0, cap = 0;
-	struct psysfile_batch b;
-	int k;
-	struct names nm[2] = { 0 };	/* sampled frames, callers */
-	struct buf line = { 0 };
-	uint8_t *comm_cache = NULL;
-	size_t comm_cap = 0;
-	struct fold_event *ev = NULL;	/* line: the entry, until named */
-	size_t nev = 0, ev_cap = 0;
-	uint32_t *entry_line = NULL;
 	/* Labels need each sample's CPU, as --per-cpu does. */
 	int by_cpu = f->o.per_cpu || f->o.labels;
-	const struct ksyms *ks;
 	/* Decided once: most folds have no id filter to test per sample. */
 	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
 	int by_comm = sl && sl->has_comm;
-	int err = -ENOMEM;
+	int timeline = f->o.timeline;
+	uint64_t clock = (uint64_t)in->clock_offset_ns;
+	struct psysfile_batch b;
+	int k;
 
-	f->c.first_ns = f->c.last_ns = f->c.in_window = 0;
-	/* Counting first, a record's columns at a time, by (thread, stack):
-	 * names come after, once per distinct entry. */
 	while ((k = psysfile_next_batch(r, &b)) > 0) {
 	for (uint32_t j = 0; j < b.n; j++) {
-		uint32_t sk, cpu, pid, tid, th = b.thread[j], ust = b.ustack[j];
-		uint64_t t = b.time[j];
+		uint32_t sk, cpu, pid, tid, th = b.thread[j], ust = b.ustack[j], i;
+		uint64_t t0 = b.time[j];
 		int ok;
 
 		f->c.samples++;
-		if (!f->c.first_ns || t < f->c.first_ns)
-			f->c.first_ns = t;
-		if (t > f->c.last_ns)
-			f->c.last_ns = t;
-		if (t < in->from_ns || t >= in->to_ns) {
+		if (!f->c.first_ns || t0 < f->c.first_ns)
+			f->c.first_ns = t0;
+		if (t0 > f->c.last_ns)
+			f->c.last_ns = t0;
+		if (t0 < in->from_ns || t0 >= in->to_ns) {
 			f->c.filtered++;
 			continue;
 		}
@@ -354,8 +343,9 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 		if (by_ids || by_comm) {
 			psysfile_thread(r, th, &pid, &tid);
 			ok = !by_ids || slice_ids_ok(sl, b.cpu[j], pid, tid);
-			if (ok && by_comm && (ok = comm_passes(sl, r, &comm_cache, &comm_cap, th)) < 0)
-				goto cleanup;
+			if (ok && by_comm &&
+			    (ok = comm_passes(sl, r, &t->comm_cache, &t->comm_cap, th)) < 0)
+				return -ENOMEM;
 			if (!ok) {
 				f->c.filtered++;
 				continue;
@@ -365,172 +355,158 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 			f->c.idle++;
 			continue;
 		}
-		if (b.flags[j] & PSYSFILE_USER) {
-			if (!f->o.user) {
-				f->c.user++;
-				continue;
-			}
-			sk = KEY_USER;
-		} else if (b.stack[j] == PSYSFILE_NO_STACK &&
-			   (b.flags[j] & PSYSFILE_IDLE_NOSTACK)) {
-			sk = KEY_NO_STACK;
-		} else if (b.stack[j] == PSYSFILE_NO_STACK) {
-			f->c.stack_errors++;
-			sk = KEY_STACK_ERR;
-		} else {
-			sk = b.stack[j];
-		}
+		if ((sk = stack_key(f, b.stack[j], b.flags[j])) == KEY_SKIP)
+			continue;
 		cpu = by_cpu ? b.cpu[j] : 0;
 		/* Fast path: stack ids are dense, and a stack is mostly seen in
 		 * one thread, so the entry last used for this stack is checked
 		 * first, without hashing. */
 		int simple = !by_cpu && ust == PSYSFILE_NO_STACK && sk < KEY_NO_STACK;
-		if (simple && sk < nlast && last[sk] && e[last[sk] - 1].thread == th &&
-		    e[last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
-			e[last[sk] - 1].count++;
-			f->c.folded++;
-			if (f->o.timeline &&
-			    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
-				       b.cpu[j], last[sk] - 1))
-				goto cleanup;
-			continue;
-		}
-		uint64_t key = (uint64_t)th << 32 | sk;
-		struct entry_key ek = { e, th, sk, cpu, ust };
-		uint32_t i;
-		/* Without --per-cpu or user stacks the key is the identity: no
-		 * compare. */
-		if (by_cpu || ust != PSYSFILE_NO_STACK) {
-			key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
-			      hash_mix(ust);
-			i = hmap_get(&idx, key, entry_eq, &ek);
+		if (simple && sk < t->nlast && t->last[sk] && t->e[t->last[sk] - 1].thread == th &&
+		    t->e[t->last[sk] - 1].ustack == PSYSFILE_NO_STACK) {
+			i = t->last[sk] - 1;
 		} else {
-			i = hmap_get(&idx, key, NULL, NULL);
-		}
-		if (i == HMAP_NONE) {
-			if (ne == cap) {
-				cap = cap ? cap * 2 : 1024;
-				struct entry *p = realloc(e, cap * sizeof(*p));
-				if (!p)
-					goto cleanup;
-				e = p;
+			uint64_t key = (uint64_t)th << 32 | sk;
+			struct entry_key ek = { t->e, th, sk, cpu, ust };
+
+			/* Without --per-cpu or user stacks the key is the
+			 * identity: no compare. */
+			if (by_cpu || ust != PSYSFILE_NO_STACK) {
+				key = hash_mix(key) + (uint64_t)(cpu + 1) * 0x9e3779b97f4a7c15ull +
+				      hash_mix(ust);
+				i = hmap_get(&t->idx, key, entry_eq, &ek);
+			} else {
+				i = hmap_get(&t->idx, key, NULL, NULL);
 			}
-			e[ne] = (struct entry){ th, sk, cpu, pid, ust, 0 };
-			if (hmap_put(&idx, key, ne))
-				goto cleanup;
-			i = ne++;
+			if (i == HMAP_NONE) {
+				if (t->ne >= HMAP_NONE - 1 ||
+				    buf_grow((void **)&t->e, &t->cap, t->ne + 1, sizeof(*t->e)))
+					return -ENOMEM;
+				t->e[t->ne] = (struct entry){ th, sk, cpu, pid, ust, 0 };
+				if (hmap_put(&t->idx, key, (uint32_t)t->ne))
+					return -ENOMEM;
+				i = (uint32_t)t->ne++;
+			}
+			if (simple) {
+				if (sk >= t->nlast) {
+					size_t old = t->nlast;
+
+					if (buf_grow((void **)&t->last, &t->nlast, (size_t)sk + 1,
+						     sizeof(*t->last)))
+						return -ENOMEM;
+					memset(t->last + old, 0, (t->nlast - old) * sizeof(*t->last));
+				}
+				t->last[sk] = i + 1;
+			}
 		}
-		e[i].count++;
+		t->e[i].count++;
 		f->c.folded++;
-		if (f->o.timeline &&
-		    note_event(&ev, &nev, &ev_cap, t + (uint64_t)in->clock_offset_ns,
-			       b.cpu[j], i))
-			goto cleanup;
-		if (simple) {
-			if (sk >= nlast) {
-				size_t n = (size_t)sk * 2 + 1024;
-				uint32_t *p = realloc(last, n * sizeof(*p));
-				if (!p)
-					goto cleanup;
-				memset(p + nlast, 0, (n - nlast) * sizeof(*p));
-				last = p;
-				nlast = n;
-			}
-			last[sk] = i + 1;
-		}
+		if (timeline &&
+		    note_event(&t->ev, &t->nev, &t->ev_cap, t0 + clock, b.cpu[j], i))
+			return -ENOMEM;
 	}
 	}
-	if (k < 0)
-		goto cleanup;
+	return k < 0 ? k : 0;
+}
 
-	ks = in->ks ? in->ks : psysfile_ksyms(r);
-	if (f->o.timeline && !(entry_line = malloc((ne ? ne : 1) * sizeof(*entry_line))))
-		goto cleanup;
-	for (uint32_t i = 0; i < ne; i++) {
-		uint32_t sk = e[i].stack, n = 0;
-		const uint64_t *frames = NULL;
-		char tmp[1024];
+/* Builds in LINE the folded line of entry E of R: root frames first (host,
+ * cpu, pid, comm), then (when the format carries them) user frames, then
+ * the kernel stack named with KS and NM; then its labels. Returns 0 or
+ * -ENOMEM. */
+static int entry_line(struct fold *f, struct psysfile_reader *r, const struct fold_input *in,
+		      const struct ksyms *ks, struct names *nm, const struct entry *e,
+		      struct buf *line)
+{
+	uint32_t sk = e->stack, n = 0, nu = 0;
+	const uint64_t *frames = NULL;
+	char tmp[1024];
 
-		/* Root frames first: host, cpu, pid, comm; then (when the
-		 * format carries them) user frames; then the kernel stack. */
-		buf_reset(&line);
-		if (in->host) {
-			fold_clean(in->host, tmp, sizeof(tmp));
-			put_frame(&line, tmp[0] ? tmp : "[no host]",
-				  strlen(tmp[0] ? tmp : "[no host]"));
-		}
-		if (f->o.per_cpu) {
-			snprintf(tmp, sizeof(tmp), "cpu %u", e[i].cpu);
-			put_frame(&line, tmp, strlen(tmp));
-		}
-		if (f->o.per_pid) {
-			snprintf(tmp, sizeof(tmp), "pid %u", e[i].pid);
-			put_frame(&line, tmp, strlen(tmp));
-		}
-		if (!f->o.no_comm) {
-			fold_clean(psysfile_thread_comm(r, e[i].thread), tmp, sizeof(tmp));
-			put_frame(&line, tmp[0] ? tmp : "[no comm]",
-				  strlen(tmp[0] ? tmp : "[no comm]"));
-		}
-		/* The user stack (--user-stacks captures), root first. */
-		uint32_t nu = 0;
-		const char *const *uf = e[i].ustack != PSYSFILE_NO_STACK ?
-					psysfile_ustack(r, e[i].ustack, &nu) : NULL;
-		for (uint32_t j = nu; j-- > 0;) {
-			fold_clean(uf[j], tmp, sizeof(tmp));
-			put_frame(&line, tmp[0] ? tmp : "[unknown]",
-				  strlen(tmp[0] ? tmp : "[unknown]"));
-		}
-		if (sk == KEY_USER || sk == KEY_STACK_ERR) {
-			/* A user-mode sample with its user stack needs no mark. */
-			const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
-			if (!(sk == KEY_USER && nu))
-				put_frame(&line, fr, strlen(fr));
-		} else if (sk != KEY_NO_STACK) {
-			frames = psysfile_stack(r, sk, &n);
-		}
-		/* Stacks are stored leaf first; folded lines read root first. */
-		for (uint32_t j = n; j-- > 0;) {
-			const char *name = name_of(f, nm, in, ks, frames[j], j > 0);
-			if (!name)
-				goto cleanup;
-			put_frame(&line, name, strlen(name));
-			if (f->o.annotate)
-				buf_put(&line, "_[k]", 4);
-		}
-		if (line.err)
-			goto cleanup;
-		if (!line.len)
-			put_frame(&line, "[no frames]", 11);
-		/* A line must not look like a metadata line. */
-		if (line.data[0] == '#')
-			line.data[0] = '?';
-		if (f->o.labels) {
-			put_labels(&line, r, &e[i], in->host_label);
-			if (line.err)
-				goto cleanup;
-		}
-		if ((err = add_line(f, (const char *)line.data, line.len, e[i].count,
-				    entry_line ? &entry_line[i] : NULL)))
-			goto cleanup;
-		err = -ENOMEM;
+	buf_reset(line);
+	if (in->host) {
+		fold_clean(in->host, tmp, sizeof(tmp));
+		put_frame(line, tmp[0] ? tmp : "[no host]", strlen(tmp[0] ? tmp : "[no host]"));
 	}
+	if (f->o.per_cpu) {
+		snprintf(tmp, sizeof(tmp), "cpu %u", e->cpu);
+		put_frame(line, tmp, strlen(tmp));
+	}
+	if (f->o.per_pid) {
+		snprintf(tmp, sizeof(tmp), "pid %u", e->pid);
+		put_frame(line, tmp, strlen(tmp));
+	}
+	if (!f->o.no_comm) {
+		fold_clean(psysfile_thread_comm(r, e->thread), tmp, sizeof(tmp));
+		put_frame(line, tmp[0] ? tmp : "[no comm]", strlen(tmp[0] ? tmp : "[no comm]"));
+	}
+	/* The user stack (--user-stacks captures), root first. */
+	const char *const *uf = e->ustack != PSYSFILE_NO_STACK ?
+				psysfile_ustack(r, e->ustack, &nu) : NULL;
+	for (uint32_t j = nu; j-- > 0;) {
+		fold_clean(uf[j], tmp, sizeof(tmp));
+		put_frame(line, tmp[0] ? tmp : "[unknown]", strlen(tmp[0] ? tmp : "[unknown]"));
+	}
+	if (sk == KEY_USER || sk == KEY_STACK_ERR) {
+		/* A user-mode sample with its user stack needs no mark. */
+		const char *fr = sk == KEY_USER ? "[user]" : "[stack error]";
+		if (!(sk == KEY_USER && nu))
+			put_frame(line, fr, strlen(fr));
+	} else if (sk != KEY_NO_STACK) {
+		frames = psysfile_stack(r, sk, &n);
+	}
+	/* Stacks are stored leaf first; folded lines read root first. */
+	for (uint32_t j = n; j-- > 0;) {
+		const char *name = name_of(f, nm, in, ks, frames[j], j > 0);
+		if (!name)
+			return -ENOMEM;
+		put_frame(line, name, strlen(name));
+		if (f->o.annotate)
+			buf_put(line, "_[k]", 4);
+	}
+	if (line->err)
+		return -ENOMEM;
+	if (!line->len)
+		put_frame(line, "[no frames]", 11);
+	/* A line must not look like a metadata line. */
+	if (line->data[0] == '#')
+		line->data[0] = '?';
+	if (f->o.labels)
+		put_labels(line, r, e, in->host_label);
+	buf_put_u8(line, 0);
+	return line->err;
+}
+
+/* Naming: adds each entry of T as its line (once per distinct entry,
+ * however many samples it counts), and T's timeline with entries turned
+ * into lines. Returns 0 or -ENOMEM. */
+static int name_entries(struct fold *f, struct psysfile_reader *r, const struct fold_input *in,
+			struct tally *t)
+{
+	const struct ksyms *ks = in->ks ? in->ks : psysfile_ksyms(r);
+	struct names nm[2] = { 0 };	/* sampled frames, callers */
+	struct buf line = { 0 };
+	uint32_t *entry_line_id = NULL;
+	int err = -ENOMEM;
+
+	if (f->o.timeline &&
+	    !(entry_line_id = malloc((t->ne ? t->ne : 1) * sizeof(*entry_line_id))))
+		goto cleanup;
+	for (size_t i = 0; i < t->ne; i++)
+		if ((err = entry_line(f, r, in, ks, nm, &t->e[i], &line)) ||
+		    (err = add_line(f, (const char *)line.data, line.len, t->e[i].count,
+				    entry_line_id ? &entry_line_id[i] : NULL)))
+			goto cleanup;
+	err = -ENOMEM;
 	if (f->o.timeline) {
-		if (buf_grow((void **)&f->ev, &f->ev_cap, f->nev + nev, sizeof(*f->ev)))
+		if (buf_grow((void **)&f->ev, &f->ev_cap, f->nev + t->nev, sizeof(*f->ev)))
 			goto cleanup;
-		for (size_t j = 0; j < nev; j++) {
-			ev[j].line = entry_line[ev[j].line];
-			f->ev[f->nev++] = ev[j];
+		for (size_t j = 0; j < t->nev; j++) {
+			t->ev[j].line = entry_line_id[t->ev[j].line];
+			f->ev[f->nev++] = t->ev[j];
 		}
 	}
 	err = 0;
 cleanup:
-	free(ev);
-	free(entry_line);
-	free(last);
-	hmap_free(&idx);
-	free(e);
-	free(comm_cache);
+	free(entry_line_id);
 	for (int i = 0; i < 2; i++) {
 		hmap_free(&nm[i].map);
 		buf_free(&nm[i].text);
@@ -539,67 +515,92 @@ cleanup:
 	return err;
 }
 
-static const char *sort_text;
+int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input *input)
+{
+	static const struct fold_input none = { .to_ns = UINT64_MAX };
+	const struct fold_input *in = input ? input : &none;
+	struct tally t = { 0 };
+	int err;
+
+	f->c.first_ns = f->c.last_ns = f->c.in_window = 0;
+	/* Counting first, by (thread, stack): names come after, once per
+	 * distinct entry. */
+	err = count_samples(f, r, in, &t);
+	if (!err)
+		err = name_entries(f, r, in, &t);
+	tally_free(&t);
+	return err;
+}
+
+/* For sorting line ids by their text. */
+static const struct intern *sort_lines;
 
 static int cmp_line(const void *a, const void *b)
 {
-	const struct line *x = a, *y = b;
-	int c = strcmp(sort_text + x->off, sort_text + y->off);
+	size_t xn, yn;
+	const char *x = intern_get(sort_lines, *(const uint32_t *)a, &xn);
+	const char *y = intern_get(sort_lines, *(const uint32_t *)b, &yn);
+	int c = strcmp(x, y);
 
 	/* The same text with other labels (the only way two lines can
 	 * share it): ordered by the labels' bytes, so the order is fixed. */
-	if (c == 0 && x->len != y->len) {
-		size_t n = x->len < y->len ? x->len : y->len;
-		c = memcmp(sort_text + x->off, sort_text + y->off, n);
-		return c ? c : x->len < y->len ? -1 : 1;
+	if (c == 0) {
+		c = memcmp(x, y, xn < yn ? xn : yn);
+		if (c == 0)
+			c = xn < yn ? -1 : xn > yn;
 	}
-	return c ? c : memcmp(sort_text + x->off, sort_text + y->off, x->len);
+	return c;
 }
 
 int fold_sort(struct fold *f)
 {
 	if (f->sorted)
 		return 0;
-	sort_text = (const char *)f->text.data;
+	if (buf_grow((void **)&f->order, &f->order_cap, f->lines.n ? f->lines.n : 1,
+		     sizeof(*f->order)))
+		return -ENOMEM;
+	for (size_t i = 0; i < f->lines.n; i++)
+		f->order[i] = (uint32_t)i;
+	sort_lines = &f->lines;
 	/* qsort's pointer must not be NULL, even for no lines. */
-	if (f->nlines)
-		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
-	/* Sorting moved the lines: rebuild the index for later adds. */
-	hmap_free(&f->line_map);
-	for (size_t i = 0; i < f->nlines; i++) {
-		const struct line *l = &f->lines[i];
-		if (hmap_put(&f->line_map, hash_bytes(f->text.data + l->off, l->len, 0),
-			     (uint32_t)i))
-			return -ENOMEM;
-	}
+	if (f->lines.n)
+		qsort(f->order, f->lines.n, sizeof(*f->order), cmp_line);
 	f->sorted = 1;
 	return 0;
 }
 
 size_t fold_nlines(const struct fold *f)
 {
-	return f->nlines;
+	return f->lines.n;
+}
+
+/* The id of line I: in sorted order once sorted, else the order added. */
+static uint32_t line_id(const struct fold *f, size_t i)
+{
+	return f->sorted ? f->order[i] : (uint32_t)i;
 }
 
 const char *fold_line(const struct fold *f, size_t i, uint64_t *count)
 {
-	if (i >= f->nlines)
+	size_t len;
+
+	if (i >= f->lines.n)
 		return NULL;
 	if (count)
-		*count = f->lines[i].count;
-	return (const char *)f->text.data + f->lines[i].off;
+		*count = f->count[line_id(f, i)];
+	return intern_get(&f->lines, line_id(f, i), &len);
 }
 
 int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
 {
 	const char *p;
-	size_t n;
+	size_t n, len;
 
-	if (!f->o.labels || i >= f->nlines)
+	if (!f->o.labels || i >= f->lines.n)
 		return -ENOENT;
-	p = (const char *)f->text.data + f->lines[i].off;
+	p = intern_get(&f->lines, line_id(f, i), &len);
 	n = strlen(p) + 1;
-	if (n + 3 * sizeof(uint32_t) > f->lines[i].len)
+	if (n + 3 * sizeof(uint32_t) >= len)
 		return -ENOENT;		/* a line from folded text */
 	memcpy(&out->pid, p + n, 4);
 	memcpy(&out->tid, p + n + 4, 4);
@@ -652,11 +653,11 @@ const struct fold_event *fold_timeline(struct fold *f, size_t *n)
 	if (!f->nev)
 		return NULL;
 	if (fold_sort(f) ||
-	    !(pos = malloc(f->nlines * sizeof(*pos))) ||
+	    !(pos = malloc(f->lines.n * sizeof(*pos))) ||
 	    !(f->ev_out = malloc(f->nev * sizeof(*f->ev_out))))
 		goto nomem;
-	for (size_t i = 0; i < f->nlines; i++)
-		pos[f->lines[i].id] = (uint32_t)i;
+	for (size_t i = 0; i < f->lines.n; i++)
+		pos[f->order[i]] = (uint32_t)i;
 	for (size_t i = 0; i < f->nev; i++) {
 		f->ev_out[i] = f->ev[i];
 		f->ev_out[i].line = pos[f->ev[i].line];
@@ -680,9 +681,11 @@ int fold_write(struct fold *f, FILE *out)
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < f->nlines; i++) {
-		fputs((const char *)f->text.data + f->lines[i].off, out);
-		fprintf(out, " %llu\n", (unsigned long long)f->lines[i].count);
+	for (size_t i = 0; i < f->lines.n; i++) {
+		uint64_t n;
+
+		fputs(fold_line(f, i, &n), out);
+		fprintf(out, " %llu\n", (unsigned long long)n);
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -695,15 +698,19 @@ int fold_write_diff(struct fold *base, struct fold *f, FILE *out)
 	if ((err = fold_sort(base)) || (err = fold_sort(f)))
 		return err;
 	/* Both sorted the same way: one merge walk. */
-	while (i < base->nlines || j < f->nlines) {
+	while (i < base->lines.n || j < f->lines.n) {
 		uint64_t a = 0, b = 0;
-		const char *x = fold_line(base, i, NULL), *y = fold_line(f, j, NULL);
+		const char *x = fold_line(base, i, &a), *y = fold_line(f, j, &b);
 		int c = !x ? 1 : !y ? -1 : strcmp(x, y);
 
 		if (c <= 0)
-			a = base->lines[i++].count;
+			i++;
+		else
+			a = 0;
 		if (c >= 0)
-			b = f->lines[j++].count;
+			j++;
+		else
+			b = 0;
 		fprintf(out, "%s %llu %llu\n", c <= 0 ? x : y, (unsigned long long)a,
 			(unsigned long long)b);
 	}
@@ -714,9 +721,9 @@ void fold_free(struct fold *f)
 {
 	if (!f)
 		return;
-	buf_free(&f->text);
-	free(f->lines);
-	hmap_free(&f->line_map);
+	intern_free(&f->lines);
+	free(f->count);
+	free(f->order);
 	free(f->ev);
 	free(f->ev_out);
 	free(f);
