@@ -7,7 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "base/hmap.h"
+#include "base/buf.h"
+#include "base/intern.h"
 #include "profile.pb-c.h"
 #include "fold/speedscope.h"
 #include "base/utf8.h"
@@ -25,74 +26,39 @@ typedef Perftools__Profiles__Label Label;
 #define KERNEL_MARK "_[k]"
 #define KERNEL_MARK_LEN 4
 
-/* The string table, and for each string the id of the function (and
- * location) it names, 0 when it names none yet: FID for frames in no
- * mapping, KFID for those in the kernel's. */
+/* The string table (each string NUL-terminated, the terminator part of
+ * its key), and for each string the id of the function (and location) it
+ * names, 0 when it names none yet: FID for frames in no mapping, KFID for
+ * those in the kernel's. */
 struct strtab {
-	char **s;
+	struct intern in;
 	uint64_t *fid, *kfid;
-	size_t n, cap;
-	struct hmap map;	/* hash of string -> index */
+	size_t fid_cap, kfid_cap;
+	struct buf clean;	/* the string being added, made valid UTF-8 */
 };
-
-struct str_key {
-	const struct strtab *t;
-	const char *s;
-};
-
-static int str_eq(const void *ctx, uint32_t i)
-{
-	const struct str_key *k = ctx;
-
-	return strcmp(k->t->s[i], k->s) == 0;
-}
 
 /* Index of the string S (LEN bytes, made valid UTF-8), added if new;
  * -1 when out of memory. */
 static int64_t strtab_index(struct strtab *t, const char *s, size_t len)
 {
 	size_t need = utf8_repair(s, len, NULL, 0);
-	char *clean = malloc(need + 1);
-	struct str_key k = { t, clean };
-	uint64_t h;
 	uint32_t i;
+	int is_new;
 
-	if (!clean)
+	buf_reset(&t->clean);
+	if (buf_reserve(&t->clean, need + 1))
 		return -1;
-	utf8_repair(s, len, clean, need + 1);
-	h = hash_bytes(clean, need, 0);
-	i = hmap_get(&t->map, h, str_eq, &k);
-	if (i != HMAP_NONE) {
-		free(clean);
-		return i;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 256;
-		char **s2 = realloc(t->s, cap * sizeof(*s2));
-		uint64_t *f2;
-
-		if (!s2)
-			goto nomem;
-		t->s = s2;
-		f2 = realloc(t->fid, cap * sizeof(*f2));
-		if (!f2)
-			goto nomem;
-		t->fid = f2;
-		f2 = realloc(t->kfid, cap * sizeof(*f2));
-		if (!f2)
-			goto nomem;
-		t->kfid = f2;
-		t->cap = cap;
-	}
-	/* hmap values are 32-bit: past 4 G strings is past any profile. */
-	if (t->n >= HMAP_NONE || hmap_put(&t->map, h, (uint32_t)t->n))
-		goto nomem;
-	t->s[t->n] = clean;
-	t->fid[t->n] = t->kfid[t->n] = 0;
-	return (int64_t)t->n++;
-nomem:
-	free(clean);
-	return -1;
+	utf8_repair(s, len, (char *)t->clean.data, need + 1);
+	/* Room first: a string never exists without its ids. */
+	if (buf_grow((void **)&t->fid, &t->fid_cap, t->in.n + 1, sizeof(*t->fid)) ||
+	    buf_grow((void **)&t->kfid, &t->kfid_cap, t->in.n + 1, sizeof(*t->kfid)))
+		return -1;
+	i = intern_add(&t->in, t->clean.data, need + 1, &is_new);
+	if (i == INTERN_NONE)
+		return -1;
+	if (is_new)
+		t->fid[i] = t->kfid[i] = 0;
+	return i;
 }
 
 static int64_t strtab_cstr(struct strtab *t, const char *s)
@@ -100,14 +66,24 @@ static int64_t strtab_cstr(struct strtab *t, const char *s)
 	return strtab_index(t, s, strlen(s));
 }
 
+/* The strings as the Profile message wants them (pointers into T, valid
+ * until the next add); NULL when out of memory. */
+static char **strtab_array(const struct strtab *t)
+{
+	char **v = malloc((t->in.n ? t->in.n : 1) * sizeof(*v));
+	size_t len;
+
+	for (size_t i = 0; v && i < t->in.n; i++)
+		v[i] = (char *)intern_get(&t->in, (uint32_t)i, &len);
+	return v;
+}
+
 static void strtab_free(struct strtab *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
+	intern_free(&t->in);
 	free(t->fid);
 	free(t->kfid);
-	hmap_free(&t->map);
+	buf_free(&t->clean);
 }
 
 /* The functions and locations, one of each per distinct frame name, with
@@ -117,7 +93,7 @@ struct funcs {
 	Location *loc;
 	Line *line;
 	Line **linep;	/* each location's one line */
-	size_t n, cap;
+	size_t n, fn_cap, loc_cap, line_cap;
 };
 
 /* The id of the frame named S (LEN bytes), added if new; 0 when out of
@@ -136,23 +112,10 @@ static uint64_t frame_id(struct strtab *t, struct funcs *f, const char *s, size_
 	ids = in_kernel ? t->kfid : t->fid;
 	if (ids[si])
 		return ids[si];
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 256;
-		Function *fn = realloc(f->fn, cap * sizeof(*fn));
-		Location *loc;
-		Line *line;
-
-		if (!fn)
-			return 0;
-		f->fn = fn;
-		if (!(loc = realloc(f->loc, cap * sizeof(*loc))))
-			return 0;
-		f->loc = loc;
-		if (!(line = realloc(f->line, cap * sizeof(*line))))
-			return 0;
-		f->line = line;
-		f->cap = cap;
-	}
+	if (buf_grow((void **)&f->fn, &f->fn_cap, f->n + 1, sizeof(*f->fn)) ||
+	    buf_grow((void **)&f->loc, &f->loc_cap, f->n + 1, sizeof(*f->loc)) ||
+	    buf_grow((void **)&f->line, &f->line_cap, f->n + 1, sizeof(*f->line)))
+		return 0;
 	uint64_t id = f->n + 1;
 
 	f->fn[f->n] = (Function)PERFTOOLS__PROFILES__FUNCTION__INIT;
@@ -228,6 +191,7 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 	Sample **smpp = NULL;
 	Location **locp = NULL;
 	Function **fnp = NULL;
+	char **strings = NULL;
 	int64_t *values = NULL, *comments = NULL;
 	uint8_t *buf = NULL;
 	size_t nvals = m->period_ns > 0 ? 2 : 1;
@@ -374,8 +338,10 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 	prof.n_location = f.n;
 	prof.function = fnp;
 	prof.n_function = f.n;
-	prof.string_table = t.s;
-	prof.n_string_table = t.n;
+	if (!(strings = strtab_array(&t)))
+		goto cleanup;
+	prof.string_table = strings;
+	prof.n_string_table = t.in.n;
 
 	size_t len = perftools__profiles__profile__get_packed_size(&prof);
 	buf = malloc(len ? len : 1);
@@ -402,6 +368,7 @@ cleanup:
 	free(f.line);
 	free(f.linep);
 	free(buf);
+	free(strings);
 	strtab_free(&t);
 	return err;
 }

@@ -11,47 +11,31 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "base/hmap.h"
+#include "base/intern.h"
 #include "base/utf8.h"
 
 struct frames {
 	json_t *list;		/* shared.frames */
-	struct hmap map;	/* hash of name -> index */
+	struct intern names;	/* their names, the same ids */
 };
-
-struct frame_key {
-	const json_t *list;
-	const char *clean;
-};
-
-static int frame_eq(const void *ctx, uint32_t i)
-{
-	const struct frame_key *k = ctx;
-	json_t *name = json_object_get(json_array_get(k->list, i), "name");
-
-	return strcmp(json_string_value(name), k->clean) == 0;
-}
 
 /* Index of the frame named S (N bytes), added if new; -1 out of memory. */
 static long frame_index(struct frames *fr, const char *s, size_t n)
 {
 	json_t *name = utf8_json(s, n);
-	struct frame_key k = { fr->list, NULL };
-	uint64_t h;
+	const char *clean;
 	uint32_t i;
+	int is_new;
 
 	if (!name)
 		return -1;
-	k.clean = json_string_value(name);
-	h = hash_bytes(k.clean, strlen(k.clean), 0);
-	i = hmap_get(&fr->map, h, frame_eq, &k);
-	if (i != HMAP_NONE) {
+	clean = json_string_value(name);
+	i = intern_add(&fr->names, clean, strlen(clean), &is_new);
+	if (i == INTERN_NONE || !is_new) {
 		json_decref(name);
-		return i;
+		return i == INTERN_NONE ? -1 : (long)i;
 	}
-	i = (uint32_t)json_array_size(fr->list);
-	if (json_array_append_new(fr->list, json_pack("{s:o}", "name", name)) ||
-	    hmap_put(&fr->map, h, i))
+	if (json_array_append_new(fr->list, json_pack("{s:o}", "name", name)))
 		return -1;
 	return i;
 }
@@ -95,7 +79,7 @@ int speedscope_write(FILE *out, const char *name, const char *exporter, const ch
 		     const char *const *stacks, size_t nstacks,
 		     const struct speedscope_profile *profiles, size_t nprofiles)
 {
-	struct frames fr = { json_array(), { 0 } };
+	struct frames fr = { .list = json_array() };
 	struct buf text = { 0 };	/* every stack's index array */
 	size_t *off = NULL;		/* stack i's at text + off[i]... */
 	int err = -ENOMEM;
@@ -160,7 +144,7 @@ int speedscope_write(FILE *out, const char *name, const char *exporter, const ch
 	err = ferror(out) ? -EIO : 0;
 cleanup:
 	json_decref(fr.list);
-	hmap_free(&fr.map);
+	intern_free(&fr.names);
 	buf_free(&text);
 	free(off);
 	return err;
