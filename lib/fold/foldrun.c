@@ -134,6 +134,24 @@ static int print_info(const char *path, struct psysfile_reader *r, FILE *out)
 	return 0;
 }
 
+/* Reads R's header (TRAILER 0) or trailer into CI. A record that does not
+ * read as one is warned of and read as missing: the samples do not
+ * depend on it. Returns 0 or -ENOMEM. */
+static int read_record(struct foldrun *run, const char *path, struct psysfile_reader *r,
+		       struct capinfo *ci, int trailer)
+{
+	char why[256];
+	int err = trailer ? capinfo_trailer(ci, r, why, sizeof(why)) :
+			    capinfo_header(ci, r, why, sizeof(why));
+
+	if (err != -EINVAL)
+		return err;
+	diag_say(run->d, "warning: '%s': %s damaged (%s): read as missing", path,
+		 trailer ? "trailer" : "header", why);
+	run->st.damaged = 1;
+	return 0;
+}
+
 /* Folds the capture R (at PATH, header CI) into F and S. */
 static int add_capture(struct foldrun *run, const char *path, struct psysfile_reader *r,
 		       struct capinfo *ci, struct fold *f, struct summary *s)
@@ -152,7 +170,7 @@ static int add_capture(struct foldrun *run, const char *path, struct psysfile_re
 	in.host_label = ci->host;
 	if (ci->has_clocks)
 		in.clock_offset_ns = ci->wall0_ns - ci->mono0_ns;
-	if ((err = fold_add(f, r, &in)) || (err = capinfo_trailer(ci, r)))
+	if ((err = fold_add(f, r, &in)) || (err = read_record(run, path, r, ci, 1)))
 		return err;
 	if (run->want_tl && (err = foldtl_capture(&run->tl, ci, f, &in)))
 		return err;
@@ -183,7 +201,7 @@ static void add_input(struct foldrun *run, const char *path, struct fold *f,
 		run->st.failed = 1;
 		return;
 	}
-	if (!(err = capinfo_header(&ci, r))) {
+	if (!(err = read_record(run, path, r, &ci, 0))) {
 		if (run->o->info) {
 			err = print_info(path, r, run->out);
 			run->st.damaged |= warn_damage(path, r, &ci, fold_counts(f), run->d);

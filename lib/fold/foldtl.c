@@ -7,34 +7,22 @@
 #include <time.h>
 
 #include "base/buf.h"
-#include "watch/trigger.h"
 
-/* Trigger TR as a timeline mark, if it reads as a trigger line. */
-static int add_mark(struct timeline *tl, size_t *cap, const struct capinfo_trigger *tr,
-		    int64_t mono0)
+/* Trigger TR as a timeline mark. */
+static int add_mark(struct timeline *tl, size_t *cap, const struct trigger *tr, int64_t mono0)
 {
-	struct trigger trig = { 0 };
 	char hot[4096] = "";
 	size_t len = 0;
-	int rc;
 
-	if (!tr->line)
-		return 0;
-	rc = trigger_parse(tr->line, strlen(tr->line), &trig, NULL, 0);
-	if (rc)
-		return rc == -ENOMEM ? rc : 0;
-	for (int k = 0; k < trig.nhot && len + 32 < sizeof(hot); k++)
+	for (int k = 0; k < tr->nhot && len + 32 < sizeof(hot); k++)
 		len += (size_t)snprintf(hot + len, sizeof(hot) - len, "%s%d:%.2f", k ? "," : "",
-					trig.hot[k].cpu, trig.hot[k].sys_pct);
+					tr->hot[k].cpu, tr->hot[k].sys_pct);
 	if (buf_grow((void **)&tl->marks, cap, tl->nmarks + 1, sizeof(*tl->marks)) ||
-	    !(tl->marks[tl->nmarks].hot = strdup(hot))) {
-		trigger_free(&trig);
+	    !(tl->marks[tl->nmarks].hot = strdup(hot)))
 		return -ENOMEM;
-	}
-	tl->marks[tl->nmarks].at_ns = trig.mono_ns - mono0;
-	tl->marks[tl->nmarks].from_ns = trig.mono_start_ns - mono0;
-	tl->marks[tl->nmarks++].gate = trig.gate;
-	trigger_free(&trig);
+	tl->marks[tl->nmarks].at_ns = tr->mono_ns - mono0;
+	tl->marks[tl->nmarks].from_ns = tr->mono_start_ns - mono0;
+	tl->marks[tl->nmarks++].gate = tr->gate;
 	return 0;
 }
 
@@ -65,7 +53,7 @@ int foldtl_capture(struct foldtl *t, const struct capinfo *ci, const struct fold
 	if (!ci->has_list)
 		return ci->trigger ? add_mark(&t->tl, &cap, ci->trigger, mono0) : 0;
 	for (size_t i = 0; i < ci->ntriggers; i++)
-		if ((err = add_mark(&t->tl, &cap, &ci->triggers[i], mono0)))
+		if ((err = add_mark(&t->tl, &cap, &ci->triggers[i].t, mono0)))
 			return err;
 	return 0;
 }

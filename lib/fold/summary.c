@@ -9,7 +9,7 @@
 
 /* "peak: cpu 1 at 62.5% sys over 0.2 s (threshold 50%)" or "interval:
  * cpu 1 at 12% sys over 3.0 s (gate 10%)": trigger TR in words. */
-static void trigger_words(const struct capinfo_trigger *tr, char *buf, size_t len)
+static void trigger_words(const struct trigger *tr, char *buf, size_t len)
 {
 	int peak = strcmp(tr->rule, "peak") == 0;
 	size_t n = 0;
@@ -17,18 +17,18 @@ static void trigger_words(const struct capinfo_trigger *tr, char *buf, size_t le
 
 	fold_clean(*tr->rule ? tr->rule : "interval", clean, sizeof(clean));
 	n += snprintf(buf + n, len - n, "%s: cpu", clean);
-	for (size_t i = 0; i < tr->nhot && i < 4 && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s %lld at %.1f%%", i ? "," : "",
-			      (long long)tr->hot_cpu[i], tr->hot_sys[i]);
+	for (int i = 0; i < tr->nhot && i < 4 && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s %d at %.1f%%", i ? "," : "",
+			      tr->hot[i].cpu, tr->hot[i].sys_pct);
 	if (n < len && tr->nhot > 4)
-		n += snprintf(buf + n, len - n, " and %zu more", tr->nhot - 4);
+		n += snprintf(buf + n, len - n, " and %d more", tr->nhot - 4);
 	if (n < len)
 		snprintf(buf + n, len - n, " sys over %g s (%s %g%%)",
 			 peak ? tr->window : tr->interval, peak ? "threshold" : "gate", tr->gate);
 }
 
 /* Adds the rule of trigger TR to S's list, once. */
-static void add_rule(struct summary *s, const struct capinfo_trigger *tr)
+static void add_rule(struct summary *s, const struct trigger *tr)
 {
 	char clean[40], *p;
 	size_t n = 0;
@@ -83,7 +83,7 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 		add_rule(s, ci->trigger);
 	}
 	for (size_t i = 0; i < ci->ntriggers; i++)
-		add_rule(s, &ci->triggers[i]);
+		add_rule(s, &ci->triggers[i].t);
 	s->lost += ci->lost;
 	s->stack_errors += ci->stack_errors;
 	s->bpf_misses += ci->bpf_misses;

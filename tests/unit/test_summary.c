@@ -43,11 +43,12 @@ static void hear(void *ctx, const char *msg)
 
 static void test_summary(void)
 {
-	struct capinfo_trigger peak = { .rule = "peak", .window = 0.2, .gate = 50,
-		.nhot = 6, .hot_cpu = { 1, 2, 3, 4 }, .hot_sys = { 62.5, 55, 51, 50 } };
-	struct capinfo_trigger intv = { .rule = "", .interval = 3, .gate = 10, .nhot = 1,
-		.hot_cpu = { 1 }, .hot_sys = { 12 } };
-	struct capinfo_trigger later[] = { intv, peak, intv };
+	struct trigger_cpu hot[] = { { 1, 62.5 }, { 2, 55 }, { 3, 51 }, { 4, 50 }, { 5, 50 },
+				     { 6, 50 } }, one[] = { { 1, 12 } };
+	struct trigger peak = { .rule = "peak", .window = 0.2, .gate = 50, .nhot = 6,
+				.hot = hot };
+	struct trigger intv = { .rule = "", .interval = 3, .gate = 10, .nhot = 1, .hot = one };
+	struct psys_trigger_rec later[] = { { .t = intv }, { .t = peak }, { .t = intv } };
 	struct capinfo a = { .host = "web;1", .kernel_release = "6.18.0", .cpus = "0-3",
 		.freq_hz = 200, .wall0_ns = 100 * S, .mono0_ns = 5 * S,
 		.stext_first = 0x1000, .etext_first = 0x2000, .trigger = &peak,
