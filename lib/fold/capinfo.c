@@ -19,11 +19,7 @@ static int header_facts(struct capinfo *ci)
 	ci->kernel_release = str(h->kernel_release);
 	ci->cpus = h->hot_cpus && *h->hot_cpus ? h->hot_cpus : str(h->cpus);
 	ci->no_symbols = h->symbols && strcmp(h->symbols, "none") == 0;
-	ci->freq_hz = h->freq_hz;
-	ci->wall0_ns = h->start_wall_ns;
-	ci->mono0_ns = h->start_mono_ns;
 	ci->has_clocks = PSYS_HAS(h, PSYS_H_START_WALL_NS) && PSYS_HAS(h, PSYS_H_START_MONO_NS);
-	ci->duration_s = h->duration_s;
 	ci->trigger = PSYS_HAS(h, PSYS_H_TRIGGER) ? &h->trigger.t : NULL;
 	ci->stext_first = psys_header_ref(h, "_stext");
 	ci->etext_first = psys_header_ref(h, "_etext");
@@ -63,13 +59,6 @@ int capinfo_trailer(struct capinfo *ci, struct psysfile_reader *r, char *why, si
 		psys_trailer_release(&ci->t);
 		return err;
 	}
-	ci->end_wall_ns = t->end_wall_ns;
-	ci->end_mono_ns = t->end_mono_ns;
-	ci->lost = t->lost;
-	ci->stack_errors = t->stack_errors;
-	ci->bpf_misses = t->bpf_misses;
-	ci->triggers = t->triggers;
-	ci->ntriggers = t->ntriggers;
 	ci->has_list = t->ntriggers + t->triggers_unread > 0;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* What psys-fold needs to know of a capture beyond its samples: its header
- * and trailer (lib/psysfile/header.h), and the facts lib/fold derives from
- * them (the CPUs to name, the reference symbols for a symbol check, the
- * triggers), with "" for a missing string and 0 for a missing number. */
+ * and trailer (lib/psysfile/header.h; a missing number reads 0 there), and
+ * the facts lib/fold derives from them (the CPUs to name, the reference
+ * symbols for a symbol check, the triggers), with "" for a missing
+ * string. */
 #ifndef PSYS_CAPINFO_H
 #define PSYS_CAPINFO_H
 
@@ -21,10 +22,7 @@ struct capinfo {
 	const char *cpus;		/* the hot CPUs of a triggered capture,
 					   else every CPU sampled */
 	int no_symbols;			/* recorded with --no-symbols */
-	int64_t freq_hz;
-	int64_t wall0_ns, mono0_ns;	/* the start; 0 when unknown */
 	int has_clocks;			/* both start clocks recorded */
-	double duration_s;		/* planned; 0 when unknown */
 	/* The reference symbols with a name; ETEXT the address of the last
 	 * named _etext among them. */
 	struct ksyms_ref *refs;
@@ -35,11 +33,7 @@ struct capinfo {
 	uint64_t stext_first, etext_first;
 	const struct trigger *trigger;	/* the header's, or NULL */
 
-	/* From the trailer (all 0 without one). */
-	int64_t end_wall_ns, end_mono_ns;
-	uint64_t lost, stack_errors, bpf_misses;
-	const struct psys_trigger_rec *triggers; /* every trigger line of it */
-	size_t ntriggers;
+	/* From the trailer. */
 	int has_list;	/* the trailer lists triggers (even unreadable ones) */
 };
 

@@ -86,10 +86,11 @@ static int warn_damage(const char *path, struct psysfile_reader *r, const struct
 		hurt = 1;
 	}
 	if (!st->has_trailer) {
-		double got = c->last_ns && ci->mono0_ns ? (c->last_ns - ci->mono0_ns) / 1e9 : 0;
+		int64_t mono0 = ci->h.start_mono_ns;
+		double got = c->last_ns && mono0 ? (c->last_ns - mono0) / 1e9 : 0;
 
-		if (ci->duration_s > 0)
-			snprintf(part[1], sizeof(part[1]), " of %.3f s planned", ci->duration_s);
+		if (ci->h.duration_s > 0)
+			snprintf(part[1], sizeof(part[1]), " of %.3f s planned", ci->h.duration_s);
 		if (st->truncated_bytes)
 			snprintf(part[2], sizeof(part[2]), "; %llu bytes of an unfinished "
 				 "record dropped", (unsigned long long)st->truncated_bytes);
@@ -169,7 +170,7 @@ static int add_capture(struct foldrun *run, const char *path, struct psysfile_re
 	in.host = o->per_host ? ci->host : NULL;
 	in.host_label = ci->host;
 	if (ci->has_clocks)
-		in.clock_offset_ns = ci->wall0_ns - ci->mono0_ns;
+		in.clock_offset_ns = ci->h.start_wall_ns - ci->h.start_mono_ns;
 	if ((err = fold_add(f, r, &in)) || (err = read_record(run, path, r, ci, 1)))
 		return err;
 	if (run->want_tl && (err = foldtl_capture(&run->tl, ci, f, &in)))

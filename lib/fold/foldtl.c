@@ -29,7 +29,7 @@ static int add_mark(struct timeline *tl, size_t *cap, const struct trigger *tr, 
 int foldtl_capture(struct foldtl *t, const struct capinfo *ci, const struct fold *f,
 		   const struct fold_input *in)
 {
-	int64_t wall0 = ci->wall0_ns, mono0 = ci->mono0_ns, end = ci->end_mono_ns;
+	int64_t wall0 = ci->h.start_wall_ns, mono0 = ci->h.start_mono_ns, end = ci->t.end_mono_ns;
 	struct tm tm;
 	time_t sec;
 	size_t cap = 0;
@@ -44,7 +44,7 @@ int foldtl_capture(struct foldtl *t, const struct capinfo *ci, const struct fold
 	t->tl.wall0_ns = wall0;
 	t->tl.utc_offset_s = localtime_r(&sec, &tm) ? (int32_t)tm.tm_gmtoff : 0;
 	t->tl.end_ns = end > mono0 ? end - mono0 : 0;
-	t->tl.freq_hz = ci->freq_hz > 0 ? (uint32_t)ci->freq_hz : 0;
+	t->tl.freq_hz = ci->h.freq_hz > 0 ? (uint32_t)ci->h.freq_hz : 0;
 	/* fold_timeline's clock: the samples' plus the offset. */
 	t->start0 = mono0 + in->clock_offset_ns;
 	t->has = 1;
@@ -52,8 +52,8 @@ int foldtl_capture(struct foldtl *t, const struct capinfo *ci, const struct fold
 	 * trailer; the header's one when it was cut short. */
 	if (!ci->has_list)
 		return ci->trigger ? add_mark(&t->tl, &cap, ci->trigger, mono0) : 0;
-	for (size_t i = 0; i < ci->ntriggers; i++)
-		if ((err = add_mark(&t->tl, &cap, &ci->triggers[i].t, mono0)))
+	for (size_t i = 0; i < ci->t.ntriggers; i++)
+		if ((err = add_mark(&t->tl, &cap, &ci->t.triggers[i].t, mono0)))
 			return err;
 	return 0;
 }

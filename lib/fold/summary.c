@@ -63,16 +63,16 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	if (!*s->kernel)
 		fold_clean(ci->kernel_release, s->kernel, sizeof(s->kernel));
 	if (!s->freq)
-		s->freq = (long)ci->freq_hz;
+		s->freq = (long)ci->h.freq_hz;
 	if (!s->files) {
 		s->kernel_start = ci->stext_first;
 		s->kernel_limit = ci->etext_first;
 	}
 
-	int64_t wall0 = ci->wall0_ns, wall1 = ci->end_wall_ns;
+	int64_t wall0 = ci->h.start_wall_ns, wall1 = ci->t.end_wall_ns;
 	/* No trailer: the capture ran until its last sample. */
 	if (!wall1 && wall0 && c->last_ns)
-		wall1 = wall0 + ((int64_t)c->last_ns - ci->mono0_ns);
+		wall1 = wall0 + ((int64_t)c->last_ns - ci->h.start_mono_ns);
 	if (wall0 && (!s->wall_first || wall0 < s->wall_first))
 		s->wall_first = wall0;
 	if (wall1 > s->wall_last)
@@ -82,11 +82,11 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 			trigger_words(ci->trigger, s->trigger, sizeof(s->trigger));
 		add_rule(s, ci->trigger);
 	}
-	for (size_t i = 0; i < ci->ntriggers; i++)
-		add_rule(s, &ci->triggers[i].t);
-	s->lost += ci->lost;
-	s->stack_errors += ci->stack_errors;
-	s->bpf_misses += ci->bpf_misses;
+	for (size_t i = 0; i < ci->t.ntriggers; i++)
+		add_rule(s, &ci->t.triggers[i].t);
+	s->lost += ci->t.lost;
+	s->stack_errors += ci->t.stack_errors;
+	s->bpf_misses += ci->t.bpf_misses;
 	s->files++;
 }
 

@@ -14,11 +14,11 @@ int window_resolve(const struct slice *sl, const char *path, const struct capinf
 
 	in->from_ns = 0;
 	in->to_ns = UINT64_MAX;
-	rc = slice_time_mono(&sl->from, ci->wall0_ns, ci->mono0_ns, &t);
+	rc = slice_time_mono(&sl->from, ci->h.start_wall_ns, ci->h.start_mono_ns, &t);
 	if (rc == 0)
 		in->from_ns = t > 0 ? (uint64_t)t : 0;
 	if (rc >= 0) {
-		rc = slice_time_mono(&sl->to, ci->wall0_ns, ci->mono0_ns, &t);
+		rc = slice_time_mono(&sl->to, ci->h.start_wall_ns, ci->h.start_mono_ns, &t);
 		if (rc == 0)
 			in->to_ns = t > 0 ? (uint64_t)t : 0;
 	}
@@ -39,7 +39,7 @@ int window_resolve(const struct slice *sl, const char *path, const struct capinf
 void window_check_empty(const struct slice *sl, const char *path, const struct capinfo *ci,
 			const struct fold_counts *c, const struct diag *d)
 {
-	int64_t wall0 = ci->wall0_ns, mono0 = ci->mono0_ns, mono1 = ci->end_mono_ns;
+	int64_t wall0 = ci->h.start_wall_ns, mono0 = ci->h.start_mono_ns, mono1 = ci->t.end_mono_ns;
 	char a[64] = "?", b[64] = "?", from[80] = "", to[80] = "";
 
 	if (c->in_window || (sl->from.kind == SLICE_TIME_NONE && sl->to.kind == SLICE_TIME_NONE))

@@ -50,14 +50,14 @@ static void test_summary(void)
 	struct trigger intv = { .rule = "", .interval = 3, .gate = 10, .nhot = 1, .hot = one };
 	struct psys_trigger_rec later[] = { { .t = intv }, { .t = peak }, { .t = intv } };
 	struct capinfo a = { .host = "web;1", .kernel_release = "6.18.0", .cpus = "0-3",
-		.freq_hz = 200, .wall0_ns = 100 * S, .mono0_ns = 5 * S,
+		.h = { .freq_hz = 200, .start_wall_ns = 100 * S, .start_mono_ns = 5 * S },
 		.stext_first = 0x1000, .etext_first = 0x2000, .trigger = &peak,
-		.end_wall_ns = 102 * S, .lost = 3, .stack_errors = 1,
-		.triggers = later, .ntriggers = 3 };
+		.t = { .end_wall_ns = 102 * S, .lost = 3, .stack_errors = 1,
+		       .triggers = later, .ntriggers = 3 } };
 	/* No trailer: it ran until its last sample. */
 	struct capinfo b = { .host = "db", .kernel_release = "6.1", .cpus = "2,5",
-		.freq_hz = 99, .wall0_ns = 99 * S, .mono0_ns = 7 * S, .trigger = &intv,
-		.stext_first = 0x5000, .lost = 4 };
+		.h = { .freq_hz = 99, .start_wall_ns = 99 * S, .start_mono_ns = 7 * S },
+		.trigger = &intv, .stext_first = 0x5000, .t = { .lost = 4 } };
 	struct slice sl = { 0 };
 	struct summary s = { 0 };
 	struct fold_counts c = { .folded = 10, .samples = 12, .user = 1, .idle = 1,
@@ -121,7 +121,8 @@ static void test_window(void)
 
 	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
 		struct slice sl = { 0 };
-		struct capinfo ci = { .wall0_ns = windows[i].wall0, .mono0_ns = windows[i].mono0 };
+		struct capinfo ci = { .h = { .start_wall_ns = windows[i].wall0,
+					     .start_mono_ns = windows[i].mono0 } };
 		struct fold_input in = { 0 };
 		int err;
 
@@ -145,7 +146,8 @@ static void test_window(void)
 
 	/* A window that missed every sample is warned of, naming the span. */
 	struct slice sl = { 0 };
-	struct capinfo ci = { .wall0_ns = 100 * S, .mono0_ns = 10 * S, .end_mono_ns = 12 * S };
+	struct capinfo ci = { .h = { .start_wall_ns = 100 * S, .start_mono_ns = 10 * S },
+			      .t = { .end_mono_ns = 12 * S } };
 	struct fold_counts c = { .in_window = 0, .last_ns = 11 * S };
 
 	CHECK(slice_set_time(&sl, 0, "5") == 0, "--from 5");
