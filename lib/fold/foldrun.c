@@ -245,7 +245,6 @@ int foldrun_new(struct foldrun_opts *o, FILE *out, const struct diag *d,
 		struct foldrun **run)
 {
 	struct foldrun *r = calloc(1, sizeof(*r));
-	/* Per CPU, speedscope gets one profile each, not a frame. */
 	struct fold_opts fo;
 	int err;
 
@@ -257,6 +256,7 @@ int foldrun_new(struct foldrun_opts *o, FILE *out, const struct diag *d,
 	r->out = out;
 	fit_format(o);
 	fo = o->fo;
+	/* Per CPU, speedscope gets one profile each, not a frame. */
 	if (o->format == FOLDRUN_SPEEDSCOPE)
 		fo.per_cpu = 0;
 	/* Times are from one capture's start: a timeline of several would
