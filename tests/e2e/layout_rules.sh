@@ -68,5 +68,5 @@ for f in cmd/*/*.c lib/*/*.c lib/*/*.h; do
 	[ "$n" -le $limit ] || big="$big $f:$n(>$limit)"
 done
 measure "lib/: $(ls -d lib/*/ | wc -l) stages, $(ls lib/*/*.[ch] | wc -l) files; programs: $(wc -l cmd/*/main.c | sed '$d' | awk '{printf "%s%s %d", s, $2, $1; s=", "}')"
-[ -z "$big" ] || measure "over their size (not yet enforced):$big"
+[ -z "$big" ] || fail "files over their size:$big"
 exit 0
