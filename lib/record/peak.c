@@ -25,6 +25,9 @@ struct peak {
 	uint32_t expect;	/* samples a full window holds */
 	uint32_t cap;		/* entries per CPU window */
 	uint32_t base_n;	/* the base's memory, in samples */
+	int64_t period;		/* ns between a CPU's samples */
+	int64_t t0;		/* the first sample's time, any CPU */
+	int started;
 	struct cpu_win *cpu;
 	size_t ncpu;
 };
@@ -51,6 +54,7 @@ struct peak *peak_new(const struct peak_opts *o)
 	 * more (a faster clock, jitter) drops its oldest, which only makes
 	 * the share a little less certain. */
 	p->cap = 2 * p->expect + 8;
+	p->period = 1000000000LL / o->freq ? 1000000000LL / o->freq : 1;
 	uint64_t base_n = ((uint64_t)PEAK_BASE_NS * o->freq + 500000000) / 1000000000;
 	p->base_n = base_n > p->expect ? (uint32_t)(base_n < (1u << 30) ? base_n : 1u << 30)
 				       : p->expect;
@@ -88,14 +92,39 @@ static void drop_oldest(struct peak *p, struct cpu_win *w)
 	w->count--;
 }
 
+/* Samples that did not come: a CPU with nothing to run may take none at
+ * all (a tickless idle CPU on some virtual machines), so the time since
+ * its last sample (or since the rule's first sample, for its first) is
+ * idle time, and joins its base as that many non-sys samples. Without
+ * this, a burst on a CPU that was silent would find no base and not be
+ * judged until it had lasted twice the window. */
+static void add_silence(struct peak *p, struct cpu_win *w, int64_t from, int64_t t)
+{
+	int64_t k = (t - from + p->period / 2) / p->period - 1;
+
+	for (int64_t i = 0; i < k && i <= (int64_t)p->base_n; i++) {
+		if (w->left < p->base_n)
+			w->left++;
+		w->base -= w->base / w->left;
+	}
+}
+
 int peak_sample(struct peak *p, uint32_t cpu, int64_t t, int sys, struct peak_fire *f)
 {
 	struct cpu_win *w = win_for(p, cpu);
 
 	if (!w)
 		return -ENOMEM;
+	if (!p->started) {
+		p->started = 1;
+		p->t0 = t;
+	}
 	if (w->count && t < w->last_t)
 		t = w->last_t;
+	if (w->last_t || w->left)
+		add_silence(p, w, w->last_t, t);
+	else if (t > p->t0)
+		add_silence(p, w, p->t0 - p->period, t);
 	w->last_t = t;
 	/* The window is (t - window, t]. */
 	while (w->count && (int64_t)(w->ent[w->head] & ~1ull) <= t - p->o.window_ns)

@@ -11,7 +11,10 @@
  * average of the samples that left it, over about PEAK_BASE_NS): a burst
  * is a rise above what the CPU was doing, and a steady load's random
  * fluctuations must clear its own level first. A CPU is not judged until
- * one window's worth of samples has left its window (its base is known).
+ * one window's worth of samples has left its window (its base is known);
+ * time in which a CPU took no samples at all (a tickless idle CPU on some
+ * virtual machines) counts as that many idle samples, from the rule's
+ * first sample on any CPU.
  * Why these defaults, with the arithmetic: man/psys-record.1, "peak rule".
  * When it fires it names where the burst began: the first sys sample of
  * the window. It fires again for the same CPU only after the window has

@@ -132,6 +132,21 @@ static void other_test(void)
 	CHECK(r.fires == 0, "100%% from the start: %d fires", r.fires);
 	peak_free(p);
 
+	/* A CPU that takes no samples while idle (a tickless idle CPU on
+	 * some virtual machines) and then a 200 ms burst: its silence was
+	 * idle time, so the burst is a rise and fires at once. */
+	p = make(PEAK_WINDOW_DEFAULT_NS, PEAK_THRESHOLD_DEFAULT);
+	int64_t e0 = epoch;
+	r = stream_lead(p, 0, 2000, 0, 0, 0, 0);
+	CHECK(r.fires == 0, "idle CPU 0: %d fires", r.fires);
+	epoch = e0;
+	r = stream_lead(p, 1, 0, 200, 100, 0, 1500 * MS);
+	CHECK(r.fires == 1, "a burst on a silent CPU: %d fires, want 1", r.fires);
+	CHECK(r.fires == 0 || r.first.end_ns - r.first.start_ns <= 60 * MS,
+	      "a burst on a silent CPU fired %lld ms in", (long long)((r.first.end_ns - r.first.start_ns) / MS));
+	epoch = e0 + 10000 * MS;
+	peak_free(p);
+
 	/* The base raises the bar: after 3 s at a steady 12% (3.6 samples
 	 * of a window of 30, 3 whole ones), a burst needs 11 + 3 sys samples:
 	 * 150 ms at 40% (12) does not fire, though it would on an idle CPU;
