@@ -45,6 +45,24 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 const volatile __u32 user_stacks = 0;
 /* Walk the idle task's kernel stack too (psys-record --idle-stacks). */
 const volatile __u32 idle_stacks = 0;
+/* Where the thread's v1 cgroup id is (psys.h); all 0: not read. */
+const volatile struct psys_cgroup1_offsets cg1 = { 0 };
+
+/* The id of the current thread's cgroup in the v1 hierarchy CG1 names:
+ * four pointers followed, each checked. 0 when any is missing. */
+static __always_inline __u64 cgroup1_id(void)
+{
+	void *p = (void *)bpf_get_current_task();
+	__u64 id = 0;
+
+	if (bpf_probe_read_kernel(&p, sizeof(p), p + cg1.task_cgroups) || !p ||
+	    bpf_probe_read_kernel(&p, sizeof(p), p + cg1.css_set_subsys) || !p ||
+	    bpf_probe_read_kernel(&p, sizeof(p), p + cg1.css_cgroup) || !p ||
+	    bpf_probe_read_kernel(&p, sizeof(p), p + cg1.cgroup_kn) || !p ||
+	    bpf_probe_read_kernel(&id, sizeof(id), p + cg1.kn_id))
+		return 0;
+	return id;
+}
 
 static __always_inline int in_user_mode(struct bpf_perf_event_data *ctx)
 {
@@ -79,11 +97,20 @@ int psys_sample(struct bpf_perf_event_data *ctx)
 
 	s->nframes = 0;
 	s->nuframes = 0;
+	s->cgroup_id = 0;
+	s->cgroup1_id = 0;
 	if (s->pid == 0 && !idle_stacks) {
 		/* The idle task (each CPU's swapper): counted and sent, its
 		 * time and CPU kept, its stack left alone. */
 		s->flags |= PSYS_SAMPLE_IDLE_NOSTACK;
 		goto send;
+	}
+
+	/* Who ran: the idle task is in the root cgroup, and is not asked. */
+	if (s->pid) {
+		s->cgroup_id = bpf_get_current_cgroup_id();
+		if (cg1.task_cgroups)
+			s->cgroup1_id = cgroup1_id();
 	}
 
 	len = bpf_get_stack(ctx, s->frames, PSYS_MAX_FRAMES * sizeof(__u64), 0);

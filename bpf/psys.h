@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define PSYS_SAMPLE_VERSION 2
+#define PSYS_SAMPLE_VERSION 3
 #define PSYS_MAX_FRAMES 127	/* the kernel's perf_event_max_stack default */
 #define PSYS_COMM_LEN 16
 
@@ -31,6 +31,11 @@ struct psys_sample {
 	__u16 nuframes;		/* user frames: frames[nframes..+nuframes) */
 	__u16 pad[3];
 	char comm[PSYS_COMM_LEN];
+	/* The thread's cgroup v2 id (bpf_get_current_cgroup_id), and its
+	 * cgroup's id in one v1 hierarchy (cgroup1_subsys below); 0 when
+	 * not read (the idle task, no such hierarchy). */
+	__u64 cgroup_id;
+	__u64 cgroup1_id;
 	/* Kernel stack, leaf first, then (with user stacks on) the user
 	 * stack of the thread, leaf first. */
 	__u64 frames[2 * PSYS_MAX_FRAMES];
@@ -39,6 +44,20 @@ struct psys_sample {
 /* Only the valid frames travel through the ring buffer. */
 #define PSYS_SAMPLE_HDR_SIZE (sizeof(struct psys_sample) - \
 			      2 * PSYS_MAX_FRAMES * sizeof(__u64))
+
+/* Where the v1 cgroup id is, read by psys-record from the kernel's BTF
+ * (offsets in bytes): task_struct.cgroups -> css_set.subsys[index of the
+ * hierarchy's controller] -> cgroup_subsys_state.cgroup -> cgroup.kn ->
+ * kernfs_node.id. The program follows these pointers with
+ * bpf_probe_read_kernel, so one object loads on every kernel, with BTF
+ * or without (then task_cgroups is 0 and no v1 id is read). */
+struct psys_cgroup1_offsets {
+	__u64 task_cgroups;	/* 0: off */
+	__u64 css_set_subsys;	/* offset of subsys[index] itself */
+	__u64 css_cgroup;
+	__u64 cgroup_kn;
+	__u64 kn_id;
+};
 
 /* Per-CPU counters kept by the BPF program. Nothing is dropped silently:
  * every sample the program sees is counted in exactly one of sent and lost. */

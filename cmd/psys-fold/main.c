@@ -19,7 +19,8 @@
 
 enum { OPT_IDLE = 256, OPT_USER, OPT_NO_COMM, OPT_INFO, OPT_FORCE, OPT_FROM,
        OPT_TO, OPT_PER_HOST, OPT_PER_CPU, OPT_PER_PID, OPT_ANNOTATE, OPT_ROOT_FRAMES,
-       OPT_NO_META, OPT_NO_TIMELINE, OPT_TIME_ORDER };
+       OPT_NO_META, OPT_NO_TIMELINE, OPT_TIME_ORDER, OPT_CGROUP, OPT_PER_CGROUP,
+       OPT_PER_CONTAINER, OPT_PER_SERVICE };
 
 /* The options, in the order --help shows them: a section of the help
  * ends after each entry named in SECTIONS. */
@@ -43,14 +44,21 @@ static const struct cli_opt OPTS[] = {
 	{ "pid", 'p', "LIST", "only these process ids" },
 	{ "tid", 't', "LIST", "only these thread ids" },
 	{ "comm", 'c', "REGEX", "only process names matching REGEX (POSIX extended)" },
+	{ "cgroup", OPT_CGROUP, "REGEX", "only samples whose cgroup path matches REGEX\n"
+	  "(\"/libpod_parent/libpod-ID\", \"/system.slice/x.service\";\n"
+	  "\"cgroup id N\" when it could not be named)" },
 	{ "from", OPT_FROM, "TIME", "only samples at or after TIME" },
 	{ "to", OPT_TO, "TIME", "only samples before TIME (after --from, or exit 2;\n"
 	  "a range with no sample of a capture is warned of)" },
-#define SECTION_SLICE 14
+#define SECTION_SLICE 15
 	{ "per-host", OPT_PER_HOST, NULL, "the capture's host name" },
 	{ "per-cpu", OPT_PER_CPU, NULL, "\"cpu N\" (speedscope: one profile per CPU instead)" },
 	{ "per-pid", OPT_PER_PID, NULL, "\"pid N\"" },
-#define SECTION_GROUP 17
+	{ "per-container", OPT_PER_CONTAINER, NULL, "\"container ID12\" (docker, containerd, CRI-O,\n"
+	  "podman, Kubernetes), or \"[no container]\"" },
+	{ "per-service", OPT_PER_SERVICE, NULL, "\"service NAME\" (the systemd unit), or \"[no service]\"" },
+	{ "per-cgroup", OPT_PER_CGROUP, NULL, "\"cgroup PATH\" (\"cgroup id N\" when unnamed)" },
+#define SECTION_GROUP 21
 	{ "diff", 'd', "BASE", "differential: \"stack BASE_COUNT COUNT\" lines, BASE\n"
 	  "(a .psys or folded text) against the FILEs (which may\n"
 	  "also be folded text), as flamegraph.pl's difffolded" },
@@ -188,6 +196,14 @@ static int parse_opt(int key, const char *val, void *ctx)
 		}
 		slice_note(sl, "--comm", val);
 		break;
+	case OPT_CGROUP:
+		if ((err = slice_set_cgroup(sl, val, why, sizeof(why)))) {
+			fprintf(stderr, PROG ": bad --cgroup regex '%s': %s\n" CLI_TRY(PROG), val,
+				err == -ENOMEM ? strerror(ENOMEM) : why);
+			return CLI_USAGE;
+		}
+		slice_note(sl, "--cgroup", val);
+		break;
 	case OPT_FROM:
 	case OPT_TO:
 		if (slice_set_time(sl, key == OPT_TO, val))
@@ -198,6 +214,9 @@ static int parse_opt(int key, const char *val, void *ctx)
 	case OPT_PER_HOST: o->per_host = 1; break;
 	case OPT_PER_CPU: o->fo.per_cpu = 1; break;
 	case OPT_PER_PID: o->fo.per_pid = 1; break;
+	case OPT_PER_CONTAINER: o->fo.per_container = 1; break;
+	case OPT_PER_SERVICE: o->fo.per_service = 1; break;
+	case OPT_PER_CGROUP: o->fo.per_cgroup = 1; break;
 	case 'd': o->diff = val; break;
 	case 'F':
 		if (strcmp(val, "speedscope") == 0) {

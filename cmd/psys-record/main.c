@@ -341,11 +341,27 @@ static int record(struct env *e, int triggered, int *pipe_gone, int *out_broken)
 		.idle_stacks = e->rec.idle_stacks,
 	};
 	char why[256];
-	int err = recorder_new(&e->rec, triggered, &rec);
+	struct cgroup_mounts cgm;
+	int err;
 
+	/* Who ran: the cgroup hierarchies mounted here. Samples carry v2 ids
+	 * always, and v1 ids of cpuacct (or cpu) where BTF says where. */
+	if (cgroup_mounts_read(NULL, &cgm) == 0) {
+		e->rec.cgroups = &cgm;
+		so.cgroup1_controller = cgm.v1_controller[0] ? cgm.v1_controller : NULL;
+	}
+	err = recorder_new(&e->rec, triggered, &rec);
 	if (!err && (err = sampler_open(&so, sampler_to_recorder, rec, &sampler, why,
 					sizeof(why))))
 		fprintf(stderr, PROG ": %s\n", why);
+	if (!err) {
+		const char *cgwhy;
+		int on = sampler_cgroup1(sampler, &cgwhy);
+
+		recorder_set_cgroup1(rec, on);
+		if (so.cgroup1_controller && !on && e->rec.verbose)
+			fprintf(stderr, PROG ": no v1 cgroup ids: %s\n", cgwhy);
+	}
 	if (!err) {
 		struct recorder_source src = sampler_source(sampler);
 

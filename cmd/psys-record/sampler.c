@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "psys.skel.h"
@@ -34,6 +35,8 @@ struct sampler {
 	size_t ring_bytes;
 	sampler_fn fn;
 	void *ctx;
+	int cgroup1;		/* samples carry v1 cgroup ids */
+	const char *cgroup1_why;
 };
 
 static int verbose;
@@ -83,6 +86,91 @@ static int on_sample(void *ctx, void *data, size_t size)
 	    size < PSYS_SAMPLE_HDR_SIZE + (rec->nframes + rec->nuframes) * sizeof(__u64))
 		return -EBADMSG;
 	return s->fn(s->ctx, rec);
+}
+
+/* The byte offset of member NAME in the struct or union TYPE_ID, looking
+ * inside anonymous members too; -1 if it has none (or a bit field). */
+static long btf_member_off(const struct btf *btf, int type_id, const char *name, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+
+	if (!t || !btf_is_composite(t) || depth > 8)
+		return -1;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, m[i].name_off);
+		long bit = (long)btf_member_bit_offset(t, i);
+
+		if (n && *n) {
+			if (strcmp(n, name) == 0)
+				return bit % 8 ? -1 : bit / 8;
+			continue;
+		}
+		long o = btf_member_off(btf, btf__resolve_type(btf, m[i].type), name, depth + 1);
+		if (o >= 0 && bit % 8 == 0)
+			return bit / 8 + o;
+	}
+	return -1;
+}
+
+static long struct_member_off(const struct btf *btf, const char *sname, const char *mname)
+{
+	int id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
+
+	return id < 0 ? -1 : btf_member_off(btf, id, mname, 0);
+}
+
+/* The value of enumerator NAME of enum ENAME, or -1. */
+static long btf_enum_value(const struct btf *btf, const char *ename, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, ename, BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+
+	if (!t)
+		return -1;
+	const struct btf_enum *e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
+			return e[i].val;
+	return -1;
+}
+
+/* Where a thread's cgroup id in CONTROLLER's v1 hierarchy is, from the
+ * kernel's own BTF: CO-RE done here, once, so that the object itself
+ * needs no BTF to load. Returns 0, or -1 with *WHY set. */
+static int cgroup1_offsets(const char *controller, struct psys_cgroup1_offsets *o,
+			   const char **why)
+{
+	char ename[32];
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	memset(o, 0, sizeof(*o));
+	if (!btf || libbpf_get_error(btf)) {
+		*why = "the kernel has no BTF";
+		return -1;
+	}
+	snprintf(ename, sizeof(ename), "%s_cgrp_id", controller);
+	long idx = btf_enum_value(btf, "cgroup_subsys_id", ename);
+	long tc = struct_member_off(btf, "task_struct", "cgroups");
+	long ss = struct_member_off(btf, "css_set", "subsys");
+	long cg = struct_member_off(btf, "cgroup_subsys_state", "cgroup");
+	long kn = struct_member_off(btf, "cgroup", "kn");
+	long id = struct_member_off(btf, "kernfs_node", "id");
+	btf__free(btf);
+	if (idx < 0 || tc <= 0 || ss < 0 || cg < 0 || kn < 0 || id < 0) {
+		*why = "the kernel's BTF lacks the cgroup structures";
+		return -1;
+	}
+	*o = (struct psys_cgroup1_offsets){ (__u64)tc, (__u64)(ss + 8 * idx), (__u64)cg,
+					    (__u64)kn, (__u64)id };
+	return 0;
+}
+
+int sampler_cgroup1(const struct sampler *s, const char **why)
+{
+	if (why)
+		*why = s->cgroup1_why;
+	return s->cgroup1;
 }
 
 static size_t pow2_at_least(size_t v)
@@ -137,6 +225,20 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	s->skel->rodata->wakeup_bytes = s->ring_bytes / 4;
 	s->skel->rodata->user_stacks = o->user_stacks ? 1 : 0;
 	s->skel->rodata->idle_stacks = o->idle_stacks ? 1 : 0;
+	s->cgroup1_why = "no v1 cpuacct or cpu hierarchy is mounted";
+	if (o->cgroup1_controller) {
+		struct psys_cgroup1_offsets off;
+
+		if (cgroup1_offsets(o->cgroup1_controller, &off, &s->cgroup1_why) == 0) {
+			s->skel->rodata->cg1.task_cgroups = off.task_cgroups;
+			s->skel->rodata->cg1.css_set_subsys = off.css_set_subsys;
+			s->skel->rodata->cg1.css_cgroup = off.css_cgroup;
+			s->skel->rodata->cg1.cgroup_kn = off.cgroup_kn;
+			s->skel->rodata->cg1.kn_id = off.kn_id;
+			s->cgroup1 = 1;
+			s->cgroup1_why = NULL;
+		}
+	}
 
 	if ((err = psys_bpf__load(s->skel))) {
 		snprintf(errbuf, errlen, "cannot load the BPF sampler: %s%s",
@@ -286,6 +388,7 @@ int sampler_to_recorder(void *ctx, const struct psys_sample *s)
 		.time_ns = s->time_ns, .cpu = s->cpu, .pid = s->pid, .tid = s->tid,
 		.flags = s->flags, .comm = comm, .nframes = s->nframes,
 		.frames = (const uint64_t *)s->frames, .nuframes = s->nuframes,
+		.cgroup_id = s->cgroup_id, .cgroup1_id = s->cgroup1_id,
 	};
 
 	memcpy(comm, s->comm, PSYS_COMM_LEN);

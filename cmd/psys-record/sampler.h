@@ -27,6 +27,9 @@ struct sampler_opts {
 	 * and no frames. */
 	int idle_stacks;
 	int verbose;		/* libbpf's own messages on stderr */
+	/* The v1 controller whose hierarchy's cgroup ids samples carry
+	 * ("cpuacct" or "cpu"), or NULL for none; see sampler_cgroup1. */
+	const char *cgroup1_controller;
 };
 
 
@@ -54,6 +57,11 @@ int sampler_counts(const struct sampler *s, const struct cpulist *only,
 		   struct sampler_counts *c);
 
 size_t sampler_ring_bytes(const struct sampler *s);
+
+/* Non-zero if samples carry v1 cgroup ids: a controller was asked for and
+ * the kernel's BTF (/sys/kernel/btf/vmlinux) says where they are. When it
+ * is 0, WHY (if not NULL) says why not. */
+int sampler_cgroup1(const struct sampler *s, const char **why);
 
 /* S as the recorder drives it (lib/record/recorder.h): drained, counted
  * over every CPU. */

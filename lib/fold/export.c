@@ -102,7 +102,7 @@ out:
 	return err;
 }
 
-#define NLABELS 5
+#define NLABELS 9
 
 /* The labels of F's lines, NLABELS a line; their numbers as text in NUMS. */
 static void line_labels(const struct fold *f, size_t n, struct pprof_label *labels,
@@ -122,6 +122,12 @@ static void line_labels(const struct fold *f, size_t n, struct pprof_label *labe
 		l[2] = (struct pprof_label){ "tid", nums[i][1], fl.tid, "tid" };
 		l[3] = (struct pprof_label){ "cpu", nums[i][2], fl.cpu, "cpu" };
 		l[4] = (struct pprof_label){ "host", fl.host, 0, NULL };
+		/* Who ran, under the names backends filter on (Pyroscope's
+		 * service_name, the OpenTelemetry container.id's value). */
+		l[5] = (struct pprof_label){ "cgroup", fl.cgroup, 0, NULL };
+		l[6] = (struct pprof_label){ "container_id", fl.container, 0, NULL };
+		l[7] = (struct pprof_label){ "pod_uid", fl.pod, 0, NULL };
+		l[8] = (struct pprof_label){ "service_name", fl.service, 0, NULL };
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "base/hmap.h"
 #include "base/intern.h"
 #include "base/utf8.h"
+#include "fold/who.h"
 
 /* Pseudo stack ids for samples that have no kernel stack to name. */
 #define KEY_USER	0xfffffffeu
@@ -228,6 +229,15 @@ static void put_labels(struct buf *line, struct psysfile_reader *r, const struct
 	buf_put_u8(line, 0);
 	fold_clean(host ? host : "", clean, sizeof(clean));
 	buf_put(line, clean, strlen(clean));
+	/* Who ran: cgroup, container, pod, service, each NUL-ended. */
+	char cg[4096], ctr[65], pod[37], svc[256];
+	who_labels(r, e->thread, cg, sizeof(cg), ctr, pod, svc);
+	const char *who[4] = { cg, ctr, pod, svc };
+	for (int i = 0; i < 4; i++) {
+		buf_put_u8(line, 0);
+		fold_clean(who[i], clean, sizeof(clean));
+		buf_put(line, clean, strlen(clean));
+	}
 }
 
 /* Remembers that a sample at TIME on CPU went to entry ENTRY. */
@@ -249,9 +259,10 @@ static int entry_eq(const void *ctx, uint32_t i)
 	       e->ustack == k->ustack;
 }
 
-/* Per thread id: 0 not decided yet, 1 its comm passes the filter, 2 not. */
-static int comm_passes(const struct slice *sl, struct psysfile_reader *r,
-		       uint8_t **cache, size_t *cap, uint32_t id)
+/* Per thread id: 0 not decided yet, 1 it passes the comm and cgroup
+ * filters, 2 not. */
+static int thread_passes(const struct slice *sl, struct psysfile_reader *r,
+			 uint8_t **cache, size_t *cap, uint32_t id)
 {
 	if (id >= *cap) {
 		size_t old = *cap;
@@ -260,8 +271,16 @@ static int comm_passes(const struct slice *sl, struct psysfile_reader *r,
 			return -ENOMEM;
 		memset(*cache + old, 0, *cap - old);
 	}
-	if (!(*cache)[id])
-		(*cache)[id] = slice_comm_ok(sl, psysfile_thread_comm(r, id)) ? 1 : 2;
+	if (!(*cache)[id]) {
+		int ok = slice_comm_ok(sl, psysfile_thread_comm(r, id));
+
+		if (ok && sl->has_cgroup) {
+			char cg[4096];
+			who_cgroup(r, id, cg, sizeof(cg));
+			ok = slice_cgroup_ok(sl, cg);
+		}
+		(*cache)[id] = ok ? 1 : 2;
+	}
 	return (*cache)[id] == 1;
 }
 
@@ -317,7 +336,7 @@ static int count_samples(struct fold *f, struct psysfile_reader *r,
 	int by_cpu = f->o.per_cpu || f->o.labels;
 	/* Decided once: most folds have no id filter to test per sample. */
 	int by_ids = sl && (sl->cpus.n || sl->pids.n || sl->tids.n);
-	int by_comm = sl && sl->has_comm;
+	int by_comm = sl && (sl->has_comm || sl->has_cgroup);
 	int timeline = f->o.timeline;
 	uint64_t clock = (uint64_t)in->clock_offset_ns;
 	struct psysfile_batch b;
@@ -344,7 +363,7 @@ static int count_samples(struct fold *f, struct psysfile_reader *r,
 			psysfile_thread(r, th, &pid, &tid);
 			ok = !by_ids || slice_ids_ok(sl, b.cpu[j], pid, tid);
 			if (ok && by_comm &&
-			    (ok = comm_passes(sl, r, &t->comm_cache, &t->comm_cap, th)) < 0)
+			    (ok = thread_passes(sl, r, &t->comm_cache, &t->comm_cap, th)) < 0)
 				return -ENOMEM;
 			if (!ok) {
 				f->c.filtered++;
@@ -425,6 +444,18 @@ static int entry_line(struct fold *f, struct psysfile_reader *r, const struct fo
 	if (in->host) {
 		fold_clean(in->host, tmp, sizeof(tmp));
 		put_frame(line, tmp[0] ? tmp : "[no host]", strlen(tmp[0] ? tmp : "[no host]"));
+	}
+	const int who[3][2] = { { f->o.per_container, WHO_CONTAINER },
+				{ f->o.per_service, WHO_SERVICE },
+				{ f->o.per_cgroup, WHO_CGROUP } };
+	for (int i = 0; i < 3; i++) {
+		char raw[sizeof(tmp)];
+
+		if (!who[i][0])
+			continue;
+		who_frame(r, e->thread, (enum who_kind)who[i][1], raw, sizeof(raw));
+		fold_clean(raw, tmp, sizeof(tmp));
+		put_frame(line, tmp, strlen(tmp));
 	}
 	if (f->o.per_cpu) {
 		snprintf(tmp, sizeof(tmp), "cpu %u", e->cpu);
@@ -607,6 +638,10 @@ int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
 	memcpy(&out->cpu, p + n + 8, 4);
 	out->comm = p + n + 12;
 	out->host = out->comm + strlen(out->comm) + 1;
+	out->cgroup = out->host + strlen(out->host) + 1;
+	out->container = out->cgroup + strlen(out->cgroup) + 1;
+	out->pod = out->container + strlen(out->container) + 1;
+	out->service = out->pod + strlen(out->pod) + 1;
 	return 0;
 }
 

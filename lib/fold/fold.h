@@ -22,6 +22,9 @@ struct fold_opts {
 	int addrs;	/* +0xOFF on named frames, the address on unknown ones */
 	int per_cpu;	/* a "cpu N" frame at the root */
 	int per_pid;	/* a "pid N" frame at the root (after cpu N) */
+	/* Root frames naming who ran (fold/who.h), before cpu N, in this
+	 * order: "container ID12", "service NAME", "cgroup PATH". */
+	int per_container, per_service, per_cgroup;
 	int annotate;	/* kernel frames get the "_[k]" suffix (flamegraph.pl's
 			   mark, which psys-svg colours) */
 	/* Each line also carries its samples' comm, pid, tid, cpu and the
@@ -112,6 +115,10 @@ struct fold_labels {
 	 * "" when there is none. */
 	const char *comm;
 	const char *host;
+	/* Who ran (fold/who.h): the cgroup path ("cgroup id N" when only
+	 * the id is known), the container id, pod UID and systemd unit
+	 * named after it; "" when none. */
+	const char *cgroup, *container, *pod, *service;
 };
 int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out);
 

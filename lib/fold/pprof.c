@@ -301,20 +301,19 @@ int pprof_write(FILE *out, const struct pprof_meta *m, const char *const *stacks
 			if (!l->value || !*l->value)
 				continue;
 			*x = (Label)PERFTOOLS__PROFILES__LABEL__INIT;
-			if ((x->key = strtab_cstr(&t, l->key)) < 0 ||
-			    (x->str = strtab_cstr(&t, l->value)) < 0)
+			if ((x->key = strtab_cstr(&t, l->key)) < 0)
 				goto cleanup;
+			/* One kind per key: a number (whose unit keeps a zero
+			 * from reading as "no number") or a string, never both,
+			 * or pprof -tags adds the two up. */
+			if (l->num_unit) {
+				x->num = l->num;
+				if ((x->num_unit = strtab_cstr(&t, l->num_unit)) < 0)
+					goto cleanup;
+			} else if ((x->str = strtab_cstr(&t, l->value)) < 0) {
+				goto cleanup;
+			}
 			labp[i * 2 * nlabels + smp[i].n_label++] = x;
-			if (!l->num_unit)
-				continue;
-			/* The unit also keeps a zero from reading as "no
-			 * number" to pprof. */
-			x[1] = (Label)PERFTOOLS__PROFILES__LABEL__INIT;
-			x[1].key = x->key;
-			x[1].num = l->num;
-			if ((x[1].num_unit = strtab_cstr(&t, l->num_unit)) < 0)
-				goto cleanup;
-			labp[i * 2 * nlabels + smp[i].n_label++] = &x[1];
 		}
 	}
 	prof.sample = smpp;

@@ -43,9 +43,11 @@ struct pprof_label {
 
 /* Writes to OUT a gzip-compressed pprof Profile of N stacks (STACKS[i]:
  * frames joined by ';', root first, as folded lines) with sample counts
- * COUNTS[i]. LABELS, if not NULL, holds NLABELS string labels for each
- * sample (LABELS[i * NLABELS + j]); samples with the same stack but other
- * labels stay apart. Each distinct frame name becomes one Function and
+ * COUNTS[i]. LABELS, if not NULL, holds NLABELS labels for each sample
+ * (LABELS[i * NLABELS + j]), each left out when its VALUE is NULL or "";
+ * a label with a NUM_UNIT is written as the number NUM only, any other as
+ * the string VALUE (one kind per key: pprof -tags would add both up).
+ * Samples with the same stack but other labels stay apart. Each distinct frame name becomes one Function and
  * one Location (no addresses: the frames are already named); samples
  * list their locations leaf first, as pprof wants. Strings are made valid
  * UTF-8 first (untrusted names). The output is deterministic for the same

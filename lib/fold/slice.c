@@ -226,27 +226,42 @@ void slice_note(struct slice *s, const char *opt, const char *val)
 	snprintf(s->desc + len, sizeof(s->desc) - len, " %s%s%s", opt, val ? " " : "", clean);
 }
 
-int slice_set_comm(struct slice *s, const char *re, char *err, size_t len)
+static int set_regex(regex_t *re, int *has, const char *text, char *err, size_t len)
 {
 	int rc;
 
-	if (s->has_comm) {
-		regfree(&s->comm);
-		s->has_comm = 0;
+	if (*has) {
+		regfree(re);
+		*has = 0;
 	}
-	rc = regcomp(&s->comm, re, REG_EXTENDED | REG_NOSUB);
+	rc = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
 	if (rc) {
 		if (err && len)
-			regerror(rc, &s->comm, err, len);
+			regerror(rc, re, err, len);
 		return rc == REG_ESPACE ? -ENOMEM : -EINVAL;
 	}
-	s->has_comm = 1;
+	*has = 1;
 	return 0;
+}
+
+int slice_set_comm(struct slice *s, const char *re, char *err, size_t len)
+{
+	return set_regex(&s->comm, &s->has_comm, re, err, len);
+}
+
+int slice_set_cgroup(struct slice *s, const char *re, char *err, size_t len)
+{
+	return set_regex(&s->cgroup, &s->has_cgroup, re, err, len);
 }
 
 int slice_comm_ok(const struct slice *s, const char *comm)
 {
 	return !s->has_comm || regexec(&s->comm, comm, 0, NULL, 0) == 0;
+}
+
+int slice_cgroup_ok(const struct slice *s, const char *cgroup)
+{
+	return !s->has_cgroup || regexec(&s->cgroup, cgroup, 0, NULL, 0) == 0;
 }
 
 void slice_free(struct slice *s)
@@ -258,5 +273,7 @@ void slice_free(struct slice *s)
 	idlist_free(&s->tids);
 	if (s->has_comm)
 		regfree(&s->comm);
-	s->has_comm = 0;
+	if (s->has_cgroup)
+		regfree(&s->cgroup);
+	s->has_comm = s->has_cgroup = 0;
 }

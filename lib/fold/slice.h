@@ -28,6 +28,8 @@ struct slice {
 	struct idlist cpus, pids, tids;	/* n == 0: any (idlist.h) */
 	regex_t comm;
 	int has_comm;
+	regex_t cgroup;		/* against the sample's cgroup (fold/who.h) */
+	int has_cgroup;
 	struct slice_time from, to;
 	char from_text[64], to_text[64];	/* --from, --to as given */
 	/* The slice in words, as the options that made it: " --cpu 0-3
@@ -65,6 +67,11 @@ int slice_set_comm(struct slice *s, const char *re, char *err, size_t len);
 
 /* Non-zero if COMM matches the filter (or there is none). */
 int slice_comm_ok(const struct slice *s, const char *comm);
+
+/* The same for the cgroup filter, against the sample's cgroup path (or
+ * "cgroup id N"; "" when none was recorded). */
+int slice_set_cgroup(struct slice *s, const char *re, char *err, size_t len);
+int slice_cgroup_ok(const struct slice *s, const char *cgroup);
 
 /* Non-zero if the ids pass the CPU, pid and tid filters. */
 static inline int slice_ids_ok(const struct slice *s, uint32_t cpu,

@@ -74,6 +74,9 @@ static const struct field header_fields[] = {
 	{ PSYS_H_REF_SYMBOLS, NULL, "ref_symbols", K_REFS,
 	  offsetof(struct psys_header, ref_symbols),
 	  offsetof(struct psys_header, nref_symbols) },
+	HF(CGROUP_V2, "cgroups", "v2", STR, cgroup_v2),
+	HF(CGROUP_V1, "cgroups", "v1", STR, cgroup_v1),
+	HF(CGROUP_V1_MOUNT, "cgroups", "v1_mount", STR, cgroup_v1_mount),
 };
 
 static const struct field trailer_fields[] = {

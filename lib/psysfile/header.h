@@ -53,6 +53,11 @@ enum psys_header_field {
 	PSYS_H_IDLE_STACKS,	/* idle_stacks */
 	PSYS_H_STACK_MAX,	/* stack_max */
 	PSYS_H_REF_SYMBOLS,	/* ref_symbols */
+	PSYS_H_CGROUP_V2,	/* cgroups.v2: where cgroup2 was mounted, when
+				   samples carry its ids */
+	PSYS_H_CGROUP_V1,	/* cgroups.v1: the v1 controller ("cpuacct",
+				   "cpu") whose hierarchy's ids samples carry */
+	PSYS_H_CGROUP_V1_MOUNT,	/* cgroups.v1_mount: where it was mounted */
 	PSYS_H_NFIELDS
 };
 
@@ -123,6 +128,7 @@ struct psys_header {
 	int64_t stack_max;
 	const struct psys_ref_symbol *ref_symbols;
 	size_t nref_symbols;
+	const char *cgroup_v2, *cgroup_v1, *cgroup_v1_mount;
 };
 
 /* A file that named user frames of one process (--user-stacks). */

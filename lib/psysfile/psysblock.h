@@ -39,6 +39,12 @@ struct psysfile_sample {
 	 * the process is gone), leaf first; NUL-terminated names. */
 	uint32_t nuframes;
 	const char *const *uframes;
+	/* The thread's cgroups when it was sampled: the cgroup v2 id
+	 * (bpf_get_current_cgroup_id) and the id of its cgroup in the one v1
+	 * hierarchy the capture's header names; 0: not recorded. Kept per
+	 * thread in a block's thread table, so they cost no bytes per
+	 * sample. */
+	uint64_t cgroup_id, cgroup1_id;
 	/* Set by the reader: file-wide ids of the thread (pid, tid, comm),
 	 * of the kernel stack (PSYSFILE_NO_STACK when nframes is 0) and of
 	 * the user stack (PSYSFILE_NO_STACK when nuframes is 0). */
@@ -107,6 +113,7 @@ struct psysblock_view {
 	struct psysblock_thread {
 		uint32_t pid, tid;
 		const char *comm;	/* NUL-terminated */
+		uint64_t cgroup_id, cgroup1_id;	/* 0: not recorded */
 	} *threads;
 	uint32_t nstacks;
 	uint32_t *stack_off, *stack_len;	/* into frames */

@@ -6,7 +6,7 @@
 #define PSYS_PSYSBLOCK_INT_H
 
 enum { SEC_THREADS = 1, SEC_SAMPLES = 4, SEC_STACKS = 3, SEC_USTRINGS = 5,
-       SEC_USTACKS = 6 };
+       SEC_USTACKS = 6, SEC_CGROUPS = 7 };
 enum { COL_TIME, COL_THREAD, COL_STACK, COL_FLAGS, COL_USTACK, NCOLS };
 /* A block holds at most this many samples (a second at 65 kHz). */
 #define BLOCK_MAX_SAMPLES 65536

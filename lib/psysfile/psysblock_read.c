@@ -53,6 +53,7 @@ static int decode_threads(struct psysblock_view *v, struct cursor *c)
 			n = nul - p;
 		v->threads[i].pid = (uint32_t)pid;
 		v->threads[i].tid = (uint32_t)tid;
+		v->threads[i].cgroup_id = v->threads[i].cgroup1_id = 0;
 		/* The pointer is set once strs stops moving. */
 		v->threads[i].comm = (const char *)(uintptr_t)v->strs.len;
 		buf_put(&v->strs, p, n);
@@ -60,6 +61,23 @@ static int decode_threads(struct psysblock_view *v, struct cursor *c)
 	}
 	v->nthreads = (uint32_t)count;
 	return v->strs.err;
+}
+
+/* The cgroups of every thread of the thread table before it (a block
+ * whose threads had none has no such section). */
+static int decode_cgroups(struct psysblock_view *v, struct cursor *c)
+{
+	uint64_t count, cg2, cg1;
+
+	if (cursor_varint(c, &count) || count != v->nthreads)
+		return -EBADMSG;
+	for (uint64_t i = 0; i < count; i++) {
+		if (cursor_varint(c, &cg2) || cursor_varint(c, &cg1))
+			return -EBADMSG;
+		v->threads[i].cgroup_id = cg2;
+		v->threads[i].cgroup1_id = cg1;
+	}
+	return cursor_left(c) ? -EBADMSG : 0;
 }
 
 static int decode_stacks(struct psysblock_view *v, struct cursor *c)
@@ -266,6 +284,7 @@ int psysblock_decode(struct psysblock_view *v, const unsigned char *raw, size_t 
 		/* Tables come before the samples that use them. */
 		switch (have_samples ? -1 : (int)(tag > 64 ? 64 : tag)) {
 		case SEC_THREADS: err = decode_threads(v, &sec); break;
+		case SEC_CGROUPS: err = decode_cgroups(v, &sec); break;
 		case SEC_STACKS: err = decode_stacks(v, &sec); break;
 		case SEC_USTRINGS: err = decode_ustrings(v, &sec, &nustr); break;
 		case SEC_USTACKS: err = decode_ustacks(v, &sec, nustr); break;
@@ -300,6 +319,8 @@ void psysblock_sample(const struct psysblock_view *v, uint32_t i, struct psysfil
 	s->pid = t->pid;
 	s->tid = t->tid;
 	s->comm = t->comm;
+	s->cgroup_id = t->cgroup_id;
+	s->cgroup1_id = t->cgroup1_id;
 	s->flags = v->flags[i];
 	s->thread_id = v->thread[i];
 	s->stack_id = v->stack[i];

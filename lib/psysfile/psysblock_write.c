@@ -10,6 +10,7 @@
 
 struct bthread {
 	uint32_t pid, tid, comm;	/* comm: offset in strs */
+	uint64_t cg2, cg1;		/* cgroup ids, 0: none */
 };
 
 struct psysblock_builder {
@@ -45,6 +46,7 @@ struct psysblock_builder {
 	/* The previous sample's thread and stack (id + 1): a busy CPU repeats
 	 * both, and checking them costs less than hashing. */
 	uint32_t last_thread, last_stack;
+	int has_cgroups;		/* a thread has a cgroup id */
 	struct buf col[NCOLS], raw;
 	int nonzero[NCOLS];		/* a column holds a value other than 0 */
 };
@@ -120,32 +122,44 @@ static int put_str(struct psysblock_builder *b, const char *s, size_t n, uint32_
 	return b->strs.err;
 }
 
+/* A thread is its pid, tid, comm and cgroups: a thread that renames
+ * itself or moves to another cgroup is another entry, so every sample
+ * keeps what was true when it was taken. */
 struct thread_key {
 	const struct psysblock_builder *b;
 	uint32_t pid, tid;
 	const char *comm;
+	uint64_t cg2, cg1;
 };
+
+static int thread_is(const struct psysblock_builder *b, uint32_t id,
+		     const struct thread_key *k)
+{
+	const struct bthread *t = &b->threads[id];
+
+	return t->pid == k->pid && t->tid == k->tid && t->cg2 == k->cg2 &&
+	       t->cg1 == k->cg1 && strcmp(bstr(b, t->comm), k->comm) == 0;
+}
 
 static int thread_eq(const void *ctx, uint32_t id)
 {
 	const struct thread_key *k = ctx;
-	const struct bthread *t = &k->b->threads[id];
 
-	return t->pid == k->pid && t->tid == k->tid && strcmp(bstr(k->b, t->comm), k->comm) == 0;
+	return thread_is(k->b, id, k);
 }
 
-static int64_t thread_id(struct psysblock_builder *b, uint32_t pid, uint32_t tid,
-			 const char *comm)
+static int64_t thread_id(struct psysblock_builder *b, const struct psysfile_sample *s)
 {
 	uint32_t last = b->last_thread;
+	const char *comm = s->comm ? s->comm : "";
+	struct thread_key k = { b, s->pid, s->tid, comm, s->cgroup_id, s->cgroup1_id };
 
-	if (last && b->threads[last - 1].pid == pid && b->threads[last - 1].tid == tid &&
-	    strcmp(bstr(b, b->threads[last - 1].comm), comm) == 0)
+	if (last && thread_is(b, last - 1, &k))
 		return last - 1;
 
-	struct thread_key k = { b, pid, tid, comm };
 	size_t n = strlen(comm);
-	uint64_t h = hash_bytes(comm, n, (uint64_t)pid << 32 | tid);
+	uint64_t h = hash_bytes(comm, n, ((uint64_t)s->pid << 32 | s->tid) ^
+					 s->cgroup_id * 0x9e3779b97f4a7c15ull ^ s->cgroup1_id);
 	uint32_t id = hmap_get(&b->thread_map, h, thread_eq, &k);
 
 	if (id != HMAP_NONE)
@@ -155,13 +169,16 @@ static int64_t thread_id(struct psysblock_builder *b, uint32_t pid, uint32_t tid
 		return -ENOMEM;
 	struct bthread *t = &b->threads[b->nthreads];
 	size_t mark = b->strs.len;
-	t->pid = pid;
-	t->tid = tid;
+	t->pid = s->pid;
+	t->tid = s->tid;
+	t->cg2 = s->cgroup_id;
+	t->cg1 = s->cgroup1_id;
 	if (put_str(b, comm, n, &t->comm) || hmap_put(&b->thread_map, h, b->nthreads)) {
 		b->strs.len = mark;
 		b->strs.err = 0;
 		return -ENOMEM;
 	}
+	b->has_cgroups |= t->cg2 || t->cg1;
 	return b->nthreads++;
 }
 
@@ -308,7 +325,7 @@ int psysblock_add(struct psysblock_builder *b, const struct psysfile_sample *s)
 		return -EINVAL;
 	if (b->n >= BLOCK_MAX_SAMPLES)
 		return -E2BIG;
-	if ((tid = thread_id(b, s->pid, s->tid, s->comm ? s->comm : "")) < 0)
+	if ((tid = thread_id(b, s)) < 0)
 		return (int)tid;
 	if (s->nframes && (sid = stack_id(b, s->frames, s->nframes)) < 0)
 		return (int)sid;
@@ -360,6 +377,7 @@ void psysblock_reset(struct psysblock_builder *b)
 	b->nthreads = b->nstacks = b->nustr = b->nustacks = 0;
 	b->nframes = b->nuids = 0;
 	b->last_thread = b->last_stack = 0;
+	b->has_cgroups = 0;
 	buf_reset(&b->strs);
 	hmap_clear(&b->thread_map);
 	hmap_clear(&b->stack_map);
@@ -400,6 +418,14 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 		buf_put_bytes(&sec, comm, strlen(comm));
 	}
 	put_section(raw, SEC_THREADS, &sec);
+	if (b->has_cgroups) {
+		buf_put_varint(&sec, b->nthreads);
+		for (uint32_t i = 0; i < b->nthreads; i++) {
+			buf_put_varint(&sec, b->threads[i].cg2);
+			buf_put_varint(&sec, b->threads[i].cg1);
+		}
+		put_section(raw, SEC_CGROUPS, &sec);
+	}
 	if (b->nstacks) {
 		uint64_t first = 0;
 

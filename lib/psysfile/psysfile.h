@@ -55,6 +55,18 @@ void psysfile_set_time_unit(struct psysfile_writer *w, uint64_t ns);
  * when the queue is large. Returns 0 or a negative errno. */
 int psysfile_add(struct psysfile_writer *w, const struct psysfile_sample *s);
 
+/* Names cgroup ids for the capture: PATH returns the path of cgroup ID of
+ * hierarchy HIER (PSYSFILE_CGROUP_V1 or _V2) as psys-record resolved it
+ * while the cgroup existed, or NULL when it never could. Each data record
+ * is preceded by a cgroups record naming the ids its threads are the
+ * first to use. Without it (the default) no cgroup is named. */
+struct psysfile_cgroup_names {
+	void *ctx;
+	const char *(*path)(void *ctx, int hier, uint64_t id);
+};
+void psysfile_set_cgroup_names(struct psysfile_writer *w,
+			       const struct psysfile_cgroup_names *names);
+
 /* Writes the sealed block B (not taken) as one data record, preceded by a
  * record with the kernel symbols its stacks are the first to need: this
  * is how psys-record copies its pre-trigger ring into a capture without
@@ -146,6 +158,22 @@ struct psysfile_batch {
 
 /* Returns 1 for a batch (N may be 0), 0 at the end, or -ENOMEM. */
 int psysfile_next_batch(struct psysfile_reader *r, struct psysfile_batch *b);
+
+/* Cgroup hierarchies, as samples and cgroups records name them: v2 (the
+ * unified tree, bpf_get_current_cgroup_id) and the one v1 hierarchy the
+ * header's "cgroups" names (cpuacct, else cpu). */
+#define PSYSFILE_CGROUP_V1 1
+#define PSYSFILE_CGROUP_V2 2
+
+/* The cgroup ids (0: none recorded) of a thread by file-wide id. */
+void psysfile_thread_cgroups(const struct psysfile_reader *r, uint32_t id, uint64_t *cg2,
+			     uint64_t *cg1);
+
+/* The path of cgroup ID in hierarchy HIER (relative to the hierarchy's
+ * root, "/..."), as the capture's cgroups records named it; NULL when no
+ * intact record named it (the cgroup was gone before psys-record could
+ * name it, or its record was lost). Borrowed. */
+const char *psysfile_cgroup_path(const struct psysfile_reader *r, int hier, uint64_t id);
 
 /* A thread by file-wide id: its comm (borrowed), pid and tid. */
 const char *psysfile_thread(const struct psysfile_reader *r, uint32_t id,

@@ -16,7 +16,7 @@ extern const unsigned char psysfile_sync[4];
  * number and its sample count. */
 #define REC_HDR_SIZE_V1 20
 #define REC_HDR_SIZE 28
-enum { REC_HEADER = 1, REC_DATA = 2, REC_TRAILER = 3, REC_SYMBOLS = 4 };
+enum { REC_HEADER = 1, REC_DATA = 2, REC_TRAILER = 3, REC_SYMBOLS = 4, REC_CGROUPS = 5 };
 #define REC_ZSTD 0x1
 #define MAX_PAYLOAD (64u << 20)
 #define MAX_RAW (256u << 20)

@@ -49,7 +49,7 @@ int psysfile_parse_symbols(struct ksyms *ks, struct cursor *c)
 /* ---- file-wide tables ---- */
 
 int reader_add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
-		      const char *comm, size_t n)
+		      const char *comm, size_t n, uint64_t cg2, uint64_t cg1)
 {
 	if (buf_grow((void **)&r->threads, &r->threads_cap, r->nthreads + 1,
 		     sizeof(*r->threads)) ||
@@ -58,6 +58,8 @@ int reader_add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
 	r->tpid[r->nthreads] = pid;
 	r->threads[r->nthreads].pid = pid;
 	r->threads[r->nthreads].tid = tid;
+	r->threads[r->nthreads].cg2 = cg2;
+	r->threads[r->nthreads].cg1 = cg1;
 	r->threads[r->nthreads].comm = r->strings.len;
 	buf_put(&r->strings, comm, n);
 	buf_put_u8(&r->strings, 0);
@@ -130,6 +132,7 @@ struct thread_key {
 	const struct psysfile_reader *r;
 	uint32_t pid, tid;
 	const char *comm;
+	uint64_t cg2, cg1;
 };
 
 static int thread_eq(const void *ctx, uint32_t id)
@@ -137,8 +140,90 @@ static int thread_eq(const void *ctx, uint32_t id)
 	const struct thread_key *k = ctx;
 	const struct rthread *t = &k->r->threads[id];
 
-	return t->pid == k->pid && t->tid == k->tid &&
+	return t->pid == k->pid && t->tid == k->tid && t->cg2 == k->cg2 && t->cg1 == k->cg1 &&
 	       strcmp((const char *)k->r->strings.data + t->comm, k->comm) == 0;
+}
+
+/* ---- cgroup names ---- */
+
+struct cgroup_key {
+	const struct psysfile_reader *r;
+	int hier;
+	uint64_t id;
+};
+
+static int cgroup_eq(const void *ctx, uint32_t i)
+{
+	const struct cgroup_key *k = ctx;
+
+	return k->r->cgroups[i].id == k->id && k->r->cgroups[i].hier == k->hier;
+}
+
+static uint64_t cgroup_hash(int hier, uint64_t id)
+{
+	return hash_u64s(&id, 1, (uint64_t)hier);
+}
+
+/* A cgroups record: each entry names one cgroup by its kernel id, which
+ * means the same in every record of the capture; so a lost record can
+ * leave a cgroup unnamed, never name it wrongly. The first name of an id
+ * stands. */
+static int parse_cgroups(struct psysfile_reader *r, struct cursor c)
+{
+	uint64_t count, hier, id;
+	const unsigned char *p;
+	size_t n;
+
+	/* Checked whole before any of it is taken. */
+	for (int take = 0; take < 2; take++) {
+		struct cursor k = c;
+
+		if (cursor_varint(&k, &count) || count > cursor_left(&k))
+			return -EBADMSG;
+		for (uint64_t i = 0; i < count; i++) {
+			if (cursor_varint(&k, &hier) || cursor_varint(&k, &id) ||
+			    cursor_bytes(&k, &p, &n) ||
+			    (hier != PSYSFILE_CGROUP_V1 && hier != PSYSFILE_CGROUP_V2) || !id ||
+			    memchr(p, 0, n))
+				return -EBADMSG;
+			if (!take)
+				continue;
+			struct cgroup_key key = { r, (int)hier, id };
+			uint64_t h = cgroup_hash((int)hier, id);
+			if (hmap_get(&r->cgroup_map, h, cgroup_eq, &key) != HMAP_NONE)
+				continue;
+			if (buf_grow((void **)&r->cgroups, &r->cgroups_cap, r->ncgroups + 1,
+				     sizeof(*r->cgroups)))
+				return -ENOMEM;
+			r->cgroups[r->ncgroups] = (struct rcgroup){ id, (int)hier, r->strings.len };
+			buf_put(&r->strings, p, n);
+			buf_put_u8(&r->strings, 0);
+			if (r->strings.err || hmap_put(&r->cgroup_map, h, r->ncgroups))
+				return -ENOMEM;
+			r->ncgroups++;
+		}
+		if (cursor_left(&k))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+const char *psysfile_cgroup_path(const struct psysfile_reader *r, int hier, uint64_t id)
+{
+	struct cgroup_key key = { r, hier, id };
+	uint32_t i;
+
+	if (!id)
+		return NULL;
+	i = hmap_get(&r->cgroup_map, cgroup_hash(hier, id), cgroup_eq, &key);
+	return i == HMAP_NONE ? NULL : (const char *)r->strings.data + r->cgroups[i].path;
+}
+
+void psysfile_thread_cgroups(const struct psysfile_reader *r, uint32_t id, uint64_t *cg2,
+			     uint64_t *cg1)
+{
+	*cg2 = id < r->nthreads ? r->threads[id].cg2 : 0;
+	*cg1 = id < r->nthreads ? r->threads[id].cg1 : 0;
 }
 
 struct stack_key {
@@ -181,12 +266,15 @@ static int intern_block(struct psysfile_reader *r)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < v->nthreads; i++) {
 		const struct psysblock_thread *t = &v->threads[i];
-		struct thread_key k = { r, t->pid, t->tid, t->comm };
-		uint64_t h = hash_bytes(t->comm, strlen(t->comm), (uint64_t)t->pid << 32 | t->tid);
+		struct thread_key k = { r, t->pid, t->tid, t->comm, t->cgroup_id, t->cgroup1_id };
+		uint64_t h = hash_bytes(t->comm, strlen(t->comm),
+					((uint64_t)t->pid << 32 | t->tid) ^
+					t->cgroup_id * 0x9e3779b97f4a7c15ull ^ t->cgroup1_id);
 		uint32_t id = hmap_get(&r->thread_map, h, thread_eq, &k);
 
 		if (id == HMAP_NONE) {
-			int g = reader_add_thread(r, t->pid, t->tid, t->comm, strlen(t->comm));
+			int g = reader_add_thread(r, t->pid, t->tid, t->comm, strlen(t->comm),
+						  t->cgroup_id, t->cgroup1_id);
 			if (g < 0 || hmap_put(&r->thread_map, h, (uint32_t)g))
 				return -ENOMEM;
 			id = (uint32_t)g;
@@ -431,6 +519,9 @@ static int load_record(struct psysfile_reader *r)
 			struct cursor c = { r->rec.data, r->rec.data + r->rec.len };
 			err = psysfile_parse_symbols(r->ksyms, &c);
 			r->ksyms_dirty = 1;
+		} else if (!bad && type == REC_CGROUPS && r->major >= 2) {
+			err = parse_cgroups(r, (struct cursor){ r->rec.data,
+								r->rec.data + r->rec.len });
 		}
 		if (err == -ENOMEM)
 			return err;
@@ -615,6 +706,8 @@ int psysfile_next(struct psysfile_reader *r, struct psysfile_sample *s)
 	s->tid = t->tid;
 	s->flags = r->cflags[i];
 	s->comm = (const char *)r->strings.data + t->comm;
+	s->cgroup_id = t->cg2;
+	s->cgroup1_id = t->cg1;
 	s->thread_id = id;
 	s->stack_id = r->bstack[i];
 	s->frames = psysfile_stack(r, s->stack_id, &s->nframes);
@@ -715,6 +808,8 @@ void psysfile_reader_free(struct psysfile_reader *r)
 	buf_free(&r->rec);
 	free(r->threads);
 	hmap_free(&r->thread_map);
+	free(r->cgroups);
+	hmap_free(&r->cgroup_map);
 	buf_free(&r->strings);
 	free(r->frames);
 	free(r->stack_off);

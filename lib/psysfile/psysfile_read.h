@@ -12,6 +12,14 @@
 struct rthread {
 	uint32_t pid, tid;
 	size_t comm;		/* offset in strings */
+	uint64_t cg2, cg1;	/* cgroup ids, 0: none */
+};
+
+/* A cgroup a cgroups record named. */
+struct rcgroup {
+	uint64_t id;
+	int hier;		/* PSYSFILE_CGROUP_V1 or _V2 */
+	size_t path;		/* offset in strings */
 };
 
 struct psysfile_reader {
@@ -55,6 +63,12 @@ struct psysfile_reader {
 	size_t ustack_off_cap, ustack_len_cap;
 	struct hmap ustack_map;
 
+	/* Cgroup paths by (hierarchy, id), as cgroups records named them. */
+	struct rcgroup *cgroups;
+	uint32_t ncgroups;
+	size_t cgroups_cap;
+	struct hmap cgroup_map;
+
 	/* Version 2: the block being read, and its ids -> file-wide ids. */
 	struct psysblock_view view;
 	uint32_t *gthread, *gstack, *gustack;
@@ -82,7 +96,7 @@ struct psysfile_reader {
 
 /* Appends to the file-wide tables; each returns the new id or -ENOMEM. */
 int reader_add_thread(struct psysfile_reader *r, uint32_t pid, uint32_t tid,
-		      const char *comm, size_t n);
+		      const char *comm, size_t n, uint64_t cg2, uint64_t cg1);
 int reader_add_stack(struct psysfile_reader *r, const uint64_t *frames, uint32_t n);
 int reader_add_ustack(struct psysfile_reader *r, const char *const *names, uint32_t n);
 const char *reader_intern_ustr(struct psysfile_reader *r, const char *name, size_t n);

@@ -30,7 +30,7 @@ static int parse_threads(struct psysfile_reader *r, struct cursor *c)
 		const unsigned char *nul = memchr(comm, 0, n);
 		if (nul)
 			n = nul - comm;
-		if (reader_add_thread(r, pid, tid, (const char *)comm, n) < 0)
+		if (reader_add_thread(r, pid, tid, (const char *)comm, n, 0, 0) < 0)
 			return -ENOMEM;
 	}
 	return 0;

@@ -49,6 +49,8 @@ struct psysfile_writer {
 	size_t ncpu;
 	uint64_t period, unit, pending;
 
+	struct psysfile_cgroup_names cgnames;
+	struct hmap cg_done[2];	/* v1, v2 cgroup id -> named in the file */
 	struct hmap sym_done;	/* symbol start address -> emitted */
 	struct hmap stack_seen;	/* stack hash -> 0: distinct stacks */
 	uint64_t nsymbols, nstacks;
@@ -223,6 +225,26 @@ fail:
 	return err;
 }
 
+/* Writes a record of TYPE holding "varint COUNT" and then w->body,
+ * compressed: the form of the symbols and cgroups records. */
+static int write_table(struct psysfile_writer *w, int type, uint64_t count)
+{
+	buf_reset(&w->raw);
+	buf_put_varint(&w->raw, count);
+	buf_put(&w->raw, w->body.data, w->body.len);
+	if (w->raw.err || w->body.err)
+		return -ENOMEM;
+	size_t bound = ZSTD_compressBound(w->raw.len);
+	buf_reset(&w->out);
+	if (buf_reserve(&w->out, bound))
+		return -ENOMEM;
+	size_t n = ZSTD_compressCCtx(w->cctx, w->out.data, bound, w->raw.data, w->raw.len,
+				     w->level);
+	if (ZSTD_isError(n))
+		return -EIO;
+	return write_record(w, type, REC_ZSTD, w->out.data, n, w->raw.len, 0);
+}
+
 /* A symbols record for the frames of V's stacks that no earlier record
  * named. */
 static int write_symbols(struct psysfile_writer *w, const struct psysblock_view *v)
@@ -252,25 +274,47 @@ static int write_symbols(struct psysfile_writer *w, const struct psysblock_view 
 			count++;
 		}
 	}
-	if (!count)
-		return 0;
-	buf_reset(&w->raw);
-	buf_put_varint(&w->raw, count);
-	buf_put(&w->raw, w->body.data, w->body.len);
-	if (w->raw.err || w->body.err)
-		return -ENOMEM;
-	size_t bound = ZSTD_compressBound(w->raw.len);
-	buf_reset(&w->out);
-	if (buf_reserve(&w->out, bound))
-		return -ENOMEM;
-	size_t n = ZSTD_compressCCtx(w->cctx, w->out.data, bound, w->raw.data, w->raw.len,
-				     w->level);
-	if (ZSTD_isError(n))
-		return -EIO;
-	int err = write_record(w, REC_SYMBOLS, REC_ZSTD, w->out.data, n, w->raw.len, 0);
+	int err = count ? write_table(w, REC_SYMBOLS, count) : 0;
 	if (!err)
 		w->nsymbols += count;
 	return err;
+}
+
+void psysfile_set_cgroup_names(struct psysfile_writer *w,
+			       const struct psysfile_cgroup_names *names)
+{
+	w->cgnames = *names;
+}
+
+/* A cgroups record for the cgroup ids of V's threads that no earlier
+ * record named and psys-record could name. An id it could not name is
+ * asked again at the next block: it may have been named since. */
+static int write_cgroups(struct psysfile_writer *w, const struct psysblock_view *v)
+{
+	uint64_t count = 0;
+
+	if (!w->cgnames.path)
+		return 0;
+	buf_reset(&w->body);
+	for (uint32_t i = 0; i < v->nthreads; i++) {
+		const uint64_t ids[2] = { v->threads[i].cgroup1_id, v->threads[i].cgroup_id };
+
+		for (int k = 0; k < 2; k++) {
+			int hier = k ? PSYSFILE_CGROUP_V2 : PSYSFILE_CGROUP_V1;
+			const char *path;
+
+			if (!ids[k] || hmap_get(&w->cg_done[k], ids[k], NULL, NULL) != HMAP_NONE ||
+			    !(path = w->cgnames.path(w->cgnames.ctx, hier, ids[k])))
+				continue;
+			if (hmap_put(&w->cg_done[k], ids[k], 0))
+				return -ENOMEM;
+			buf_put_varint(&w->body, (uint64_t)hier);
+			buf_put_varint(&w->body, ids[k]);
+			buf_put_bytes(&w->body, path, strlen(path));
+			count++;
+		}
+	}
+	return count ? write_table(w, REC_CGROUPS, count) : 0;
 }
 
 int psysfile_write_block(struct psysfile_writer *w, const struct psysblock *b)
@@ -283,7 +327,7 @@ int psysfile_write_block(struct psysfile_writer *w, const struct psysblock *b)
 	if ((err = psysblock_inflate(w->dctx, b->data, b->len, b->raw_len, &w->raw)) ||
 	    (err = psysblock_decode(&w->view, w->raw.data, w->raw.len)))
 		return err;
-	if ((err = write_symbols(w, &w->view)) ||
+	if ((err = write_symbols(w, &w->view)) || (err = write_cgroups(w, &w->view)) ||
 	    (err = write_record(w, REC_DATA, REC_ZSTD, b->data, b->len, b->raw_len,
 				b->nsamples)))
 		return err;
@@ -399,6 +443,8 @@ void psysfile_writer_free(struct psysfile_writer *w)
 		psysblock_builder_free(w->cpu[i]);
 	free(w->cpu);
 	hmap_free(&w->sym_done);
+	hmap_free(&w->cg_done[0]);
+	hmap_free(&w->cg_done[1]);
 	hmap_free(&w->stack_seen);
 	psysblock_view_free(&w->view);
 	buf_free(&w->raw);

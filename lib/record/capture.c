@@ -14,6 +14,15 @@
 #include "base/ptime.h"
 #include "symbols/usyms.h"
 
+_Static_assert(CGROUP_V1 == PSYSFILE_CGROUP_V1 && CGROUP_V2 == PSYSFILE_CGROUP_V2,
+	       "cgroup hierarchy numbers differ");
+
+/* The writer's names of cgroup ids: what the recorder resolved. */
+static const char *cgroup_name_of(void *ctx, int hier, uint64_t id)
+{
+	return cgroup_paths_lookup(ctx, hier, id);
+}
+
 /* The header of capture C, filled as a psys_header (psysfile/header.h). */
 static json_t *build_header(const struct recorder *r, const struct capture *c)
 {
@@ -56,7 +65,19 @@ static json_t *build_header(const struct recorder *r, const struct capture *c)
 	h.start_wall = when;
 	h.has = (PSYS_BIT(PSYS_H_NFIELDS) - 1) & ~(PSYS_BIT(PSYS_H_HOT_CPUS) | PSYS_BIT(PSYS_H_TRIGGER) |
 			  PSYS_BIT(PSYS_H_PEAK_WINDOW_S) | PSYS_BIT(PSYS_H_PEAK_THRESHOLD) |
-			  PSYS_BIT(PSYS_H_PRE_S) | PSYS_BIT(PSYS_H_PRE_WANTED_S));
+			  PSYS_BIT(PSYS_H_PRE_S) | PSYS_BIT(PSYS_H_PRE_WANTED_S) |
+			  PSYS_BIT(PSYS_H_CGROUP_V2) | PSYS_BIT(PSYS_H_CGROUP_V1) |
+			  PSYS_BIT(PSYS_H_CGROUP_V1_MOUNT));
+	/* Which hierarchies the samples' cgroup ids are of. */
+	if (r->cgpaths && r->o.cgroups->v2[0]) {
+		h.cgroup_v2 = r->o.cgroups->v2;
+		PSYS_SET(&h, PSYS_H_CGROUP_V2);
+	}
+	if (r->cgpaths && r->o.cgroup1 && r->o.cgroups->v1[0]) {
+		h.cgroup_v1 = r->o.cgroups->v1_controller;
+		h.cgroup_v1_mount = r->o.cgroups->v1;
+		h.has |= PSYS_BIT(PSYS_H_CGROUP_V1) | PSYS_BIT(PSYS_H_CGROUP_V1_MOUNT);
+	}
 	if (r->triggered) {
 		h.hot_cpus = hot;
 		PSYS_SET(&h, PSYS_H_HOT_CPUS);
@@ -229,6 +250,10 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 	if (err) {
 		fprintf(r->o.log, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
 		goto fail;
+	}
+	if (r->cgpaths) {
+		struct psysfile_cgroup_names names = { r->cgpaths, cgroup_name_of };
+		psysfile_set_cgroup_names(c->w, &names);
 	}
 	capture_stream_or_stop(r, c);
 	r->src.counts(r->src.ctx, &c->at_start);

@@ -125,12 +125,36 @@ static void seal_due(struct recorder *r, int64_t now, const struct cpulist *cpus
 	}
 }
 
+/* Names the cgroups of S while they exist: checked only when they differ
+ * from the previous sample's on that CPU. */
+static void see_cgroups(struct recorder *r, const struct psysfile_sample *s)
+{
+	if (s->cpu >= r->ncg_last) {
+		size_t cap = r->ncg_last;
+
+		if (buf_grow((void **)&r->cg_last, &cap, (size_t)s->cpu + 1, sizeof(*r->cg_last)))
+			return;
+		memset(r->cg_last + r->ncg_last, 0, (cap - r->ncg_last) * sizeof(*r->cg_last));
+		r->ncg_last = cap;
+	}
+	uint64_t *last = r->cg_last[s->cpu];
+	if (last[0] == s->cgroup_id && last[1] == s->cgroup1_id)
+		return;
+	last[0] = s->cgroup_id;
+	last[1] = s->cgroup1_id;
+	cgroup_paths_see(r->cgpaths, CGROUP_V2, s->cgroup_id, s->tid);
+	cgroup_paths_see(r->cgpaths, CGROUP_V1, s->cgroup1_id, s->tid);
+}
+
 void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 		     const uint64_t *uaddrs)
 {
 	struct psysfile_sample fs = *s;
 	const char *unames[PSYSFILE_MAX_FRAMES];
 	struct psysblock_builder *bb;
+
+	if (r->cgpaths && (s->cgroup_id || s->cgroup1_id))
+		see_cgroups(r, s);
 
 	/* The peak rule sees every sample: sys time is kernel mode, not the
 	 * idle task, nor this recorder (its start, its captures being
@@ -176,6 +200,11 @@ static void drain(struct recorder *r)
 		r->cur->err = -EBADMSG;
 }
 
+void recorder_set_cgroup1(struct recorder *r, int on)
+{
+	r->o.cgroup1 = on;
+}
+
 int recorder_new(const struct recorder_opts *opts, int triggered, struct recorder **out)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
@@ -195,6 +224,10 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 	}
 	if (r->o.user_stacks && (!(r->usyms = usyms_new()) ||
 			       usyms_set_debug_dirs(r->usyms, r->o.debug_dirs))) {
+		fprintf(r->o.log, PROG ": out of memory\n");
+		return -ENOMEM;
+	}
+	if (r->o.cgroups && !(r->cgpaths = cgroup_paths_new(r->o.cgroups, "/proc"))) {
 		fprintf(r->o.log, PROG ": out of memory\n");
 		return -ENOMEM;
 	}
@@ -371,6 +404,10 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 {
 	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
 		drain(r);
+		/* Cgroups /proc could not name are looked for before any block
+		 * that needs them is written. */
+		if (r->cgpaths)
+			cgroup_paths_refresh(r->cgpaths);
 		r->next_drain = now + (r->cur ? DRAIN_BUSY_NS : DRAIN_IDLE_NS);
 		/* A block spans at most about a second: what a capture loses
 		 * to SIGKILL or a power cut. */
@@ -478,6 +515,15 @@ void recorder_free(struct recorder *r)
 	ZSTD_freeCCtx(r->cctx);
 	ZSTD_freeDCtx(r->dctx);
 	usyms_free(r->usyms);
+	if (r->cgpaths && r->o.verbose) {
+		const struct cgroup_paths_stats *st = cgroup_paths_stats(r->cgpaths);
+		fprintf(r->o.log, PROG ": cgroups: %llu named from /proc, %llu by %llu walks, "
+			"%llu gone before they could be named\n", (unsigned long long)st->named_proc,
+			(unsigned long long)st->named_walk, (unsigned long long)st->walks,
+			(unsigned long long)st->unnamed);
+	}
+	cgroup_paths_free(r->cgpaths);
+	free(r->cg_last);
 	outdir_close(&r->dir, r->o.log);
 	hmap_free(&r->comm_of);
 	free(r);

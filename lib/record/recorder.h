@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "base/cpulist.h"
+#include "cgroup/cgroup_path.h"
 #include "psysfile/psysblock.h"
 #include "symbols/ksyms.h"
 
@@ -40,6 +41,11 @@ struct recorder_opts {
 	/* The peak rule (triggered mode): window, threshold; off if 0. */
 	int64_t peak_window_ns;
 	double peak_threshold;
+	/* The cgroup hierarchies whose ids samples carry (v1 only once
+	 * recorder_set_cgroup1 says so); NULL: none. Paths are resolved
+	 * while the recorder runs. Borrowed. */
+	const struct cgroup_mounts *cgroups;
+	int cgroup1;
 	FILE *log;			/* messages (stderr) */
 	FILE *out;			/* paths, or the capture (stdout) */
 };
@@ -74,6 +80,9 @@ int recorder_dirfd(const struct recorder *r);
  * --user-stacks: S->uframes is not used). */
 void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 		     const uint64_t *uaddrs);
+
+/* Whether samples carry v1 cgroup ids (the sampler found where they are). */
+void recorder_set_cgroup1(struct recorder *r, int on);
 
 /* Sampling has started: from now on SRC (copied) is drained. */
 void recorder_attach(struct recorder *r, const struct recorder_source *src);

@@ -35,6 +35,10 @@ struct recorder {
 	int64_t sampling_since;		/* CLOCK_MONOTONIC: the sampler's start */
 	struct usyms *usyms;		/* names user addresses (--user-stacks) */
 	struct hmap comm_of;		/* pid -> hash of its comm: exec check */
+	struct cgroup_paths *cgpaths;	/* cgroup ids -> paths, or NULL */
+	/* Per CPU: the cgroup ids of its previous sample, known already. */
+	uint64_t (*cg_last)[2];
+	size_t ncg_last;
 	int64_t retain_ns;		/* how far back the ring reaches */
 	struct capture *cur;
 	struct peak *peak;		/* the peak rule, or NULL */

@@ -70,6 +70,8 @@ static void test_header_round_trip(void)
 		.peak_window_s = 0.2, .peak_threshold = 50, .pre_s = 2.01, .pre_wanted_s = 3.5,
 		.symbols = "embedded", .user_stacks = 1, .idle_stacks = 0, .stack_max = 127,
 		.ref_symbols = refs, .nref_symbols = 3,
+		.cgroup_v2 = "/sys/fs/cgroup/unified", .cgroup_v1 = "cpuacct",
+		.cgroup_v1_mount = "/sys/fs/cgroup/cpuacct",
 	};
 	struct psys_header g;
 	char err[200];
@@ -93,7 +95,9 @@ static void test_header_round_trip(void)
 	CHECK(json_is_array(json_object_get(tj, "future_field")), "unknown trigger field kept");
 	CHECK(json_integer_value(json_object_get(tj, "received_mono_ns")) == 523456789999,
 	      "received_mono_ns");
-	CHECK(json_object_size(j) == 25, "25 keys, got %zu", json_object_size(j));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "cgroups"), "v1")),
+		  "cpuacct", "cgroups.v1");
+	CHECK(json_object_size(j) == 26, "26 keys, got %zu", json_object_size(j));
 
 	int rc = psys_header_from_json(j, &g, err, sizeof(err));
 	CHECK(rc == 0, "header from JSON: %s", err);

@@ -1,0 +1,66 @@
+/* Who ran a sample; see who.h. */
+#include "fold/who.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup/cgroup_name.h"
+
+int who_cgroup(const struct psysfile_reader *r, uint32_t th, char *buf, size_t len)
+{
+	uint64_t cg2, cg1;
+	const char *p2, *p1;
+
+	psysfile_thread_cgroups(r, th, &cg2, &cg1);
+	p2 = psysfile_cgroup_path(r, PSYSFILE_CGROUP_V2, cg2);
+	p1 = psysfile_cgroup_path(r, PSYSFILE_CGROUP_V1, cg1);
+	if (p1 && strcmp(p1, "/") && (!p2 || !strcmp(p2, "/")))
+		p2 = p1;
+	if (p2) {
+		snprintf(buf, len, "%s", p2);
+		return 1;
+	}
+	if (cg2 || cg1) {
+		snprintf(buf, len, "cgroup id %" PRIu64, cg2 ? cg2 : cg1);
+		return 0;
+	}
+	if (len)
+		buf[0] = '\0';
+	return -1;
+}
+
+void who_frame(const struct psysfile_reader *r, uint32_t th, enum who_kind kind, char *buf,
+	       size_t len)
+{
+	char path[4096], id[CGROUP_SHORT_ID + 1];
+	struct cgroup_name n;
+	int k = who_cgroup(r, th, path, sizeof(path));
+
+	if (kind == WHO_CGROUP) {
+		if (k > 0)
+			snprintf(buf, len, "cgroup %s", path);
+		else
+			snprintf(buf, len, "%s", k == 0 ? path : "[no cgroup]");
+		return;
+	}
+	cgroup_name_parse(k > 0 ? path : "", &n);
+	if (kind == WHO_CONTAINER && n.container_id[0])
+		snprintf(buf, len, "container %s", cgroup_name_short_id(&n, id, sizeof(id)));
+	else if (kind == WHO_SERVICE && n.service[0])
+		snprintf(buf, len, "service %s", n.service);
+	else
+		snprintf(buf, len, "%s", kind == WHO_CONTAINER ? "[no container]" : "[no service]");
+}
+
+void who_labels(const struct psysfile_reader *r, uint32_t th, char *cgroup, size_t len,
+		char *container, char *pod, char *service)
+{
+	struct cgroup_name n;
+	int k = who_cgroup(r, th, cgroup, len);
+
+	cgroup_name_parse(k > 0 ? cgroup : "", &n);
+	snprintf(container, CGROUP_ID_LEN + 1, "%s", n.container_id);
+	snprintf(pod, CGROUP_UID_LEN + 1, "%s", n.pod_uid);
+	snprintf(service, sizeof(n.service), "%s", n.service);
+}

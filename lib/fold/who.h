@@ -1,0 +1,38 @@
+/* Who ran a sample: its cgroup, and the container, pod and service named
+ * after it (cgroup/cgroup_name.h), as psys-fold's root frames, filters,
+ * labels and titles show them.
+ *
+ * A sample's cgroup is its v2 cgroup, unless that is the root (or
+ * unnamed) and its v1 cgroup is named and below the root: on a hybrid
+ * host whose processes sit in the root of an empty unified tree, the v1
+ * hierarchy is where containers and services are. A cgroup whose path
+ * was never named shows as "cgroup id N" (its kernel id): never another
+ * cgroup's name. */
+#ifndef PSYS_WHO_H
+#define PSYS_WHO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psysfile/psysfile.h"
+
+/* The cgroup of thread TH of R: its path, or "cgroup id N" when only its
+ * id is known, in BUF (LEN bytes). Returns 1 (a path), 0 (an id only) or
+ * -1 (no cgroup recorded: BUF is ""). */
+int who_cgroup(const struct psysfile_reader *r, uint32_t th, char *buf, size_t len);
+
+/* Root frames, each one frame's text (not yet cleaned): */
+enum who_kind {
+	WHO_CGROUP,	/* "cgroup PATH", "cgroup id N", "[no cgroup]" */
+	WHO_CONTAINER,	/* "container ID12", "[no container]" */
+	WHO_SERVICE,	/* "service NAME", "[no service]" */
+};
+void who_frame(const struct psysfile_reader *r, uint32_t th, enum who_kind kind, char *buf,
+	       size_t len);
+
+/* The labels of thread TH: BUF receives the cgroup ("" none); CONTAINER
+ * (65 bytes), POD (37) and SERVICE (256) the names found in it (""). */
+void who_labels(const struct psysfile_reader *r, uint32_t th, char *cgroup, size_t len,
+		char *container, char *pod, char *service);
+
+#endif
