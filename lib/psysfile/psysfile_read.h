@@ -101,6 +101,10 @@ int reader_add_stack(struct psysfile_reader *r, const uint64_t *frames, uint32_t
 int reader_add_ustack(struct psysfile_reader *r, const char *const *names, uint32_t n);
 const char *reader_intern_ustr(struct psysfile_reader *r, const char *name, size_t n);
 
+/* Takes a cgroups record's body C into the reader's cgroup table, whole
+ * or not at all. Returns 0, -EBADMSG or -ENOMEM. */
+int reader_parse_cgroups(struct psysfile_reader *r, struct cursor c);
+
 /* Room for N samples in the batch columns. Returns 0 or -ENOMEM. */
 int reader_batch_room(struct psysfile_reader *r, size_t n);
 

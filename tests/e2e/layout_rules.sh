@@ -15,12 +15,13 @@ cd "$TOP" || exit 1
 allowed() {
 	case $1 in
 	base) echo "" ;;
-	watch) echo "base" ;;
+	cgroup) echo "base" ;;
+	watch) echo "base cgroup" ;;
 	symbols) echo "base" ;;
 	psysfile) echo "base symbols watch" ;;
-	record) echo "base watch psysfile symbols" ;;
+	record) echo "base cgroup watch psysfile symbols" ;;
 	folded) echo "base" ;;
-	fold) echo "base psysfile symbols folded" ;;
+	fold) echo "base cgroup psysfile symbols folded" ;;
 	render) echo "base folded" ;;
 	*) echo "?" ;;
 	esac
