@@ -38,7 +38,7 @@ int export_speedscope(struct fold *f, const struct summary *s, int per_cpu,
 	uint64_t *counts = NULL, *weights = NULL;
 	uint32_t *samples = NULL, ncpu = 0;
 	size_t n, nev, npr = 0, k = 0;
-	char title[4200], name[4600], (*names)[32] = NULL;
+	char title[4200], name[4900], who[300], (*names)[32] = NULL;
 	int64_t period = summary_period_ns(s);
 	uint64_t w = period > 0 ? (uint64_t)period : 1;
 	int err;
@@ -61,7 +61,10 @@ int export_speedscope(struct fold *f, const struct summary *s, int per_cpu,
 	if (!samples || !weights || !pr || !names)
 		goto out;
 	summary_title(s, title, sizeof(title));
-	snprintf(name, sizeof(name), "%s%s%s", title, *s->hosts ? " on " : "", s->hosts);
+	/* The name says who ran it when one container or service did. */
+	who_one(&fold_counts(f)->who, who, sizeof(who));
+	snprintf(name, sizeof(name), "%s%s%s%s%s", title, *who ? ", " : "", who,
+		 *s->hosts ? " on " : "", s->hosts);
 	/* One pass per profile over the time-ordered events: each profile's
 	 * samples take the next stretch of the arrays. */
 	for (uint32_t c = 0; c < ncpu; c++) {

@@ -557,8 +557,15 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	/* Counting first, by (thread, stack): names come after, once per
 	 * distinct entry. */
 	err = count_samples(f, r, in, &t);
-	if (!err)
+	if (!err) {
+		struct who_seen w = { 0 };
+
+		for (size_t i = 0; i < t.ne; i++)
+			if (t.e[i].count)
+				who_note(&w, r, t.e[i].thread);
+		who_merge(&f->c.who, &w);
 		err = name_entries(f, r, in, &t);
+	}
 	tally_free(&t);
 	return err;
 }

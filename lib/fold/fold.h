@@ -13,6 +13,7 @@
 #include "symbols/ksyms.h"
 #include "psysfile/psysfile.h"
 #include "fold/slice.h"
+#include "fold/who.h"
 
 struct fold_opts {
 	int idle;	/* keep samples of the idle task (pid 0); those recorded
@@ -81,6 +82,8 @@ struct fold_counts {
 	/* Samples of the latest fold_add call inside its time window (before
 	 * the other filters): 0 says the window missed the capture. */
 	uint64_t in_window;
+	/* Who ran the samples folded, over every fold_add. */
+	struct who_seen who;
 };
 
 struct fold;

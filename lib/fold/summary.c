@@ -140,6 +140,10 @@ void summary_write(const struct summary *s, const struct fold_counts *c,
 	}
 	if (*slice_desc)
 		folded_meta_write(out, "slice", slice_desc + (*slice_desc == ' '));
+	/* Who ran it, when every sample folded ran in one container or
+	 * service. */
+	if (*who_one(&c->who, v, sizeof(v)))
+		folded_meta_write(out, "who", v);
 	write_u64(out, "samples", c->folded);
 	snprintf(v, sizeof(v), "%llu (user %llu, idle %llu, sliced off %llu not folded)",
 		 (unsigned long long)c->samples, (unsigned long long)c->user,

@@ -64,3 +64,50 @@ void who_labels(const struct psysfile_reader *r, uint32_t th, char *cgroup, size
 	snprintf(pod, CGROUP_UID_LEN + 1, "%s", n.pod_uid);
 	snprintf(service, sizeof(n.service), "%s", n.service);
 }
+
+static void seen(int *count, char *have, size_t len, const char *now, int first)
+{
+	if (first) {
+		snprintf(have, len, "%s", now);
+		*count = 1;
+	} else if (*count == 1 && strcmp(have, now) != 0) {
+		*count = 2;
+	}
+}
+
+void who_note(struct who_seen *w, const struct psysfile_reader *r, uint32_t th)
+{
+	char cg[4096], ctr[65], pod[37], svc[256];
+
+	if (w->last_thread == th + 1)
+		return;
+	w->last_thread = th + 1;
+	who_labels(r, th, cg, sizeof(cg), ctr, pod, svc);
+	seen(&w->containers, w->container, sizeof(w->container), ctr, !w->any);
+	seen(&w->services, w->service, sizeof(w->service), svc, !w->any);
+	w->any = 1;
+}
+
+void who_merge(struct who_seen *a, const struct who_seen *b)
+{
+	if (!b->any)
+		return;
+	seen(&a->containers, a->container, sizeof(a->container), b->container, !a->any);
+	seen(&a->services, a->service, sizeof(a->service), b->service, !a->any);
+	if (b->containers > 1)
+		a->containers = 2;
+	if (b->services > 1)
+		a->services = 2;
+	a->any = 1;
+}
+
+char *who_one(const struct who_seen *w, char *buf, size_t len)
+{
+	if (w->any && w->containers == 1 && w->container[0])
+		snprintf(buf, len, "container %.12s", w->container);
+	else if (w->any && w->services == 1 && w->service[0])
+		snprintf(buf, len, "service %s", w->service);
+	else if (len)
+		buf[0] = '\0';
+	return buf;
+}

@@ -35,4 +35,24 @@ void who_frame(const struct psysfile_reader *r, uint32_t th, enum who_kind kind,
 void who_labels(const struct psysfile_reader *r, uint32_t th, char *cgroup, size_t len,
 		char *container, char *pod, char *service);
 
+/* Whether every sample folded so far ran in one container, one service:
+ * what a title or subtitle may name. */
+struct who_seen {
+	int any;		/* a sample was noted */
+	int containers, services;	/* distinct values seen, "" counting
+					   as one: 1 means one for all */
+	char container[65], service[256];
+	uint32_t last_thread;	/* + 1: the thread noted last */
+};
+
+/* Notes that a sample of thread TH of R was folded. */
+void who_note(struct who_seen *w, const struct psysfile_reader *r, uint32_t th);
+
+/* Adds what B saw to A (several captures into one fold). */
+void who_merge(struct who_seen *a, const struct who_seen *b);
+
+/* "container ID12" or "service NAME" when every sample noted in W ran in
+ * one (a container first), into BUF; "" otherwise. Returns BUF. */
+char *who_one(const struct who_seen *w, char *buf, size_t len);
+
 #endif

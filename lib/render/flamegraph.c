@@ -73,15 +73,15 @@ static void put_pct(struct svg *w, double part, double whole)
 	svg_put(w, "%", 1);
 }
 
-/* The subtitle psys-fold's metadata gives: host, window, the trigger
- * (which rule fired), counts. */
+/* The subtitle psys-fold's metadata gives: host, who ran (one container
+ * or service), window, the trigger (which rule fired), counts. */
 static int meta_subtitle(struct svg *w, const struct folded *in, int write)
 {
-	static const char *const keys[] = { "host", "window", "trigger",
+	static const char *const keys[] = { "host", "who", "window", "trigger",
 					    "samples", "lost" };
 	int parts = 0;
 
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		size_t n;
 		const char *v = in ? folded_meta_get(in, keys[i], &n) : NULL;
 
@@ -89,10 +89,10 @@ static int meta_subtitle(struct svg *w, const struct folded *in, int write)
 			continue;
 		if (write) {
 			if (parts)
-				svg_puts(w, i == 4 && folded_meta_get(in, "samples", NULL)
+				svg_puts(w, i == 5 && folded_meta_get(in, "samples", NULL)
 						    ? ", " : "  \xC2\xB7  ");
 			svg_escape(w, v, n);
-			if (i >= 3) {
+			if (i >= 4) {
 				svg_put(w, " ", 1);
 				svg_puts(w, keys[i]);
 			}
