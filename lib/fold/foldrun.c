@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/utf8.h"
 #include "fold/capinfo.h"
 #include "fold/export.h"
@@ -105,13 +106,30 @@ static int warn_damage(const char *path, struct psysfile_reader *r, const struct
 static int print_info(const char *path, struct psysfile_reader *r, FILE *out)
 {
 	struct psysfile_sample s;
+	uint64_t *per_thread = NULL;
+	size_t cap = 0;
 
-	while (psysfile_next(r, &s) == 1)
-		;
+	/* Samples by thread, for the cgroups they ran in. */
+	while (psysfile_next(r, &s) == 1) {
+		if (s.thread_id >= cap) {
+			size_t old = cap;
+			if (buf_grow((void **)&per_thread, &cap, (size_t)s.thread_id + 1, 8)) {
+				free(per_thread);
+				return -ENOMEM;
+			}
+			memset(per_thread + old, 0, (cap - old) * 8);
+		}
+		per_thread[s.thread_id]++;
+	}
+	json_t *cgroups = who_cgroups_json(r, per_thread, cap);
+	free(per_thread);
+	if (!cgroups)
+		return -ENOMEM;
 	const struct psysfile_stats *st = psysfile_stats(r);
 	json_t *h = psysfile_header(r), *t = psysfile_trailer(r);
-	json_t *o = json_pack("{s:o?, s:O?, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	json_t *o = json_pack("{s:o?, s:O?, s:O?, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"file", utf8_json(path, strlen(path)), "header", h, "trailer", t,
+		"cgroups", cgroups,
 		"read", "records", (json_int_t)st->records,
 		"bad_records", (json_int_t)st->bad_records,
 		"skipped_bytes", (json_int_t)st->skipped_bytes,

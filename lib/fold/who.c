@@ -3,7 +3,12 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/buf.h"
+#include "base/intern.h"
+#include "base/utf8.h"
 
 #include "cgroup/cgroup_name.h"
 
@@ -110,4 +115,70 @@ char *who_one(const struct who_seen *w, char *buf, size_t len)
 	else if (len)
 		buf[0] = '\0';
 	return buf;
+}
+
+struct cg_count {
+	uint32_t id;		/* in the intern table of paths */
+	uint64_t n;
+};
+
+static int by_count(const void *a, const void *b)
+{
+	const struct cg_count *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : (x->id > y->id) - (x->id < y->id);
+}
+
+json_t *who_cgroups_json(const struct psysfile_reader *r, const uint64_t *per_thread,
+			 size_t nthreads)
+{
+	struct intern paths = { 0 };
+	struct cg_count *c = NULL;
+	size_t cap = 0;
+	json_t *a = json_array();
+	char cg[4096];
+
+	for (size_t th = 0; a && th < nthreads; th++) {
+		int is_new;
+		uint32_t id;
+
+		if (!per_thread[th])
+			continue;
+		who_cgroup(r, (uint32_t)th, cg, sizeof(cg));
+		if ((id = intern_add(&paths, cg, strlen(cg), &is_new)) == INTERN_NONE ||
+		    buf_grow((void **)&c, &cap, paths.n, sizeof(*c))) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+		if (is_new)
+			c[id] = (struct cg_count){ id, 0 };
+		c[id].n += per_thread[th];
+	}
+	if (a && paths.n)
+		qsort(c, paths.n, sizeof(*c), by_count);
+	for (size_t i = 0; a && i < paths.n; i++) {
+		struct cgroup_name n;
+		size_t len;
+		const char *p = intern_get(&paths, c[i].id, &len);
+		json_t *o = json_object();
+
+		snprintf(cg, sizeof(cg), "%.*s", (int)len, p);
+		cgroup_name_parse(cg[0] == '/' ? cg : "", &n);
+		if (!o || json_object_set_new(o, "cgroup", utf8_json(cg, strlen(cg))) ||
+		    json_object_set_new(o, "samples", json_integer((json_int_t)c[i].n)) ||
+		    (n.container_id[0] &&
+		     json_object_set_new(o, "container_id", json_string(n.container_id))) ||
+		    (n.pod_uid[0] && json_object_set_new(o, "pod_uid", json_string(n.pod_uid))) ||
+		    (n.service[0] &&
+		     json_object_set_new(o, "service", utf8_json(n.service, strlen(n.service)))) ||
+		    json_array_append_new(a, o)) {
+			json_decref(o);
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	intern_free(&paths);
+	free(c);
+	return a;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "psysfile/psysfile.h"
 
 /* The cgroup of thread TH of R: its path, or "cgroup id N" when only its
@@ -34,6 +36,13 @@ void who_frame(const struct psysfile_reader *r, uint32_t th, enum who_kind kind,
  * (65 bytes), POD (37) and SERVICE (256) the names found in it (""). */
 void who_labels(const struct psysfile_reader *r, uint32_t th, char *cgroup, size_t len,
 		char *container, char *pod, char *service);
+
+/* Every cgroup of R's samples (R read to its end with psysfile_next,
+ * counting each thread's samples in PER_THREAD[thread id], NTHREADS
+ * long) as a JSON array, most samples first: {"cgroup", "samples", and
+ * "container_id", "pod_uid", "service" where known}. NULL on -ENOMEM. */
+json_t *who_cgroups_json(const struct psysfile_reader *r, const uint64_t *per_thread,
+			 size_t nthreads);
 
 /* Whether every sample folded so far ran in one container, one service:
  * what a title or subtitle may name. */
