@@ -14,6 +14,9 @@ cd "$(dirname "$0")"
 BUILD_PKGS="make gcc libc6-dev pkg-config libelf-dev libzstd-dev libjansson-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
 BPF_PKGS="clang llvm libbpf-dev libdw-dev"
 TEST_PKGS="python3 libxml2-utils chromium zstd procps util-linux linux-perf groff-base libclang-rt-dev golang-go python3-jsonschema libc6-dbg binutils xz-utils"
+# A real container runtime for the "which container was it" tests (runc:
+# crun refuses hybrid cgroups).
+TEST_PKGS="$TEST_PKGS podman runc busybox-static"
 # From npm (the tests check psys-fold's speedscope output against the
 # schema this package ships).
 NPM_TEST_PKGS="speedscope@1.25.0"

@@ -7,7 +7,7 @@ LC_ALL=C; export LC_ALL
 T=$(mktemp -d "${TMPDIR:-/tmp}/psys-e2e.XXXXXX")
 # jobs -p in $(...) would run in a subshell that has no jobs: write the
 # list to a file so the background loads really are stopped.
-trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true; rm -rf "$T"; exit $rc' EXIT
+trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true; cgroup_cleanup; rm -rf "$T"; exit $rc' EXIT
 PATH="$BUILD:$BUILD/tests:$PATH"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -87,4 +87,50 @@ hardening_gaps() {
 	[ "${2:-}" = nofortify ] || grep -q ' U __[a-z0-9_]*_chk@' "$T/.syms" ||
 		echo "no _FORTIFY_SOURCE (no __*_chk function called)"
 	return 0
+}
+
+# cgroup_mount v2|CONTROLLER: where the cgroup2 tree, or a v1 controller's
+# hierarchy, is mounted (from mountinfo); nothing when it is not.
+cgroup_mount() {
+	awk -v want="$1" '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		fs = $(i + 1); so = "," $(i + 3) ","
+		if (want == "v2" ? fs == "cgroup2" : fs == "cgroup" && index(so, "," want ","))
+			{ print $5; exit }
+	}' /proc/self/mountinfo
+}
+
+# cgroup_tree v2|CONTROLLER: makes this test's own cgroup, psys-test-PID,
+# at the root of that hierarchy and prints its path; it, everything made
+# below it and the processes left in it are cleared at exit.
+cgroup_tree() {
+	m=$(cgroup_mount "$1")
+	[ -n "$m" ] || return 1
+	mkdir -p "$m/psys-test-$$" || return 1
+	echo "$m/psys-test-$$" >> "$T/.cgtrees"
+	echo "$m/psys-test-$$"
+}
+
+# in_cgroups "DIR..." CMD...: runs CMD with its process in every cgroup
+# DIR (paths without spaces).
+in_cgroups() {
+	dirs=$1
+	shift
+	exec sh -c 'for d in '"$dirs"'; do echo $$ > "$d/cgroup.procs" || exit 1; done; exec "$@"' sh "$@"
+}
+
+cgroup_cleanup() {
+	[ -f "$T/.cgtrees" ] || return 0
+	while read -r d; do
+		[ -d "$d" ] || continue
+		root=$(dirname "$d")
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null |
+				while read -r p; do echo "$p" > "$root/cgroup.procs"; done 2> /dev/null
+			find "$d" -depth -type d -exec rmdir {} + 2> /dev/null
+			[ -d "$d" ] || break
+			sleep 0.2
+		done
+	done < "$T/.cgtrees"
+	rm -f "$T/.cgtrees"
 }

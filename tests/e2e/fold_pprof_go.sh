@@ -63,6 +63,12 @@ pprof -tags > "$T/tags"
 for k in comm pid tid cpu host; do
 	grep -q "^ $k: Total" "$T/tags" || fail "-tags: no $k"
 done
+# One kind per key: a label written as both string and number is counted
+# twice by -tags ("cpu: Total 5.5s" for a 2.76 s profile).
+for k in comm pid tid cpu host; do
+	t=$(sed -n "s/^ $k: Total \([0-9]*\)\$/\1/p" "$T/tags")
+	[ "$t" = "$total" ] || fail "-tags: $k totals ${t:-?}, the profile $total"
+done
 host=$(meta "$T/folded" host)
 grep -q ": $comm\$" "$T/tags" || fail "-tags: no $comm"
 grep -q ": $host\$" "$T/tags" || fail "-tags: no host $host"
