@@ -5,7 +5,11 @@
  * process and no stack gains samples. A damaged fold's line must be a
  * clean line with at most its count; frames may read [unknown] only when
  * a symbols record was damaged, and then only where the clean line had a
- * name. Header-only: each user includes it once. */
+ * name; likewise a cgroup may read "cgroup id N" only when a cgroups
+ * record was damaged, and only where the clean line named cgroup N.
+ * Threads move between cgroups mid-capture, so a sample folded under a
+ * cgroup it was not in would show. Header-only: each user includes it
+ * once. */
 #ifndef PSYS_DAMAGE_ORACLE_H
 #define PSYS_DAMAGE_ORACLE_H
 
@@ -65,6 +69,24 @@ static uint32_t dmg_stack(int k, uint64_t *frames)
 	return n;
 }
 
+/* Cgroup ids of the synthetic threads, in v2 and v1, and their paths. */
+#define DMG_CG(k) (7000u + (k))
+static const char *dmg_cgpath(uint64_t id)
+{
+	static const char *const p[] = {
+		"/system.slice/alpha.service", "/docker/beta", "/kubepods/gamma",
+		"/system.slice/alpha-moved.service", "/",
+	};
+	return id >= DMG_CG(0) && id < DMG_CG(5) ? p[id - DMG_CG(0)] : NULL;
+}
+
+static const char *dmg_cgname(void *ctx, int hier, uint64_t id)
+{
+	(void)ctx;
+	(void)hier;
+	return dmg_cgpath(id);
+}
+
 /* Writes the synthetic capture to a temporary file and reads it into
  * *OUT (malloc'd). Returns 0 or a negative errno. */
 static int dmg_make_capture(unsigned char **out, size_t *len)
@@ -85,6 +107,8 @@ static int dmg_make_capture(unsigned char **out, size_t *len)
 		goto out;
 	psysfile_set_sync(w, 0);
 	psysfile_set_period(w, DMG_PERIOD);
+	struct psysfile_cgroup_names cgn = { NULL, dmg_cgname };
+	psysfile_set_cgroup_names(w, &cgn);
 	for (uint64_t t = 0; t < DMG_SECONDS * 1000000000ull; t += DMG_PERIOD) {
 		for (uint32_t cpu = 0; cpu < 4; cpu++) {
 			struct psysfile_sample s = { 0 };
@@ -100,12 +124,18 @@ static int dmg_make_capture(unsigned char **out, size_t *len)
 			} else if (sec < 2 || (cpu == 0 && sec < 4)) {
 				s.pid = s.tid = 100;
 				s.comm = sec < 3 ? "alpha" : "alpha-renamed";
+				/* alpha moves to another cgroup at 1.5 s. */
+				s.cgroup_id = DMG_CG(sec < 1.5 ? 0 : 3);
+				s.cgroup1_id = DMG_CG(4);
 				k = (int)(dmg_rand() % 10);
 				s.nframes = dmg_stack(k, frames);
 			} else if (sec < 4) {
 				s.pid = 200;
 				s.tid = 200 + cpu;
 				s.comm = "beta";
+				/* beta: in the root of v2, a container in v1. */
+				s.cgroup_id = DMG_CG(4);
+				s.cgroup1_id = DMG_CG(1);
 				k = 10 + (int)(dmg_rand() % 10);
 				s.nframes = dmg_stack(k, frames);
 				if (dmg_rand() % 50 == 0) {
@@ -115,6 +145,8 @@ static int dmg_make_capture(unsigned char **out, size_t *len)
 			} else {
 				s.pid = s.tid = 300 + cpu % 2;
 				s.comm = "gamma";
+				/* One of gamma's threads in a cgroup never named. */
+				s.cgroup_id = cpu % 2 ? DMG_CG(2) : 99999;
 				k = (int)(dmg_rand() % 20);
 				s.flags = dmg_rand() % 3 == 0 ? PSYSFILE_USER : 0;
 				s.nframes = s.flags ? 0 : dmg_stack(k, frames);
@@ -184,7 +216,8 @@ static int dmg_fold(const unsigned char *img, size_t len, struct dmg_fold *d)
 
 	memset(d, 0, sizeof(*d));
 	for (int w = 0; w < 2; w++) {
-		struct fold_opts o = { .idle = 1, .user = 1, .per_cpu = 1, .per_pid = 1 };
+		struct fold_opts o = { .idle = 1, .user = 1, .per_cpu = 1, .per_pid = 1,
+				       .per_cgroup = 1 };
 		struct fold_input in = { .from_ns = w ? mid : 0, .to_ns = w ? UINT64_MAX : mid };
 		struct psysfile_reader *r;
 		struct fold *f = fold_new(&o);
@@ -228,15 +261,43 @@ static int dmg_fold(const unsigned char *img, size_t len, struct dmg_fold *d)
 	return 0;
 }
 
-/* Does damaged line L (frames may be [unknown]) fit clean line C? */
-static int dmg_fits(const char *l, const char *c)
+/* Whether frame L (LN bytes) is "cgroup id N" where frame C (CN bytes)
+ * is "cgroup PATH" and N's path is PATH. */
+static int dmg_unnamed_cgroup(const char *l, size_t ln, const char *c, size_t cn)
+{
+	char buf[64], want[128];
+	const char *path;
+
+	/* The first frame carries the window: "W|cgroup ...". */
+	if (ln > 2 && cn > 2 && l[1] == '|' && c[1] == '|') {
+		if (l[0] != c[0])
+			return 0;
+		l += 2, ln -= 2, c += 2, cn -= 2;
+	}
+	if (ln < 11 || ln >= sizeof(buf) || memcmp(l, "cgroup id ", 10) != 0)
+		return 0;
+	memcpy(buf, l + 10, ln - 10);
+	buf[ln - 10] = '\0';
+	if (!(path = dmg_cgpath(strtoull(buf, NULL, 10))))
+		return 0;
+	snprintf(want, sizeof(want), "cgroup %s", path);
+	return cn == strlen(want) && memcmp(c, want, cn) == 0;
+}
+
+/* What damage may excuse in a damaged line (dmg_check's ALLOW). */
+#define DMG_UNKNOWN 1	/* [unknown] frames: a symbols record was hit */
+#define DMG_UNNAMED 2	/* "cgroup id N": a cgroups record was hit */
+
+/* Does damaged line L fit clean line C, with ALLOW's excuses? */
+static int dmg_fits(const char *l, const char *c, int allow)
 {
 	for (;;) {
 		const char *le = strchr(l, ';'), *ce = strchr(c, ';');
 		size_t ln = le ? (size_t)(le - l) : strlen(l), cn = ce ? (size_t)(ce - c) : strlen(c);
 
 		if (!(ln == cn && memcmp(l, c, ln) == 0) &&
-		    !(ln == 9 && memcmp(l, "[unknown]", 9) == 0))
+		    !((allow & DMG_UNKNOWN) && ln == 9 && memcmp(l, "[unknown]", 9) == 0) &&
+		    !((allow & DMG_UNNAMED) && dmg_unnamed_cgroup(l, ln, c, cn)))
 			return 0;
 		if (!le || !ce)
 			return !le && !ce;
@@ -245,23 +306,45 @@ static int dmg_fits(const char *l, const char *c)
 	}
 }
 
-/* The property. Returns NULL, or a description of the first violation
- * (static). ALLOW_UNKNOWN: symbols were damaged, so frames may be
- * [unknown] where the clean fold named them. */
-static const char *dmg_check(const struct dmg_fold *clean, const struct dmg_fold *got,
-			     int allow_unknown)
+/* The process key of line L (its first 5 frames: window and cgroup,
+ * cpu, pid, comm) in OUT; with DMG_UNNAMED in ALLOW, "cgroup id N" of a
+ * known N is written as N's path. Returns OUT. */
+static char *dmg_key(const char *l, int allow, char *out, size_t len)
 {
-	static char why[512];
+	const char *e = l, *path;
+	for (int k = 0; k < 4 && e; k++)
+		e = strchr(e + 1, ';');
+	size_t kl = e ? (size_t)(e - l) : strlen(l);
+	unsigned long long id;
+	int at;
+
+	if ((allow & DMG_UNNAMED) && sscanf(l, "%*c|cgroup id %llu%n", &id, &at) == 1 &&
+	    (path = dmg_cgpath(id)) && (size_t)at <= kl)
+		snprintf(out, len, "%c|cgroup %s%.*s", l[0], path, (int)(kl - at), l + at);
+	else
+		snprintf(out, len, "%.*s", (int)kl, l);
+	return out;
+}
+
+/* The property. Returns NULL, or a description of the first violation
+ * (static). ALLOW (DMG_UNKNOWN, DMG_UNNAMED): what was damaged, so frames
+ * may be [unknown], or cgroups "cgroup id N", where the clean fold named
+ * them. */
+static const char *dmg_check(const struct dmg_fold *clean, const struct dmg_fold *got,
+			     int allow)
+{
+	static char why[1024];
 
 	for (size_t i = 0; i < got->n; i++) {
 		const char *l = got->line[i];
 		uint64_t have = 0;
-		int unknown = strstr(l, "[unknown]") != NULL;
+		int excused = ((allow & DMG_UNKNOWN) && strstr(l, "[unknown]")) ||
+			      ((allow & DMG_UNNAMED) && strstr(l, "|cgroup id "));
 
-		if (unknown && allow_unknown) {
+		if (excused) {
 			/* The counts of every clean line it may stand for. */
 			for (size_t j = 0; j < clean->n; j++)
-				if (dmg_fits(l, clean->line[j]))
+				if (dmg_fits(l, clean->line[j], allow))
 					have += clean->count[j];
 		} else {
 			char **p = bsearch(&l, clean->line, clean->n, sizeof(char *), dmg_cmp);
@@ -274,26 +357,24 @@ static const char *dmg_check(const struct dmg_fold *clean, const struct dmg_fold
 			return why;
 		}
 	}
-	/* Per process (window, cpu, pid, comm): totals never grow. */
+	/* Per process (window, cgroup, cpu, pid, comm): totals never grow.
+	 * With DMG_UNNAMED, a cgroup unnamed by damage counts as the cgroup
+	 * it stands for: keys are compared with "cgroup id N" read as its
+	 * path. */
+	char k1[512], k2[512];
 	for (size_t i = 0; i < got->n; i++) {
-		const char *l = got->line[i];
-		const char *e = l;
-		for (int k = 0; k < 3 && e; k++)
-			e = strchr(e + 1, ';');
-		size_t kl = e ? (size_t)(e - l) : strlen(l);
+		dmg_key(got->line[i], allow, k1, sizeof(k1));
 		uint64_t g = 0, c = 0;
 
 		for (size_t j = 0; j < got->n; j++)
-			if (strncmp(got->line[j], l, kl) == 0 &&
-			    (got->line[j][kl] == ';' || !got->line[j][kl]))
+			if (!strcmp(dmg_key(got->line[j], allow, k2, sizeof(k2)), k1))
 				g += got->count[j];
 		for (size_t j = 0; j < clean->n; j++)
-			if (strncmp(clean->line[j], l, kl) == 0 &&
-			    (clean->line[j][kl] == ';' || !clean->line[j][kl]))
+			if (!strcmp(dmg_key(clean->line[j], 0, k2, sizeof(k2)), k1))
 				c += clean->count[j];
 		if (g > c) {
-			snprintf(why, sizeof(why), "process '%.*s': %llu samples, clean fold %llu",
-				 (int)kl, l, (unsigned long long)g, (unsigned long long)c);
+			snprintf(why, sizeof(why), "process '%s': %llu samples, clean fold %llu", k1,
+				 (unsigned long long)g, (unsigned long long)c);
 			return why;
 		}
 	}
@@ -322,13 +403,16 @@ static size_t dmg_records(const unsigned char *img, size_t len, struct dmg_rec *
 	return n;
 }
 
-/* Whether bytes [FROM, TO) of the clean image touch a symbols record. */
-static inline int dmg_hits_symbols(const struct dmg_rec *rec, size_t n, size_t from, size_t to)
+/* What bytes [FROM, TO) of the clean image touch: DMG_UNKNOWN for a
+ * symbols record, DMG_UNNAMED for a cgroups record. */
+static inline int dmg_hits(const struct dmg_rec *rec, size_t n, size_t from, size_t to)
 {
+	int hit = 0;
+
 	for (size_t i = 0; i < n; i++)
-		if (rec[i].type == 4 && from < rec[i].off + rec[i].size && to > rec[i].off)
-			return 1;
-	return 0;
+		if (from < rec[i].off + rec[i].size && to > rec[i].off)
+			hit |= rec[i].type == 4 ? DMG_UNKNOWN : rec[i].type == 5 ? DMG_UNNAMED : 0;
+	return hit;
 }
 
 #endif
