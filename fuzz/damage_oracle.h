@@ -70,14 +70,14 @@ static uint32_t dmg_stack(int k, uint64_t *frames)
 }
 
 /* Cgroup ids of the synthetic threads, in v2 and v1, and their paths. */
-#define DMG_CG(k) (7000u + (k))
+#define DMG_CG(k) ((k) == 4 ? 1u : 7000u + (k))	/* 4: the root, id 1 */
 static const char *dmg_cgpath(uint64_t id)
 {
 	static const char *const p[] = {
 		"/system.slice/alpha.service", "/docker/beta", "/kubepods/gamma",
-		"/system.slice/alpha-moved.service", "/",
+		"/system.slice/alpha-moved.service",
 	};
-	return id >= DMG_CG(0) && id < DMG_CG(5) ? p[id - DMG_CG(0)] : NULL;
+	return id == 1 ? "/" : id >= 7000 && id < 7004 ? p[id - 7000] : NULL;
 }
 
 static const char *dmg_cgname(void *ctx, int hier, uint64_t id)

@@ -12,22 +12,30 @@
 
 #include "cgroup/cgroup_name.h"
 
+/* A hierarchy's root cgroup: its kernfs root node, id 1. */
+#define ROOT_ID 1
+
 int who_cgroup(const struct psysfile_reader *r, uint32_t th, char *buf, size_t len)
 {
 	uint64_t cg2, cg1;
-	const char *p2, *p1;
+	const char *path;
+	int hier;
 
+	/* Chosen by the ids alone, so that a sample is always of the same
+	 * cgroup whether or not its name survived. */
 	psysfile_thread_cgroups(r, th, &cg2, &cg1);
-	p2 = psysfile_cgroup_path(r, PSYSFILE_CGROUP_V2, cg2);
-	p1 = psysfile_cgroup_path(r, PSYSFILE_CGROUP_V1, cg1);
-	if (p1 && strcmp(p1, "/") && (!p2 || !strcmp(p2, "/")))
-		p2 = p1;
-	if (p2) {
-		snprintf(buf, len, "%s", p2);
+	if (cg2 <= ROOT_ID && cg1 > ROOT_ID) {
+		cg2 = cg1;
+		hier = PSYSFILE_CGROUP_V1;
+	} else {
+		hier = PSYSFILE_CGROUP_V2;
+	}
+	if ((path = psysfile_cgroup_path(r, hier, cg2))) {
+		snprintf(buf, len, "%s", path);
 		return 1;
 	}
-	if (cg2 || cg1) {
-		snprintf(buf, len, "cgroup id %" PRIu64, cg2 ? cg2 : cg1);
+	if (cg2) {
+		snprintf(buf, len, "cgroup id %" PRIu64, cg2);
 		return 0;
 	}
 	if (len)

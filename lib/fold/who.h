@@ -2,10 +2,12 @@
  * after it (cgroup/cgroup_name.h), as psys-fold's root frames, filters,
  * labels and titles show them.
  *
- * A sample's cgroup is its v2 cgroup, unless that is the root (or
- * unnamed) and its v1 cgroup is named and below the root: on a hybrid
- * host whose processes sit in the root of an empty unified tree, the v1
- * hierarchy is where containers and services are. A cgroup whose path
+ * A sample's cgroup is its v2 cgroup, unless that is the root (id 1, the
+ * hierarchy's kernfs root) and its v1 cgroup is not: on a hybrid host
+ * whose processes sit in the root of an empty unified tree, the v1
+ * hierarchy is where containers and services are. The choice is made
+ * from the ids alone, so damage that loses a name never moves a sample
+ * to the other hierarchy's cgroup. A cgroup whose path
  * was never named shows as "cgroup id N" (its kernel id): never another
  * cgroup's name. */
 #ifndef PSYS_WHO_H

@@ -125,7 +125,8 @@ struct psysblock_view {
 	/* Private: storage. */
 	struct buf strs;
 	uint32_t *ustr_off;
-	size_t caps[13];
+	uint64_t *cg_pairs;		/* the block's (v2, v1) cgroup pairs */
+	size_t caps[14];
 };
 
 /* Decompresses block B (stored as in a data record: LEN bytes holding one

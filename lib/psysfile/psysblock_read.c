@@ -26,7 +26,7 @@ int psysblock_inflate(void *dctx, const void *data, size_t len, size_t raw_len,
 /* Indexes into v->caps for each growable array of the view. */
 enum { CAP_TIME, CAP_THREAD, CAP_STACK, CAP_USTACK, CAP_FLAGS, CAP_THREADS,
        CAP_STACK_OFF, CAP_STACK_LEN, CAP_FRAMES, CAP_USTR, CAP_USTACK_OFF,
-       CAP_USTACK_LEN, CAP_UFRAMES, NCAPS };
+       CAP_USTACK_LEN, CAP_UFRAMES, CAP_CGPAIRS, NCAPS };
 
 static int grow(void **p, struct psysblock_view *v, int which, size_t need, size_t size)
 {
@@ -67,15 +67,33 @@ static int decode_threads(struct psysblock_view *v, struct cursor *c)
  * whose threads had none has no such section). */
 static int decode_cgroups(struct psysblock_view *v, struct cursor *c)
 {
-	uint64_t count, cg2, cg1;
+	uint64_t count, k, p2 = 0, p1 = 0;
+	int64_t d2, d1;
+	uint32_t npairs = 0;
 
 	if (cursor_varint(c, &count) || count != v->nthreads)
 		return -EBADMSG;
+	if (grow((void **)&v->cg_pairs, v, CAP_CGPAIRS, count * 2, sizeof(*v->cg_pairs)))
+		return -ENOMEM;
 	for (uint64_t i = 0; i < count; i++) {
-		if (cursor_varint(c, &cg2) || cursor_varint(c, &cg1))
+		struct psysblock_thread *t = &v->threads[i];
+
+		if (cursor_varint(c, &k))
 			return -EBADMSG;
-		v->threads[i].cgroup_id = cg2;
-		v->threads[i].cgroup1_id = cg1;
+		if (!k) {
+			/* A new (v2, v1) pair, as steps from the last new one. */
+			if (cursor_svarint(c, &d2) || cursor_svarint(c, &d1))
+				return -EBADMSG;
+			p2 += (uint64_t)d2;
+			p1 += (uint64_t)d1;
+			v->cg_pairs[2 * npairs] = p2;
+			v->cg_pairs[2 * npairs + 1] = p1;
+			k = ++npairs;
+		} else if (k > npairs) {
+			return -EBADMSG;
+		}
+		t->cgroup_id = v->cg_pairs[2 * (k - 1)];
+		t->cgroup1_id = v->cg_pairs[2 * (k - 1) + 1];
 	}
 	return cursor_left(c) ? -EBADMSG : 0;
 }
@@ -356,6 +374,7 @@ void psysblock_view_free(struct psysblock_view *v)
 	free(v->ustack_len);
 	free(v->uframes);
 	free(v->ustr_off);
+	free(v->cg_pairs);
 	buf_free(&v->strs);
 	memset(v, 0, sizeof(*v));
 }

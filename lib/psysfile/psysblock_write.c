@@ -47,6 +47,8 @@ struct psysblock_builder {
 	 * both, and checking them costs less than hashing. */
 	uint32_t last_thread, last_stack;
 	int has_cgroups;		/* a thread has a cgroup id */
+	uint32_t *pair_of;		/* sealing: thread -> cgroup pair */
+	size_t pair_cap;
 	struct buf col[NCOLS], raw;
 	int nonzero[NCOLS];		/* a column holds a value other than 0 */
 };
@@ -403,6 +405,10 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 {
 	struct buf sec = { 0 };
 
+	if (b->has_cgroups &&
+	    buf_grow((void **)&b->pair_of, &b->pair_cap, b->nthreads, sizeof(*b->pair_of)))
+		return -ENOMEM;
+
 	buf_reset(raw);
 	buf_put_varint(raw, b->cpu);
 	buf_put_varint(raw, b->base);
@@ -419,10 +425,32 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 	}
 	put_section(raw, SEC_THREADS, &sec);
 	if (b->has_cgroups) {
+		/* Most threads share a few cgroups: each thread names a recent
+		 * (v2, v1) pair by number, or gives a new one as steps from
+		 * the last new one (siblings' ids are close). */
+		uint64_t p2 = 0, p1 = 0;
+		uint32_t *pair = b->pair_of;	/* thread -> pair number */
+		uint32_t npairs = 0;
+
 		buf_put_varint(&sec, b->nthreads);
 		for (uint32_t i = 0; i < b->nthreads; i++) {
-			buf_put_varint(&sec, b->threads[i].cg2);
-			buf_put_varint(&sec, b->threads[i].cg1);
+			const struct bthread *t = &b->threads[i];
+			uint32_t k = 0;
+
+			/* The 64 threads before it: the search stays short. */
+			for (uint32_t j = i > 64 ? i - 64 : 0; j < i && !k; j++)
+				if (b->threads[j].cg2 == t->cg2 && b->threads[j].cg1 == t->cg1)
+					k = pair[j] + 1;
+			buf_put_varint(&sec, k);
+			if (k) {
+				pair[i] = k - 1;
+				continue;
+			}
+			buf_put_svarint(&sec, (int64_t)(t->cg2 - p2));
+			buf_put_svarint(&sec, (int64_t)(t->cg1 - p1));
+			p2 = t->cg2;
+			p1 = t->cg1;
+			pair[i] = npairs++;
 		}
 		put_section(raw, SEC_CGROUPS, &sec);
 	}
@@ -490,8 +518,10 @@ static int encode(struct psysblock_builder *b, struct buf *raw)
 static void release(struct psysblock_builder *b)
 {
 	free(b->threads);
+	free(b->pair_of);
 	b->threads = NULL;
-	b->threads_cap = 0;
+	b->pair_of = NULL;
+	b->threads_cap = b->pair_cap = 0;
 	buf_free(&b->strs);
 	free(b->frames);
 	b->frames = NULL;
