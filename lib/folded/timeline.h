@@ -15,7 +15,7 @@
 
 /* The version timeline_write writes: 2 codes each line's samples as
  * base64 varints. timeline_read reads it and version 1 (decimal steps, as
- * psys-fold 0.2 and before wrote). */
+ * earlier psys-fold wrote). */
 #define TIMELINE_VERSION 2
 /* Samples per "# timeline-samples" line: keeps lines a few KB. */
 #define TIMELINE_CHUNK 4096

@@ -2,7 +2,7 @@
 # The timeline's two forms on a real capture (BPF sampling on every CPU at
 # 4999 Hz under load): psys-fold writes version 2 (base64 varints);
 # tests/tools/timeline_read.py, a decoder of its own, rewrites it as
-# version 1 (decimal steps, psys-fold 0.2's form), and psys-svg must draw
+# version 1 (decimal steps, earlier psys-fold's form), and psys-svg must draw
 # the same SVG byte for byte from either. The decoded samples are checked
 # against psys-fold's other views of the capture: each CPU's sequence of
 # stacks against --time-order, and the samples in a dozen ranges against

@@ -6,7 +6,7 @@ capture start, index of its stack line), or with cpus=True as (time, CPU,
 line), in the order written. Versions 1 and 2 are read.
 
 Run as `timeline_read.py --v1 FILE`, it prints FILE with its timeline in
-version 1 (decimal steps, as psys-fold 0.2 wrote it), the rest as it is."""
+version 1 (decimal steps, as earlier psys-fold wrote it), the rest as it is."""
 
 import base64
 import sys

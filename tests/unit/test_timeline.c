@@ -204,7 +204,7 @@ static int cmp_sample(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* TL in version 1, as psys-fold 0.2 wrote it (the samples one to a line:
+/* TL in version 1, as earlier psys-fold wrote it (the samples one to a line:
  * the form allows any number): the oracle the version 2 text must read
  * back the same as. */
 static void write_v1(FILE *f, const struct timeline *tl)
