@@ -1,9 +1,11 @@
 #!/bin/sh
 # Fold speed: psys-fold on a capture of about 1,000,000 samples (the sys
 # load of tests/tools/loadgen on every sampled CPU, read(2) and stat(2)),
-# with its embedded symbols and with --kallsyms, against `perf script`
-# (and `perf script | stackcollapse-perf.pl` when that is installed) on a
-# perf capture of the same load at the same rate. Prints the median wall
+# with its embedded symbols and with --kallsyms, against `perf script`,
+# perf's stackcollapse report (`perf script report stackcollapse`, when
+# perf has python scripting) and `perf script | stackcollapse-perf.pl`
+# (when that is installed) on a perf capture of the same load at the
+# same rate. Prints the median wall
 # time of RUNS runs of each and samples per second.
 #
 #   bench/fold.sh [BUILD_DIR]
@@ -104,6 +106,17 @@ if [ -n "$perfdata" ]; then
 	ps=$(cat "$T/last")
 	awk -v a="$ps" -v b="$emb" -v n="$n" -v pn="$pn" 'BEGIN {
 		printf "psys-fold vs perf script, per sample: %.0fx faster\n", (a / pn) / (b / n) }'
+	# perf's own stackcollapse report (python scripting), the folder
+	# bench/run.sh's figure 3 compares with.
+	if perf script -l 2> /dev/null | grep -q '^ *stackcollapse '; then
+		timed "perf script report stackcollapse" "$pn" \
+			sh -c 'perf script report stackcollapse -i "$1" 2> /dev/null' sh "$perfdata"
+		awk -v a="$(cat "$T/last")" -v b="$emb" -v n="$n" -v pn="$pn" 'BEGIN {
+			printf "psys-fold vs perf script report stackcollapse, per sample: %.0fx faster\n",
+				(a / pn) / (b / n) }'
+	else
+		echo "perf has no stackcollapse report (no python scripting): its time is not measured"
+	fi
 	if [ -n "$COLLAPSE" ]; then
 		timed "perf script | stackcollapse-perf.pl" "$pn" \
 			sh -c 'perf script -i "$1" | "$2"' sh "$perfdata" "$COLLAPSE"

@@ -12,7 +12,9 @@
 #   4. psys-svg on the generated 100,000-stack input (bench/svg.sh when
 #      present), with wc -l and sort as floors; the time view's size per
 #      sample and redraw time in headless Chromium (bench/timeview.sh);
-#   5. the pre-trigger buffer: psys-watch | psys-record idle-waiting;
+#   5. the pre-trigger buffer: psys-watch | psys-record --no-peak
+#      idle-waiting (the peak rule off: the figure is waiting without a
+#      trigger, and the rule would fire on the workload itself);
 #   6. psys-watch CPU seconds per hour at -i 1;
 #   7. the always-on recorder's memory, against psys 0.1 (bench/ring.sh);
 #   8. the BPF program's cost per sample while waiting for a trigger, on an
@@ -38,7 +40,8 @@
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
 # BENCH_RESULTS (the markdown; default $BENCH_OUT/RESULTS.md).
 # Defaults take about 21 minutes on a 2-CPU machine (figure 9: about 6). Needs root. Never
-# part of `make test`.
+# part of `make test`. A figure that could not be measured is marked so in
+# the table, and the bench then exits 1 naming it.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -67,6 +70,16 @@ say() { echo "bench: $*" >&2; }
 want() { case " $FIGS " in *" $1 "*) return 0 ;; esac; return 1; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 fsum() { awk "BEGIN { print $* }"; }
+# unmeasured FIGURE WHY: a figure (or a script of one) that could not be
+# measured. The bench goes on with the others, writes the table with the
+# figure marked NOT MEASURED, and then exits 1 naming it: a table with a
+# hole in it is no success.
+UNMEASURED=""
+unmeasured() {
+	say "figure $1 NOT MEASURED: $2"
+	UNMEASURED="$UNMEASURED
+  figure $1: $2"
+}
 
 # ---- what the bench needs ----
 [ "$(id -u)" -eq 0 ] || die "must run as root: psys-record and perf record -a sample \
@@ -368,8 +381,10 @@ sched_ns() {
 }
 
 # pre W COND ROUND: workload W with nothing else (none) or with
-# psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 waiting for a trigger
-# that never comes (pre).
+# psys-watch -i 1 -g 100 | psys-record --no-peak -o DIR -f 200 waiting for
+# a trigger that never comes (pre). The peak rule is off: it would take
+# the workload's own sys time for a burst and capture it, and this figure
+# is the cost of waiting.
 pre() {
 	w=$1 c=$2 r=$3
 	if [ $c = none ]; then
@@ -383,7 +398,7 @@ pre() {
 	mkfifo "$T/fifo"
 	runstat "$T/rsw" psys-watch -i 1 -g 100 > "$T/fifo" 2> "$T/prew.err" &
 	wp=$!
-	runstat "$T/rsr" psys-record -o "$T/pre" -f 200 < "$T/fifo" \
+	runstat "$T/rsr" psys-record --no-peak -o "$T/pre" -f 200 < "$T/fifo" \
 		> "$T/prer.out" 2> "$T/prer.err" &
 	rp=$!
 	bg_pid $wp
@@ -437,7 +452,7 @@ for w in $(want 5 && echo $WORKS); do
 		r=$((r + 1))
 	done
 done
-[ -z "$PRE_STATUS" ] || say "  pending: $PRE_STATUS"
+[ -z "$PRE_STATUS" ] || unmeasured 5 "$PRE_STATUS"
 
 # ---- 3. fold speed ----
 
@@ -541,12 +556,12 @@ if want 4; then
 	if [ -x "$TOP/bench/svg.sh" ]; then
 		say "  bench/svg.sh"
 		RUNS=$PAIRS "$TOP/bench/svg.sh" "$B" > "$OUT/svg.sh.out" 2>&1 && SVG_EXT=$OUT/svg.sh.out ||
-			say "  bench/svg.sh failed: $(tail -n 3 "$OUT/svg.sh.out")"
+			unmeasured 4 "bench/svg.sh failed: $(tail -n 3 "$OUT/svg.sh.out")"
 	fi
 	if [ -x "$TOP/bench/timeview.sh" ]; then
 		say "  bench/timeview.sh (records 60 s)"
 		"$TOP/bench/timeview.sh" "$B" > "$OUT/timeview.sh.out" 2>&1 && TV_EXT=$OUT/timeview.sh.out ||
-			say "  bench/timeview.sh failed: $(tail -n 3 "$OUT/timeview.sh.out")"
+			unmeasured 4 "bench/timeview.sh failed: $(tail -n 3 "$OUT/timeview.sh.out")"
 	fi
 fi
 FOLD_EXT=""
@@ -561,7 +576,9 @@ if want 3 && [ -x "$TOP/bench/fold.sh" ]; then
 		RUNS=$PAIRS FOLD_CAPTURE=$KEEP/$fw.psys FOLD_PERF_DATA=$KEEP/$fw.perf.data \
 			FOLD_KALLSYMS=$T/kallsyms "$TOP/bench/fold.sh" "$B" \
 			> "$OUT/fold.sh.out" 2>&1 && FOLD_EXT=$OUT/fold.sh.out ||
-			say "  bench/fold.sh failed: $(tail -n 3 "$OUT/fold.sh.out")"
+			unmeasured 3 "bench/fold.sh failed: $(tail -n 3 "$OUT/fold.sh.out")"
+	else
+		unmeasured 3 "no capture of figure 1 to fold (BENCH_FIGURES holds 3 without 1, or every round failed)"
 	fi
 fi
 
@@ -583,7 +600,7 @@ RING_EXT=""
 if want 7; then
 	say "7. pre-trigger ring memory"
 	"$TOP/bench/ring.sh" "$B" > "$OUT/ring.md" 2> "$OUT/ring.err" && RING_EXT=$OUT/ring.md ||
-		say "  bench/ring.sh failed: $(tail -n 3 "$OUT/ring.err")"
+		unmeasured 7 "bench/ring.sh failed: $(tail -n 3 "$OUT/ring.err")"
 fi
 
 # ---- 8. the always-on cost: BPF cost per sample, waiting, vs 0.1 ----
@@ -592,7 +609,7 @@ if want 8; then
 	say "8. BPF cost while waiting, vs 0.1 (bench/bpfcost.sh): $PAIRS rounds"
 	BPFCOST_ROUNDS=$PAIRS "$TOP/bench/bpfcost.sh" "$B" > "$OUT/bpfcost.out" \
 		2> "$OUT/bpfcost.err" && BPFCOST_EXT=$OUT/bpfcost.out ||
-		say "  bench/bpfcost.sh failed: $(tail -n 3 "$OUT/bpfcost.err")"
+		unmeasured 8 "bench/bpfcost.sh failed: $(tail -n 3 "$OUT/bpfcost.err")"
 fi
 
 # ---- 9. short bursts and the peak rule: its own script, its own section ----
@@ -600,10 +617,14 @@ BURST_EXT=""
 if want 9; then
 	say "9. short bursts at the defaults"
 	"$TOP/bench/burst.sh" "$B" > "$OUT/burst.md" 2> "$OUT/burst.err" && BURST_EXT=$OUT/burst.md ||
-		say "  bench/burst.sh failed: $(tail -n 3 "$OUT/burst.err")"
+		unmeasured 9 "bench/burst.sh failed: $(tail -n 3 "$OUT/burst.err")"
 fi
 
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"
 [ -z "$RING_EXT" ] || cat "$RING_EXT" >> "$RESULTS"
 [ -z "$BURST_EXT" ] || cat "$BURST_EXT" >> "$RESULTS"
+if [ -n "$UNMEASURED" ]; then
+	echo "$PROG: not measured (marked so in $RESULTS):$UNMEASURED" >&2
+	exit 1
+fi

@@ -146,14 +146,14 @@ vs perf script $(fig %.0f div "tps.$w.script" "tps.$w.psys")×" \
 	fi
 	for w in $(want 5 && echo $WORKS); do
 		if [ -n "$PRE_STATUS" ]; then
-			row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
-idle-waiting, %" "pending: $PRE_STATUS" "" "" "" "< 1%: pending"
+			row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record --no-peak -o DIR \
+-f 200 idle-waiting, %" "**NOT MEASURED**: $PRE_STATUS" "" "" "" "< 1%: not measured"
 			continue
 		fi
 		pr=$(pairs slow "rate.$w.pre" "rate.$w.prenone" | med)
 		pc=$(pairs slow "crate.$w.pre" "crate.$w.prenone" | med)
-		row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record -o DIR -f 200 \
-idle-waiting vs nothing, % (per wall s; per CPU s the workload got)" \
+		row 5 "$w: slowdown with psys-watch -i 1 -g 100 | psys-record --no-peak -o DIR \
+-f 200 idle-waiting vs nothing, % (per wall s; per CPU s the workload got)" \
 		    "$(fig %.2f slow "rate.$w.pre" "rate.$w.prenone"); \
 $(fig %.2f slow "crate.$w.pre" "crate.$w.prenone")" "" "" "" \
 		    "< 1%: $(verdict "$pr" lt 1) (wall), $(verdict "$pc" lt 1) (CPU s)"
@@ -165,6 +165,8 @@ whole runs with start-up (wait4)" \
 	    "$(fig %.2f id watch.cph)${WATCH_NOTE:+ ($WATCH_NOTE)}" "" "" "" ""
 	# Figure 8's rows come whole from bench/bpfcost.sh.
 	[ -n "$BPFCOST_EXT" ] && grep '^|' "$BPFCOST_EXT"
+	want 8 && [ -z "$BPFCOST_EXT" ] && row 8 "BPF program cost per sample while waiting \
+for a trigger" "**NOT MEASURED**: $(tail -n 1 "$OUT/bpfcost.err" 2>/dev/null)" "" "" "" ""
 	if [ -n "$SVG_EXT" ]; then
 		echo
 		echo "bench/svg.sh (psys-svg's own measurement):"
@@ -237,8 +239,9 @@ method() {
 - **SVG**: wall seconds and peak RSS (wait4 ru_maxrss) of \`psys-svg\` on
   \`tests/tools/gen-folded\` output; floors \`wc -l\` and \`sort\` (LC_ALL=C)
   of the same file. Callgrind instructions of psys-svg on it.
-- **Pre-trigger buffer**: \`psys-watch -i 1 -g 100 | psys-record -o DIR -f 200\`
-  (gate 100%: no trigger) running through the workload vs nothing, in
+- **Pre-trigger buffer**: \`psys-watch -i 1 -g 100 | psys-record --no-peak -o DIR -f 200\`
+  (gate 100%, and the peak rule off: no trigger; the rule would take the
+  workload's own sys time for a burst) running through the workload vs nothing, in
   rounds; the pipeline's CPU per hour while waiting from the scheduler's
   run time of both processes (/proc/PID/schedstat) over the workload's
   window, and over whole runs (wait4), where start-up dominates.

@@ -60,7 +60,7 @@ meta() { sed -n "s/^# $2: \"\\(.*\\)\"\$/\\1/p" "$1"; }
 size() {
 	psys-svg "$2" > "$T/with.svg"
 	psys-svg "$3" > "$T/without.svg"
-	n=$(grep '^# timeline-samples' "$2" | tr ',' '\n' | grep -c ':' || true)
+	n=$(sed -n 's/^# timeline: ".* samples=\([0-9]*\)"$/\1/p' "$2")
 	w=$(stat -c %s "$T/with.svg") wo=$(stat -c %s "$T/without.svg")
 	printf '%-34s %7d samples: SVG %9d B with the timeline, %9d B without: %.2f B/sample\n' \
 		"$1" "$n" "$w" "$wo" "$(echo "$w $wo $n" | awk '{ print ($1 - $2) / $3 }')"

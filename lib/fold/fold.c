@@ -655,33 +655,55 @@ int fold_line_labels(const struct fold *f, size_t i, struct fold_labels *out)
 /* Sorts V (N events) by time, keeping the order of equal times. */
 static int sort_events(struct fold_event *v, size_t n)
 {
-	struct fold_event *tmp;
-	size_t i;
+	struct fold_event *tmp, *src = v, *dst;
+	size_t *run, nrun = 1, i;
 
 	/* Captures are mostly in order already: check before sorting. */
 	for (i = 1; i < n && v[i - 1].time_ns <= v[i].time_ns; i++)
 		;
 	if (i >= n)
 		return 0;
-	if (!(tmp = malloc(n * sizeof(*tmp))))
+	for (; i < n; i++)
+		nrun += v[i].time_ns < v[i - 1].time_ns;
+	tmp = malloc(n * sizeof(*tmp));
+	run = malloc((nrun + 1) * sizeof(*run));
+	if (!tmp || !run) {
+		free(tmp);
+		free(run);
 		return -ENOMEM;
-	/* Bottom-up merge sort: stable, n log n whatever the input. */
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n;
-			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t a = lo, b = mid, k = lo;
+	}
+	/* A natural merge sort: the runs in order already (a block of one
+	 * CPU's samples, mostly) merged in pairs, the earlier run first on
+	 * equal times: stable, n log(runs) whatever the input. */
+	run[0] = 0;
+	for (i = 1, nrun = 1; i < n; i++)
+		if (v[i].time_ns < v[i - 1].time_ns)
+			run[nrun++] = i;
+	run[nrun] = n;
+	for (dst = tmp; nrun > 1; dst = src == v ? tmp : v) {
+		size_t k = 0;
+
+		for (size_t r = 0; r < nrun; r += 2) {
+			/* An odd run out at the end is copied as it is. */
+			size_t lo = run[r], mid = run[r + 1], hi = r + 2 <= nrun ? run[r + 2] : mid;
+			size_t a = lo, b = mid, o = lo;
 
 			while (a < mid && b < hi)
-				tmp[k++] = v[b].time_ns < v[a].time_ns ? v[b++] : v[a++];
+				dst[o++] = src[b].time_ns < src[a].time_ns ? src[b++] : src[a++];
 			while (a < mid)
-				tmp[k++] = v[a++];
+				dst[o++] = src[a++];
 			while (b < hi)
-				tmp[k++] = v[b++];
+				dst[o++] = src[b++];
+			run[k++] = lo;
 		}
-		memcpy(v, tmp, n * sizeof(*v));
+		run[k] = n;
+		nrun = k;
+		src = dst;
 	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 	free(tmp);
+	free(run);
 	return 0;
 }
 

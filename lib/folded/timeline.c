@@ -45,10 +45,167 @@ static int hot_ok(const char *s)
 	return strspn(s, "0123456789:.,") == strlen(s);
 }
 
+static const char b64_digits[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* N bytes at P as base64 (RFC 4648, padded) at OUT; returns its end. */
+static char *b64_put(char *out, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+
+		*out++ = b64_digits[v >> 18];
+		*out++ = b64_digits[v >> 12 & 63];
+		*out++ = b64_digits[v >> 6 & 63];
+		*out++ = b64_digits[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+
+		*out++ = b64_digits[v >> 18];
+		*out++ = b64_digits[v >> 12 & 63];
+		*out++ = i + 1 < n ? b64_digits[v >> 6 & 63] : '=';
+		*out++ = '=';
+	}
+	return out;
+}
+
+static unsigned char *varint_put(unsigned char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* Room for a chunk: three varints of at most 10 bytes a sample, and
+ * their base64. */
+#define CHUNK_BYTES (TIMELINE_CHUNK * 30)
+#define CHUNK_TEXT ((CHUNK_BYTES + 2) / 3 * 4)
+
+/* Steps whose divisors make the quantum: a few dozen are enough to find
+ * the capture's clock step, and a stray one (a block's first sample,
+ * whose time is whole nanoseconds) pays for itself with a remainder. */
+#define QUANTUM_STEPS 32
+
+/* One CPU's samples S[0..N) (in time order, N <= TIMELINE_CHUNK) as a
+ * version 2 samples line, through the scratch BYTES and TEXT (CHUNK_BYTES
+ * and CHUNK_TEXT long). Steps between samples come in whole quanta Q
+ * (a capture's times step in whole microseconds inside a block) and
+ * mostly near one sampling period P (in quanta), so each is written as
+ * its difference from P: a byte, mostly. */
+static void write_chunk(FILE *out, const struct timeline_sample *s, size_t n,
+			uint32_t freq, unsigned char *bytes, char *text)
+{
+	unsigned char *b = bytes;
+	uint64_t q = 0;
+	int64_t p = 0;
+
+	uint64_t st[QUANTUM_STEPS];
+	size_t m = 0, stride = n / QUANTUM_STEPS + 1;
+
+	/* Steps from across the chunk. */
+	for (size_t k = 1; k < n && m < QUANTUM_STEPS; k += stride)
+		if (s[k].t_ns != s[k - 1].t_ns)
+			st[m++] = (uint64_t)(s[k].t_ns - s[k - 1].t_ns);
+	/* The largest divisor of two neighbouring steps that divides nine
+	 * in ten of them, else one that divides them all. */
+	for (size_t i = 0; i < m; i++)
+		q = gcd64(st[i], q);
+	for (size_t i = 0; i + 1 < m; i++) {
+		uint64_t c = gcd64(st[i], st[i + 1]);
+		size_t fit = 0;
+
+		if (c <= q)
+			continue;
+		for (size_t j = 0; j < m; j++)
+			fit += st[j] % c == 0;
+		if (fit * 10 >= m * 9)
+			q = c;
+	}
+	if (!q)
+		q = 1;
+	if (freq)
+		p = (int64_t)(1e9 / freq / (double)q + 0.5);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t step = k ? (uint64_t)(s[k].t_ns - s[k - 1].t_ns) : 0, whole = step / q;
+		int64_t d = (int64_t)whole - p;
+
+		b = varint_put(b, (((uint64_t)d << 1) ^ (uint64_t)(d >> 63)) << 1 |
+				  (whole * q != step));
+		if (whole * q != step)
+			b = varint_put(b, step - whole * q);
+		b = varint_put(b, s[k].line);
+	}
+	fprintf(out, "# timeline-samples: \"cpu=%" PRIu32 " t=%" PRId64 " q=%" PRIu64
+		" p=%" PRId64 " n=%zu b=", s[0].cpu, s[0].t_ns, q, p, n);
+	fwrite(text, 1, (size_t)(b64_put(text, bytes, (size_t)(b - bytes)) - text), out);
+	fputs("\"\n", out);
+}
+
+/* TL's samples CPU by CPU, each CPU's in time order: TL's own array when
+ * it is so already (a capture of one CPU), else a sorted copy in *COPY
+ * (NULL when out of memory). */
+static const struct timeline_sample *by_cpu(const struct timeline *tl,
+					    struct timeline_sample **copy)
+{
+	const struct timeline_sample *s = tl->samples;
+	size_t n = tl->nsamples, i, *at;
+	uint32_t max = 0;
+	int timed = 1;
+
+	*copy = NULL;
+	for (i = 1; i < n; i++)
+		if (s[i].cpu < s[i - 1].cpu ||
+		    (s[i].cpu == s[i - 1].cpu && s[i].t_ns < s[i - 1].t_ns))
+			break;
+	if (i >= n)
+		return s;
+	if (!(*copy = malloc(n * sizeof(**copy))))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		timed &= !i || s[i].t_ns >= s[i - 1].t_ns;
+		max = s[i].cpu > max ? s[i].cpu : max;
+	}
+	/* In time order (fold_timeline's): a stable split by CPU keeps it. */
+	if (timed && max < 65536 && (at = calloc((size_t)max + 2, sizeof(*at)))) {
+		for (i = 0; i < n; i++)
+			at[s[i].cpu + 1]++;
+		for (i = 1; i <= max; i++)
+			at[i] += at[i - 1];
+		for (i = 0; i < n; i++)
+			(*copy)[at[s[i].cpu]++] = s[i];
+		free(at);
+		return *copy;
+	}
+	memcpy(*copy, s, n * sizeof(*s));
+	qsort(*copy, n, sizeof(*s), cmp_cpu_time);
+	return *copy;
+}
+
 int timeline_write(FILE *out, const struct timeline *tl)
 {
-	struct timeline_sample *s = NULL;
+	struct timeline_sample *copy = NULL;
+	const struct timeline_sample *s = NULL;
+	unsigned char *bytes = NULL;
+	char *text = NULL;
 	size_t n = tl->nsamples;
+	int err = -ENOMEM;
 
 	for (size_t i = 0; i < n; i++)
 		if (tl->samples[i].line >= tl->nlines)
@@ -56,14 +213,9 @@ int timeline_write(FILE *out, const struct timeline *tl)
 	for (size_t i = 0; i < tl->nmarks; i++)
 		if (tl->marks[i].hot && !hot_ok(tl->marks[i].hot))
 			return -EINVAL;
-	if (n && !(s = malloc(n * sizeof(*s))))
-		return -ENOMEM;
-	if (n)
-		memcpy(s, tl->samples, n * sizeof(*s));
-	/* Each CPU's samples in time order: steps are one sampling period,
-	 * mostly, so they stay short. */
-	if (n)
-		qsort(s, n, sizeof(*s), cmp_cpu_time);
+	if (n && (!(s = by_cpu(tl, &copy)) || !(bytes = malloc(CHUNK_BYTES)) ||
+		  !(text = malloc(CHUNK_TEXT))))
+		goto out;
 	fprintf(out, "# timeline: \"version=%d start=%" PRId64 " utc_offset=%" PRId32
 		" end=%" PRId64 " freq=%" PRIu32 " lines=%" PRIu64 " samples=%zu\"\n",
 		TIMELINE_VERSION, tl->wall0_ns, tl->utc_offset_s, tl->end_ns,
@@ -80,17 +232,15 @@ int timeline_write(FILE *out, const struct timeline *tl)
 
 		while (end < n && end - i < TIMELINE_CHUNK && s[end].cpu == s[i].cpu)
 			end++;
-		fprintf(out, "# timeline-samples: \"cpu=%" PRIu32 " t=%" PRId64 " s=",
-			s[i].cpu, s[i].t_ns);
-		for (size_t j = i; j < end; j++)
-			fprintf(out, "%s%" PRIu64 ":%" PRIu32, j > i ? "," : "",
-				(uint64_t)(s[j].t_ns - (j > i ? s[j - 1].t_ns : s[i].t_ns)),
-				s[j].line);
-		fputs("\"\n", out);
+		write_chunk(out, s + i, end - i, tl->freq_hz, bytes, text);
 		i = end;
 	}
-	free(s);
-	return ferror(out) ? -EIO : 0;
+	err = ferror(out) ? -EIO : 0;
+out:
+	free(copy);
+	free(bytes);
+	free(text);
+	return err;
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -164,15 +314,16 @@ static int int_field(const char *v, const char *key, int signed_ok, int64_t *out
 }
 
 static int read_header(const char *v, struct timeline *tl, uint64_t *nsamples,
-		       char *err, size_t errlen)
+		       int *version, char *err, size_t errlen)
 {
 	int64_t ver, start, off, end, freq, lines, ns;
 
 	if (int_field(v, "version", 0, &ver))
 		return fail(err, errlen, "timeline: no version");
-	if (ver != TIMELINE_VERSION)
-		return fail(err, errlen, "timeline: version %lld not known (this reads %d)",
-			    (long long)ver, TIMELINE_VERSION);
+	if (ver != 1 && ver != 2)
+		return fail(err, errlen, "timeline: version %lld not known (this reads 1 and 2)",
+			    (long long)ver);
+	*version = (int)ver;
 	if (int_field(v, "start", 1, &start) || int_field(v, "utc_offset", 1, &off) ||
 	    int_field(v, "end", 1, &end) || int_field(v, "freq", 0, &freq) ||
 	    int_field(v, "lines", 0, &lines) || int_field(v, "samples", 0, &ns))
@@ -232,8 +383,9 @@ static int read_mark(const char *v, struct timeline *tl, size_t *cap, char *err,
 	return 0;
 }
 
-static int read_samples(const char *v, struct timeline *tl, size_t *cap,
-			char *err, size_t errlen)
+/* Version 1: "cpu=C t=T s=STEP:LINE,...", decimal. */
+static int read_samples_v1(const char *v, struct timeline *tl, size_t *cap,
+			   char *err, size_t errlen)
 {
 	int64_t cpu, t, dt, line;
 	size_t n;
@@ -262,18 +414,142 @@ static int read_samples(const char *v, struct timeline *tl, size_t *cap,
 	}
 }
 
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The base64 text P[0..N) (padded, as b64_put writes it) into OUT, which
+ * has room for N / 4 * 3 bytes. Returns the number of bytes, or -1 when
+ * the text is not such base64. */
+static long b64_get(const char *p, size_t n, unsigned char *out)
+{
+	size_t len = 0;
+
+	if (n % 4)
+		return -1;
+	for (size_t i = 0; i < n; i += 4) {
+		int a = b64_value((unsigned char)p[i]), b = b64_value((unsigned char)p[i + 1]);
+		int c = b64_value((unsigned char)p[i + 2]), d = b64_value((unsigned char)p[i + 3]);
+		int last = i + 4 == n;
+
+		if (a < 0 || b < 0)
+			return -1;
+		out[len++] = (unsigned char)(a << 2 | b >> 4);
+		if (c < 0 || d < 0) {
+			/* Padding, only at the end, and no bits lost under it. */
+			if (!last || d >= 0 || p[i + 3] != '=')
+				return -1;
+			if (c < 0 && (p[i + 2] != '=' || (b & 15)))
+				return -1;
+			if (c >= 0 && (c & 3))
+				return -1;
+			if (c >= 0)
+				out[len++] = (unsigned char)(b << 4 | c >> 2);
+			return (long)len;
+		}
+		out[len++] = (unsigned char)(b << 4 | c >> 2);
+		out[len++] = (unsigned char)(c << 6 | d);
+	}
+	return (long)len;
+}
+
+/* Version 2: "cpu=C t=T q=Q p=P n=N b=BASE64"; see docs/FORMAT.md. */
+static int read_samples_v2(const char *v, struct timeline *tl, size_t *cap,
+			   char *err, size_t errlen)
+{
+	int64_t cpu, t, q, p, n;
+	size_t blen;
+	const char *b = field(v, "b", &blen);
+	unsigned char *bytes = NULL;
+	struct cursor c;
+	long len;
+	int rc = -EBADMSG;
+
+	if (int_field(v, "cpu", 0, &cpu) || cpu > UINT32_MAX - 1 ||
+	    int_field(v, "t", 1, &t) || int_field(v, "q", 0, &q) ||
+	    int_field(v, "p", 1, &p) || int_field(v, "n", 0, &n) || !b)
+		return fail(err, errlen, "timeline: a samples line lacks cpu, t, q, p, n or b");
+	/* Each sample takes two bytes at least: B's length bounds N. */
+	if (q < 1 || n < 1 || (uint64_t)n > blen / 4 * 3 / 2)
+		return fail(err, errlen, "timeline: a samples line is malformed");
+	if (!(bytes = malloc(blen / 4 * 3 + 1)))
+		return -ENOMEM;
+	if ((len = b64_get(b, blen, bytes)) < 0) {
+		fail(err, errlen, "timeline: a samples line is malformed");
+		goto out;
+	}
+	rc = -ENOMEM;
+	if (buf_grow((void **)&tl->samples, cap, tl->nsamples + (size_t)n,
+		     sizeof(*tl->samples)))
+		goto out;
+	rc = -EBADMSG;
+	c = (struct cursor){ bytes, bytes + len };
+	for (int64_t k = 0; k < n; k++) {
+		uint64_t code, zz, r = 0, line;
+		int64_t d;
+
+		if (cursor_varint_fast(&c, &code) ||
+		    ((code & 1) && (cursor_varint_fast(&c, &r) || r == 0 || r >= (uint64_t)q)) ||
+		    cursor_varint_fast(&c, &line)) {
+			fail(err, errlen, "timeline: a samples line is malformed");
+			goto out;
+		}
+		zz = code >> 1;
+		d = (int64_t)(zz >> 1) ^ -(int64_t)(zz & 1);
+		/* Steps never go back in time. */
+		if (__builtin_add_overflow(d, p, &d) || d < 0 ||
+		    __builtin_mul_overflow(d, q, &d) || __builtin_add_overflow(d, (int64_t)r, &d) ||
+		    __builtin_add_overflow(t, d, &t) || t > 366 * 86400000000000LL) {
+			fail(err, errlen, "timeline: a sample time is out of range");
+			goto out;
+		}
+		if (line >= tl->nlines) {
+			fail(err, errlen, "timeline: a sample names line %llu of %llu",
+			     (unsigned long long)line + 1, (unsigned long long)tl->nlines);
+			goto out;
+		}
+		tl->samples[tl->nsamples++] = (struct timeline_sample){
+			t, (uint32_t)cpu, (uint32_t)line
+		};
+	}
+	if (cursor_left(&c)) {
+		fail(err, errlen, "timeline: a samples line is malformed");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(bytes);
+	return rc;
+}
+
+/* In the order timeline_read hands out. */
+static int sorted_by_time(const struct timeline_sample *s, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_time_cpu(&s[i - 1], &s[i]) > 0)
+			return 0;
+	return 1;
+}
+
 int timeline_read(const struct folded *in, struct timeline *tl, char *err,
 		  size_t errlen)
 {
 	const char *h = folded_meta_get(in, "timeline", NULL);
 	uint64_t want = 0;
 	size_t cap = 0, mcap = 0;
-	int rc;
+	int rc, version = 0;
 
 	memset(tl, 0, sizeof(*tl));
 	if (!h)
 		return 0;
-	if ((rc = read_header(h, tl, &want, err, errlen)))
+	if ((rc = read_header(h, tl, &want, &version, err, errlen)))
 		goto fail;
 	for (size_t i = 0; i < in->nmeta; i++) {
 		const struct folded_meta *m = &in->meta[i];
@@ -286,7 +562,8 @@ int timeline_read(const struct folded *in, struct timeline *tl, char *err,
 		if (strcmp(m->key, "timeline-trigger") == 0)
 			rc = read_mark(m->value, tl, &mcap, err, errlen);
 		else if (strcmp(m->key, "timeline-samples") == 0)
-			rc = read_samples(m->value, tl, &cap, err, errlen);
+			rc = (version == 1 ? read_samples_v1 : read_samples_v2)(m->value, tl, &cap,
+									       err, errlen);
 		else if (strcmp(m->key, "timeline") == 0 && m->value != h)
 			rc = fail(err, errlen, "timeline: two timeline headers");
 		if (rc)
@@ -297,7 +574,8 @@ int timeline_read(const struct folded *in, struct timeline *tl, char *err,
 			  tl->nsamples, (unsigned long long)want);
 		goto fail;
 	}
-	if (tl->nsamples)
+	/* A capture of one CPU comes in order. */
+	if (!sorted_by_time(tl->samples, tl->nsamples))
 		qsort(tl->samples, tl->nsamples, sizeof(*tl->samples), cmp_time_cpu);
 	if (tl->nmarks)
 		qsort(tl->marks, tl->nmarks, sizeof(*tl->marks), cmp_mark);

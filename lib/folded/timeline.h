@@ -13,8 +13,11 @@
 
 #include "folded/folded.h"
 
-#define TIMELINE_VERSION 1
-/* Samples per "# timeline-samples" line: keeps lines a few tens of KB. */
+/* The version timeline_write writes: 2 codes each line's samples as
+ * base64 varints. timeline_read reads it and version 1 (decimal steps, as
+ * earlier psys-fold wrote). */
+#define TIMELINE_VERSION 2
+/* Samples per "# timeline-samples" line: keeps lines a few KB. */
 #define TIMELINE_CHUNK 4096
 
 /* A trigger that started or extended the capture: psys-watch measured
@@ -47,15 +50,17 @@ struct timeline {
 	size_t nsamples;
 };
 
-/* Writes TL as timeline lines (the header line, one line per mark, then
- * the samples of each CPU in lines of TIMELINE_CHUNK). The samples need
- * not be sorted. Returns 0, -EINVAL (a line index >= TL->nlines) or -EIO
- * (check ferror(OUT)). */
+/* Writes TL as timeline lines of TIMELINE_VERSION (the header line, one
+ * line per mark, then the samples of each CPU in lines of TIMELINE_CHUNK).
+ * The samples need not be sorted (in time order, or CPU by CPU in time
+ * order, they are written without a sort). Returns 0, -EINVAL (a line
+ * index >= TL->nlines), -ENOMEM or -EIO (check ferror(OUT)). */
 int timeline_write(FILE *out, const struct timeline *tl);
 
-/* Reads the timeline from IN's metadata (folded_read_* keeps the
- * "# timeline" lines wherever they are). Returns 1 and fills TL (zeroed
- * or freed before; samples sorted by time, then CPU) when there is one;
+/* Reads the timeline (version 1 or 2) from IN's metadata (folded_read_*
+ * keeps the "# timeline" lines wherever they are). Returns 1 and fills TL
+ * (zeroed or freed before; samples sorted by time, then CPU, then line)
+ * when there is one;
  * 0 when there is none; -EBADMSG when it is malformed or inconsistent (a
  * one-line reason in ERR, ERRLEN bytes, quoting nothing of the input);
  * -ENOMEM. TL is left empty unless 1 is returned. */

@@ -27,7 +27,7 @@ B=psys-tv-load-b
 cap=$(cat "$T/paths")
 [ -f "$cap" ] || fail "no capture: $(cat "$T/rec.err")"
 psys-fold "$cap" > "$T/folded" || fail "psys-fold: exit $?"
-grep -q '^# timeline: "version=1 ' "$T/folded" || fail "no timeline in psys-fold's output"
+grep -q '^# timeline: "version=2 ' "$T/folded" || fail "no timeline in psys-fold's output"
 psys-svg "$T/folded" > "$T/tv.svg" 2> "$T/svg.err" || fail "psys-svg: $(cat "$T/svg.err")"
 [ -s "$T/svg.err" ] && fail "psys-svg warned: $(cat "$T/svg.err")"
 grep -q '<g id="timeview"' "$T/tv.svg" || fail "no time view in the SVG"
