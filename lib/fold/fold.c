@@ -558,14 +558,15 @@ int fold_add(struct fold *f, struct psysfile_reader *r, const struct fold_input 
 	 * distinct entry. */
 	err = count_samples(f, r, in, &t);
 	if (!err) {
+		/* Who ran: each thread folded (every entry holds a sample). */
 		struct who_seen w = { 0 };
 
-		for (size_t i = 0; i < t.ne; i++)
-			if (t.e[i].count)
-				who_note(&w, r, t.e[i].thread);
+		if (t.ne && (err = who_note_threads(&w, r, &t.e[0].thread, t.ne, sizeof(*t.e))))
+			goto out;
 		who_merge(&f->c.who, &w);
 		err = name_entries(f, r, in, &t);
 	}
+out:
 	tally_free(&t);
 	return err;
 }

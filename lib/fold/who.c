@@ -1,6 +1,7 @@
 /* Who ran a sample; see who.h. */
 #include "fold/who.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,26 @@ void who_note(struct who_seen *w, const struct psysfile_reader *r, uint32_t th)
 	seen(&w->containers, w->container, sizeof(w->container), ctr, !w->any);
 	seen(&w->services, w->service, sizeof(w->service), svc, !w->any);
 	w->any = 1;
+}
+
+int who_note_threads(struct who_seen *w, const struct psysfile_reader *r,
+		     const uint32_t *threads, size_t n, size_t stride)
+{
+	uint32_t nt = psysfile_nthreads(r);
+	uint8_t *used = calloc(nt ? nt : 1, 1);
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t th = *(const uint32_t *)((const char *)threads + i * stride);
+		if (th < nt)
+			used[th] = 1;
+	}
+	for (uint32_t th = 0; th < nt; th++)
+		if (used[th])
+			who_note(w, r, th);
+	free(used);
+	return 0;
 }
 
 void who_merge(struct who_seen *a, const struct who_seen *b)

@@ -59,6 +59,11 @@ struct who_seen {
 /* Notes that a sample of thread TH of R was folded. */
 void who_note(struct who_seen *w, const struct psysfile_reader *r, uint32_t th);
 
+/* Notes the N threads at THREADS, STRIDE bytes apart (an array of
+ * structs holding a thread id), each once. Returns 0 or -ENOMEM. */
+int who_note_threads(struct who_seen *w, const struct psysfile_reader *r,
+		     const uint32_t *threads, size_t n, size_t stride);
+
 /* Adds what B saw to A (several captures into one fold). */
 void who_merge(struct who_seen *a, const struct who_seen *b);
 

@@ -21,7 +21,7 @@
 /* Version 2: every data record is a self-contained block (psysblock.h).
  * Version 1 files (psys 0.1) are still read; see psysfile_open. */
 #define PSYSFILE_VERSION_MAJOR 2
-#define PSYSFILE_VERSION_MINOR 0
+#define PSYSFILE_VERSION_MINOR 1
 
 /* ---- Writing ---- */
 

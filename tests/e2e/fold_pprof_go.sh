@@ -66,8 +66,9 @@ done
 # One kind per key: a label written as both string and number is counted
 # twice by -tags ("cpu: Total 5.5s" for a 2.76 s profile).
 for k in comm pid tid cpu host; do
-	t=$(sed -n "s/^ $k: Total \([0-9]*\)\$/\1/p" "$T/tags")
-	[ "$t" = "$total" ] || fail "-tags: $k totals ${t:-?}, the profile $total"
+	t=$(sed -n "s/^ $k: Total \([0-9.]*\)\$/\1/p" "$T/tags")
+	[ -n "$t" ] && awk -v t="$t" -v w="$total" 'BEGIN { exit !(t == w) }' ||
+		fail "-tags: $k totals ${t:-?}, the profile $total"
 done
 host=$(meta "$T/folded" host)
 grep -q ": $comm\$" "$T/tags" || fail "-tags: no $comm"
