@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #define MOUNTINFO_MAX (64u << 20)
+/* A leaf's directory is checked for children every this many polls. */
+#define CGSTAT_RECHECK 8
 
 /* The file each kind reads, relative to a cgroup's directory. */
 #define V2_FILE "cpu.stat"
@@ -430,6 +432,19 @@ static int leaf(struct cgstat *cs, int mfd, const char *rel, uint64_t ino)
 	return 0;
 }
 
+/* Whether INO is a leaf read at the last poll that need not be checked
+ * again at this one. */
+static int known_leaf(const struct cgstat *cs, uint64_t ino)
+{
+	struct ino_key ctx = { cs, ino };
+	uint32_t i;
+
+	if ((ino + cs->gen) % CGSTAT_RECHECK == 0)
+		return 0;
+	i = hmap_get(&cs->by_ino, hash_mix(ino), eq_ino, &ctx);
+	return i != HMAP_NONE && cs->cg[i].gen + 1 == cs->gen;
+}
+
 /* REL/NAME (NAME alone when REL is the mount's root ".") into CS's
  * scratch buffer B (capacity *CAP). Returns it, or NULL. */
 static char *join(char **b, size_t *cap, const char *rel, const char *name)
@@ -472,8 +487,16 @@ static int list_dir(struct cgstat *cs, int mfd, struct todo *t, size_t k)
 			continue;
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
-		if (fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+		/* A leaf read at the last poll is taken as one still without
+		 * asking (its entry's inode is its identity): the stat would
+		 * double a poll's cost. Every CGSTAT_RECHECK polls it is
+		 * asked again, in case it gained children. */
+		if (known_leaf(cs, (uint64_t)d->d_ino)) {
+			st.st_nlink = 2;
+			st.st_ino = d->d_ino;
+		} else if (fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode)) {
 			continue;
+		}
 		kids++;
 		if (!(sub = join(&cs->rel, &cs->rel_cap, rel, d->d_name))) {
 			err = -ENOMEM;
