@@ -58,13 +58,10 @@ static const struct cli_opt OPTS[] = {
 	{ "cpus", 'C', "LIST", "watch only these CPUs, e.g. 0-3,7 (default all)" },
 	{ "irq", OPT_IRQ, NULL, "count irq and softirq time as sys" },
 	{ "once", OPT_ONCE, NULL, "exit after the first poll that triggers" },
-	{ "cgroups", OPT_CGROUPS, NULL, "also trigger on each leaf cgroup's kernel time" },
-	{ "cgroup-gate", OPT_CG_GATE, "PERCENT",
-	  "a cgroup triggers at this % of one CPU in sys time or above (default 50; can pass 100)" },
-	{ "cgroup-match", OPT_CG_MATCH, "REGEX",
-	  "watch only the leaf cgroups whose path matches (POSIX extended; implies --cgroups)" },
-	{ "cgroup-hier", OPT_CG_HIER, "HIER",
-	  "read cgroup time from v2 or cpuacct (v1) (default: v2 if it has the cpu controller)" },
+	{ "cgroups", OPT_CGROUPS, NULL, "also trigger on each leaf cgroup's sys time" },
+	{ "cgroup-gate", OPT_CG_GATE, "PERCENT", "a cgroup at this % of one CPU (default 50)" },
+	{ "cgroup-match", OPT_CG_MATCH, "REGEX", "only leaf cgroups whose path matches REGEX" },
+	{ "cgroup-hier", OPT_CG_HIER, "HIER", "v2 or cpuacct (default: v2 if it has cpu)" },
 	{ "verbose", 'v', NULL, "every poll's per-CPU figures to stderr" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "the version" },
@@ -75,7 +72,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " [-i SECONDS] [-g PERCENT] [-C CPUS] [--irq] [--once] [-v]\n"
-"       [--cgroups [--cgroup-gate PERCENT] [--cgroup-match REGEX] [--cgroup-hier HIER]]\n"
+"       [--cgroups] [--cgroup-gate PERCENT] [--cgroup-match REGEX]\n"
+"       [--cgroup-hier HIER]\n"
 "Watches per-CPU sys time in /proc/stat and writes one JSON trigger line on\n"
 "stdout for each poll in which a CPU's sys %% is at or above the gate\n"
 "(format: lib/watch/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
@@ -87,11 +85,13 @@ static void usage(FILE *f)
 "\n"
 "sys %% is a CPU's change in system time over the change in its total time\n"
 "between two polls. A cgroup's is its change in system time (cgroup v2\n"
-"cpu.stat, v1 cpuacct) over the time between two polls, in %% of one CPU;\n"
-"cgroups are the leaves (no child cgroup) of the hierarchy, their paths from\n"
-"its root, e.g. /system.slice/nginx.service. Exit status: 0 ok (also on SIGINT or SIGTERM), 1\n"
-"failure, 2 usage error. A reader that goes away ends it silently, by\n"
-"SIGPIPE (status 141 in a shell).\n");
+"cpu.stat, v1 cpuacct) over the time between two polls, in %% of one CPU\n"
+"(above 100 on several CPUs); the cgroups are the leaves (no child cgroup)\n"
+"of the hierarchy, their paths from its root (/system.slice/nginx.service),\n"
+"REGEX a POSIX extended one; each --cgroup-* implies --cgroups.\n"
+"Exit status: 0 ok (also on SIGINT or SIGTERM), 1 failure, 2 usage error.\n"
+"A reader that goes away ends it silently, by SIGPIPE (status 141 in a\n"
+"shell).\n");
 }
 
 static int parse_opt(int key, const char *val, void *ctx)
