@@ -614,7 +614,8 @@ int cgstat_hot(const struct cgstat *cs, int64_t dt_ns, double gate, struct trigg
 	for (int i = 0; i < n; i++)
 		if (f[i].sys_pct >= gate)
 			f[k++] = f[i];
-	qsort(f, k, sizeof(*f), hotter);
+	if (k)
+		qsort(f, k, sizeof(*f), hotter);
 	for (int i = 0; i < k && !err; i++) {
 		/* A path too long for a trigger line cannot be named. */
 		int e = trigger_add_cgroup(t, f[i].path, f[i].len, cs->hier.name, f[i].sys_pct);

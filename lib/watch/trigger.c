@@ -499,7 +499,8 @@ int trigger_parse(const char *line, size_t len, struct trigger *t, char *err,
 			goto cleanup;
 		tr.hot[i].cpu = (int)v;
 	}
-	qsort(tr.hot, tr.nhot, sizeof(*tr.hot), cmp_hot);
+	if (tr.nhot)
+		qsort(tr.hot, tr.nhot, sizeof(*tr.hot), cmp_hot);
 	for (int i = 1; i < tr.nhot; i++)
 		if (tr.hot[i].cpu == tr.hot[i - 1].cpu) {
 			why(err, errlen, "field 'hot': cpu %d twice", tr.hot[i].cpu);

@@ -1,5 +1,6 @@
-# psys-watch --cgroups on real cgroups, in cgroup v2 (unified) and v1
-# cpuacct (this host is hybrid: the load's pid goes into both):
+# psys-watch --cgroups on real cgroups, in cgroup v2 and v1 cpuacct where
+# mounted (this host is hybrid: the load's pid goes into both; a pure v2
+# or v1 host runs the parts of its own hierarchy):
 # 1. a sys load (loadgen -w stat on CPU 1) in one cgroup triggers for that
 #    cgroup, not its idle sibling, with a sys % the cgroup's own counters
 #    (read by this test around the run) bound;
@@ -19,10 +20,16 @@ mnt() {
 }
 V2=$(mnt cgroup2)
 V1=$(mnt cgroup cpuacct)
-[ -n "$V2" ] && [ -n "$V1" ] || skip "needs cgroup v2 and v1 cpuacct mounted (a hybrid host)"
+[ -n "$V2" ] || [ -n "$V1" ] || skip "no cgroup v2 or v1 cpuacct hierarchy mounted"
+HIERS="${V2:+v2} ${V1:+cpuacct}"
+mount_for() { if [ "$1" = v2 ]; then echo "$V2"; else echo "$V1"; fi; }
+# What the automatic choice must be: v2 when its root has the cpu
+# controller or there is no cpuacct (a hybrid host's v2 tree has not).
+AUTO=cpuacct
+if [ -z "$V1" ] || { [ -n "$V2" ] && grep -qw cpu "$V2/cgroup.controllers"; }; then AUTO=v2; fi
 P=psys-e2e-$$
 cleanup_cg() {
-	for m in "$V2" "$V1"; do
+	for m in $V2 $V1; do
 		[ -d "$m/$P" ] || continue
 		find "$m/$P" -name cgroup.procs | while IFS= read -r f; do
 			for pid in $(cat "$f"); do echo "$pid" > "$m/cgroup.procs" 2>/dev/null || true; done
@@ -32,14 +39,14 @@ cleanup_cg() {
 	done
 }
 trap 'rc=$?; jobs -p > "$T/.jobs"; kill $(cat "$T/.jobs") 2>/dev/null || true; cleanup_cg; rm -rf "$T"; exit $rc' EXIT
-for m in "$V2" "$V1"; do mkdir -p "$m/$P/hot" "$m/$P/cold"; done
+for m in $V2 $V1; do mkdir -p "$m/$P/hot" "$m/$P/cold"; done
 
 # ---- 1. the load's cgroup triggers, its sibling does not ----
 loadgen -c 1 -t 60 -w stat -n psys-cg-load > /dev/null &
 lg=$!
 sleep 10000 &
 idle=$!
-for m in "$V2" "$V1"; do
+for m in $V2 $V1; do
 	echo $lg > "$m/$P/hot/cgroup.procs"
 	echo $idle > "$m/$P/cold/cgroup.procs"
 done
@@ -51,9 +58,9 @@ counter() {	# counter HIER: the hot cgroup's system time, ns
 		tr ' ' '\n' < "$V1/$P/hot/cpuacct.usage_percpu_sys" | awk '{ s += $1 } END { print s }'
 	fi
 }
-for h in v2 cpuacct auto; do
+for h in $HIERS auto; do
 	hier=$h
-	[ $h = auto ] && hier=cpuacct	# hybrid, v2 without the cpu controller
+	[ $h = auto ] && hier=$AUTO
 	opt="--cgroup-hier $h"
 	[ $h = auto ] && opt=""
 	c0=$(counter $hier)
@@ -86,12 +93,11 @@ done
 # ---- 2. 1,000 idle cgroups trigger nothing ----
 kill $lg
 wait $lg 2>/dev/null || true
-for m in "$V2" "$V1"; do
+for m in $V2 $V1; do
 	(cd "$m/$P" && seq -f 'i%04g' 1 998 | xargs mkdir)
 done
-for h in v2 cpuacct; do
-	m=$V2
-	[ $h = cpuacct ] && m=$V1
+for h in $HIERS; do
+	m=$(mount_for $h)
 	[ "$(find "$m/$P" -mindepth 1 -type d | wc -l)" -eq 1000 ] || fail "$h: not 1000 cgroups"
 	# The gate is low (1%): empty cgroups, the load's now idle one among
 	# them, have nothing to show; meanwhile cgroups come and go.
@@ -119,12 +125,14 @@ for h in v2 cpuacct; do
 done
 
 # ---- 3. hostile names ----
-mkdir "$V2/$P/$(printf 'a\nb')" 2>/dev/null && fail "the kernel took a newline in a cgroup name"
+h=${HIERS%% *}
+m=$(mount_for $h)
+mkdir "$m/$P/$(printf 'a\nb')" 2>/dev/null && fail "the kernel took a newline in a cgroup name"
 long=$(printf 'n%.0s' $(seq 255))
 for name in '<script>' 'a;b' 'sp ace' "$(printf 'bad\377utf8')" "$long"; do
-	mkdir "$V2/$P/$name"
+	mkdir "$m/$P/$name"
 done
-psys-watch -i 0.5 -g 100 --cgroups --cgroup-gate 0 --cgroup-hier v2 \
+psys-watch -i 0.5 -g 100 --cgroups --cgroup-gate 0 --cgroup-hier $h \
 	--cgroup-match "^/$P/(<|a;|sp|bad|nnn)" --once > "$T/hostile" 2> "$T/hostile.err" ||
 	fail "hostile: exit $?: $(cat "$T/hostile.err")"
 python3 - "$T/hostile" "/$P" <<'PY' || fail "hostile names: $(cat "$T/hostile")"
