@@ -21,7 +21,9 @@
 #      idle and on a loaded CPU, against psys 0.1's program (bench/bpfcost.sh,
 #      which builds 0.1 from git history);
 #   9. short bursts at the defaults and the peak rule's always-on cost
-#      (bench/burst.sh).
+#      (bench/burst.sh);
+#  10. psys-watch --cgroups' cost per poll at 1,000 and 10,000 cgroups,
+#      in cgroup v2 and v1 cpuacct (bench/cgwatch.sh).
 # Method: comparisons are paired and interleaved (the conditions of one
 # round run back to back, in an order rotated every round), $BENCH_PAIRS
 # rounds; each figure is the median (min–max) over rounds, and each
@@ -34,7 +36,7 @@
 # workload per run (4), BENCH_WARMUP seconds between recorder start and
 # workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
 # ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
-# BENCH_FIGURES to run ("1 3 4 5 6 7 8 9"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_FIGURES to run ("1 3 4 5 6 7 8 9 10"; 3 folds 1's captures, 2 comes with 1),
 # BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
@@ -60,7 +62,7 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8 9"}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8 9 10"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
@@ -620,10 +622,19 @@ if want 9; then
 		unmeasured 9 "bench/burst.sh failed: $(tail -n 3 "$OUT/burst.err")"
 fi
 
+# ---- 10. psys-watch --cgroups: its own script, its own section ----
+CGW_EXT=""
+if want 10; then
+	say "10. psys-watch --cgroups cost per poll (makes and removes 11,000 cgroups)"
+	"$TOP/bench/cgwatch.sh" "$B" > "$OUT/cgwatch.md" 2> "$OUT/cgwatch.err" && CGW_EXT=$OUT/cgwatch.md ||
+		unmeasured 10 "bench/cgwatch.sh failed: $(tail -n 3 "$OUT/cgwatch.err")"
+fi
+
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"
 [ -z "$RING_EXT" ] || cat "$RING_EXT" >> "$RESULTS"
 [ -z "$BURST_EXT" ] || cat "$BURST_EXT" >> "$RESULTS"
+[ -z "$CGW_EXT" ] || cat "$CGW_EXT" >> "$RESULTS"
 if [ -n "$UNMEASURED" ]; then
 	echo "$PROG: not measured (marked so in $RESULTS):$UNMEASURED" >&2
 	exit 1

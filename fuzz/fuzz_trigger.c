@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc != 0)
 		return 0;
-	if (t.nhot < 1)
+	if (trigger_is_cgroup(&t) ? t.ncgroups < 1 : (t.nhot < 1 || t.ncgroups))
 		abort();
 	for (int i = 1; i < t.nhot; i++)
 		if (t.hot[i - 1].cpu >= t.hot[i].cpu)
@@ -36,6 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (int i = 0; i < t.nhot; i++)
 			if (u.hot[i].cpu != t.hot[i].cpu)
+				abort();
+		if (u.ncgroups != t.ncgroups)
+			abort();
+		for (int i = 0; i < t.ncgroups; i++)
+			if (strcmp(u.cgroups[i].path, t.cgroups[i].path) ||
+			    strcmp(u.cgroups[i].hier, t.cgroups[i].hier))
 				abort();
 		trigger_free(&u);
 		free(line);

@@ -1,10 +1,14 @@
 /* psys-watch: polls /proc/stat and writes one trigger line (lib/watch/trigger.h)
- * on stdout for every poll in which a CPU's sys % is at or above the gate.
- * It never records anything itself: psys-record reads its lines. */
+ * on stdout for every poll in which a CPU's sys % is at or above the gate;
+ * with --cgroups, also one for the cgroups whose kernel time is at or above
+ * the cgroup gate (lib/watch/cgstat.h). It never records anything itself:
+ * psys-record reads its lines. */
 #include "base/cli.h"
 #include "base/cpulist.h"
 #include "base/idlist.h"
 #include "base/num.h"
+#include "cgwatch.h"
+#include "watch/cgstat.h"
 #include "watch/procstat.h"
 #include "base/ptime.h"
 #include "watch/trigger.h"
@@ -13,6 +17,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +30,18 @@
 #define INTERVAL_MIN 0.1
 #define INTERVAL_MAX 86400.0
 
-enum { OPT_IRQ = 256, OPT_ONCE };
+enum { OPT_IRQ = 256, OPT_ONCE, OPT_CGROUPS, OPT_CG_GATE, OPT_CG_MATCH, OPT_CG_HIER };
 
 struct opts {
 	double interval;	/* seconds */
 	double gate;		/* percent */
 	struct cpulist cpus;	/* empty: all */
 	int irq, once, verbose;
+	int cgroups;		/* --cgroups */
+	double cg_gate;		/* % of one CPU */
+	regex_t cg_match;	/* when has_match */
+	int has_match;
+	const char *cg_hier;	/* NULL: auto */
 };
 
 static volatile sig_atomic_t stop;
@@ -47,7 +57,11 @@ static const struct cli_opt OPTS[] = {
 	{ "gate", 'g', "PERCENT", "trigger at this sys % or above (default 10)" },
 	{ "cpus", 'C', "LIST", "watch only these CPUs, e.g. 0-3,7 (default all)" },
 	{ "irq", OPT_IRQ, NULL, "count irq and softirq time as sys" },
-	{ "once", OPT_ONCE, NULL, "exit after the first trigger" },
+	{ "once", OPT_ONCE, NULL, "exit after the first poll that triggers" },
+	{ "cgroups", OPT_CGROUPS, NULL, "also trigger on each leaf cgroup's sys time" },
+	{ "cgroup-gate", OPT_CG_GATE, "PERCENT", "a cgroup at this % of one CPU (default 50)" },
+	{ "cgroup-match", OPT_CG_MATCH, "REGEX", "only leaf cgroups whose path matches REGEX" },
+	{ "cgroup-hier", OPT_CG_HIER, "HIER", "v2 or cpuacct (default: v2 if it has cpu)" },
 	{ "verbose", 'v', NULL, "every poll's per-CPU figures to stderr" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "the version" },
@@ -58,17 +72,26 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " [-i SECONDS] [-g PERCENT] [-C CPUS] [--irq] [--once] [-v]\n"
+"       [--cgroups] [--cgroup-gate PERCENT] [--cgroup-match REGEX]\n"
+"       [--cgroup-hier HIER]\n"
 "Watches per-CPU sys time in /proc/stat and writes one JSON trigger line on\n"
 "stdout for each poll in which a CPU's sys %% is at or above the gate\n"
 "(format: lib/watch/trigger.h), e.g. for 'psys-watch | psys-record -o DIR'.\n"
+"With --cgroups, also one line (\"rule\":\"cgroup\") naming the cgroups whose\n"
+"kernel time over the poll is at or above the cgroup gate.\n"
 "\n");
 	cli_help(f, OPTS);
 	fprintf(f,
 "\n"
 "sys %% is a CPU's change in system time over the change in its total time\n"
-"between two polls. Exit status: 0 ok (also on SIGINT or SIGTERM), 1\n"
-"failure, 2 usage error. A reader that goes away ends it silently, by\n"
-"SIGPIPE (status 141 in a shell).\n");
+"between two polls. A cgroup's is its change in system time (cgroup v2\n"
+"cpu.stat, v1 cpuacct) over the time between two polls, in %% of one CPU\n"
+"(above 100 on several CPUs); the cgroups are the leaves (no child cgroup)\n"
+"of the hierarchy, their paths from its root (/system.slice/nginx.service),\n"
+"REGEX a POSIX extended one; each --cgroup-* implies --cgroups.\n"
+"Exit status: 0 ok (also on SIGINT or SIGTERM), 1 failure, 2 usage error.\n"
+"A reader that goes away ends it silently, by SIGPIPE (status 141 in a\n"
+"shell).\n");
 }
 
 static int parse_opt(int key, const char *val, void *ctx)
@@ -95,6 +118,32 @@ static int parse_opt(int key, const char *val, void *ctx)
 				       idlist_want(err, IDLIST_MAX_CPU, why,
 						       sizeof(why)));
 		break;
+	case OPT_CG_GATE:
+		if (num_double(val, 0, TRIGGER_CGROUP_PCT_MAX, &o->cg_gate))
+			return cli_bad(PROG, "cgroup gate", val,
+				       "a percentage of one CPU from 0 to 6553600");
+		o->cgroups = 1;
+		break;
+	case OPT_CG_MATCH:
+		if (o->has_match)
+			regfree(&o->cg_match);
+		o->has_match = 0;
+		if ((err = regcomp(&o->cg_match, val, REG_EXTENDED | REG_NOSUB))) {
+			char msg[128], want[192];
+
+			regerror(err, &o->cg_match, msg, sizeof(msg));
+			snprintf(want, sizeof(want), "a POSIX extended regular expression (%s)", msg);
+			return cli_bad(PROG, "cgroup match", val, want);
+		}
+		o->has_match = o->cgroups = 1;
+		break;
+	case OPT_CG_HIER:
+		if (strcmp(val, "v2") && strcmp(val, "cpuacct"))
+			return cli_bad(PROG, "cgroup hierarchy", val, "v2 or cpuacct");
+		o->cg_hier = val;
+		o->cgroups = 1;
+		break;
+	case OPT_CGROUPS: o->cgroups = 1; break;
 	case OPT_IRQ: o->irq = 1; break;
 	case OPT_ONCE: o->once = 1; break;
 	case 'v': o->verbose = 1; break;
@@ -223,7 +272,9 @@ static void warn_missing(const struct opts *o, const struct procstat *ps)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .interval = 3, .gate = 10 };
+	struct opts o = { .interval = 3, .gate = 10, .cg_gate = 50 };
+	struct cgstat cs = { 0 };
+	int64_t cg_mono = 0;
 	struct procstat snaps[2] = { { 0 } }, *prev = &snaps[0], *cur = &snaps[1];
 	struct procstat_figure *figs = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -249,6 +300,8 @@ int main(int argc, char **argv)
 	if (snapshot(prev, &prev_mono, &wall))
 		goto cleanup;
 	warn_missing(&o, prev);
+	if (o.cgroups && cg_start(o.cg_hier, o.has_match ? &o.cg_match : NULL, o.verbose, &cs, &cg_mono))
+		goto cleanup;
 	next = prev_mono;
 	while (!stop) {
 		struct trigger t = { 0 };
@@ -297,15 +350,26 @@ int main(int argc, char **argv)
 				strerror(-err));
 			goto cleanup;
 		}
-		if (line) {
+		/* The CPUs' line, then the cgroups': each poll says all it
+		 * found before --once ends it. */
+		int fired = 0;
+		for (int k = 0; k < 2 && !gone; k++) {
+			if (k == 1 && !o.cgroups)
+				break;
+			if (k == 1 && cg_poll(o.cg_gate, o.verbose, &cs, &cg_mono, &line))
+				goto cleanup;
+			if (!line)
+				continue;
 			err = emit(line);
 			free(line);
+			line = NULL;
 			if (err < 0)
 				goto cleanup;
 			gone = err > 0;
-			if (gone || o.once)
-				break;
+			fired = 1;
 		}
+		if (gone || (fired && o.once))
+			break;
 		prev_mono = mono;
 		struct procstat *tmp = prev;
 		prev = cur;
@@ -327,6 +391,9 @@ cleanup:
 		}
 	}
 	free(figs);
+	cgstat_free(&cs);
+	if (o.has_match)
+		regfree(&o.cg_match);
 	procstat_free(&snaps[0]);
 	procstat_free(&snaps[1]);
 	cpulist_free(&o.cpus);

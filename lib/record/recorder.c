@@ -314,6 +314,9 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 	 * that found the heat (mono_ns) is part of the record. */
 	rec.line = json_loadb(line, len, 0, NULL);
 	rec.received_mono_ns = now;
+	/* A cgroup's threads run on any CPU: its capture takes them all. */
+	for (int i = 0; trigger_is_cgroup(t) && i < r->o.cpus.n; i++)
+		cpulist_add(&hot, r->o.cpus.cpus[i]);
 	for (int i = 0; i < t->nhot; i++)
 		if (cpulist_has(&r->o.cpus, t->hot[i].cpu))
 			cpulist_add(&hot, t->hot[i].cpu);

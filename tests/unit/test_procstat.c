@@ -298,8 +298,63 @@ static void test_real(void)
 	free(f);
 }
 
+/* CPU hotplug as psys-watch sees it: /proc/stat simply lacks an offline
+ * CPU's line. Polled as psys-watch does (each snapshot against the one
+ * before), a CPU that goes offline has no figure and is no error; when it
+ * comes back (its counters went on where they were), or a new one
+ * appears, it is NEW for one poll (a baseline: the time since it was last
+ * seen is not one interval) and has figures again from the next. */
+static void test_hotplug(void)
+{
+	static const char *snaps[] = {
+		/* user nice system idle iowait irq softirq steal */
+		"cpu0 100 0 100 800 0 0 0 0\ncpu1 100 0 100 800 0 0 0 0\n",
+		"cpu0 150 0 150 900 0 0 0 0\n",				/* cpu1 offline */
+		"cpu0 200 0 200 1000 0 0 0 0\n",				/* still */
+		"cpu0 250 0 250 1100 0 0 0 0\ncpu1 110 0 110 880 0 0 0 0\n",	/* back */
+		"cpu0 300 0 300 1200 0 0 0 0\ncpu1 130 0 190 880 0 0 0 0\n"
+		"cpu2 0 0 0 10 0 0 0 0\n",					/* cpu2 appears */
+		"cpu0 350 0 350 1300 0 0 0 0\ncpu1 140 0 260 900 0 0 0 0\n"
+		"cpu2 0 0 50 60 0 0 0 0\n",
+	};
+	/* Per poll, CPU:STATE[:SYS%] of each figure, in order. */
+	static const char *want[] = {
+		"0:ok:25",
+		"0:ok:25",
+		"0:ok:25 1:new",
+		"0:ok:25 1:ok:80 2:new",
+		"0:ok:25 1:ok:70 2:ok:50",
+	};
+	static const char *names[] = { "ok", "new", "notime", "backwards" };
+	struct procstat ps[2] = { { 0 } };
+	struct procstat_figure *f = NULL;
+	size_t cap = 0;
+
+	CHECK(procstat_parse(&ps[0], snaps[0], strlen(snaps[0])) == 0, "snapshot 0");
+	for (int i = 1; i < (int)(sizeof(snaps) / sizeof(snaps[0])); i++) {
+		struct procstat *prev = &ps[(i - 1) % 2], *cur = &ps[i % 2];
+		char got[256] = "";
+		size_t used = 0;
+		int n;
+
+		CHECK(procstat_parse(cur, snaps[i], strlen(snaps[i])) == 0, "snapshot %d", i);
+		n = procstat_delta(prev, cur, 0, &f, &cap);
+		for (int k = 0; k < n; k++) {
+			used += snprintf(got + used, sizeof(got) - used, "%s%d:%s", k ? " " : "",
+					 f[k].cpu, names[f[k].state]);
+			if (f[k].state == PROCSTAT_OK)
+				used += snprintf(got + used, sizeof(got) - used, ":%g", f[k].sys_pct);
+		}
+		CHECK_STR(got, want[i - 1], "hotplug poll");
+	}
+	free(f);
+	procstat_free(&ps[0]);
+	procstat_free(&ps[1]);
+}
+
 int main(void)
 {
+	test_hotplug();
 	test_parse();
 	test_many_cpus();
 	test_delta();

@@ -195,6 +195,217 @@ static const struct {
 	  -ENOMSG, 0, 0 },
 };
 
+/* Cgroup triggers: the part of a line after "irq", and what must come of
+ * it. */
+#define CGL(rest) "{" TYPE TIME WALL MONO IVAL rest "}"
+#define CGH "\"gate\":50.0," IRQ "\"hot\":[],\"rule\":\"cgroup\","
+#define CG1 "{\"path\":\"/a/b\",\"hier\":\"v2\",\"sys\":63.2}"
+static const struct {
+	const char *name, *line;
+	int err;
+	int ncg;		/* cgroups expected */
+	const char *path0;	/* the first one's path */
+	const char *hier0;
+} cgcases[] = {
+	{ "cgroup", CGL(CGH "\"cgroups\":[" CG1 "]"), 0, 1, "/a/b", "v2" },
+	{ "cgroup order kept, two hierarchies",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/z\",\"hier\":\"cpuacct\",\"sys\":300},"
+	      "{\"path\":\"/z\",\"hier\":\"v2\",\"sys\":250}," CG1 "]"),
+	  0, 3, "/z", "cpuacct" },
+	{ "cgroup gate above 100, hot CPUs too",
+	  CGL("\"gate\":150," IRQ "\"hot\":[{\"cpu\":0,\"sys\":99}],\"rule\":\"cgroup\","
+	      "\"cgroups\":[{\"path\":\"/x\",\"hier\":\"v2\",\"sys\":6553600}]"),
+	  0, 1, "/x", "v2" },
+	{ "cgroup hostile path",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/<script>;a b\\n\\u001b\\\"\\ufffd\","
+	      "\"hier\":\"v2\",\"sys\":60}]"),
+	  0, 1, "/<script>;a b\n\x1b\"\xef\xbf\xbd", "v2" },
+	{ "cgroup root path", CGL(CGH "\"cgroups\":[{\"path\":\"/\",\"hier\":\"v2\",\"sys\":60}]"),
+	  0, 1, "/", "v2" },
+	{ "cgroup unknown field in entry",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"v2\",\"sys\":60,\"id\":7}]"),
+	  0, 1, "/a", "v2" },
+
+	{ "cgroup without cgroups", CGL("\"gate\":50.0," IRQ "\"hot\":[],\"rule\":\"cgroup\""),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup empty list", CGL(CGH "\"cgroups\":[]"), -ENOMSG, 0, NULL, NULL },
+	{ "cgroup list an object", CGL(CGH "\"cgroups\":" CG1), -ENOMSG, 0, NULL, NULL },
+	{ "cgroup entry a string", CGL(CGH "\"cgroups\":[\"/a\"]"), -ENOMSG, 0, NULL, NULL },
+	{ "cgroup twice", CGL(CGH "\"cgroups\":[" CG1 "," CG1 "]"), -ENOMSG, 0, NULL, NULL },
+	{ "cgroup twice, other figure",
+	  CGL(CGH "\"cgroups\":[" CG1 ",{\"path\":\"/a/b\",\"hier\":\"v2\",\"sys\":99}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path missing", CGL(CGH "\"cgroups\":[{\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path relative",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"a/b\",\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path empty",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"\",\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path with NUL",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\\u0000b\",\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path a number",
+	  CGL(CGH "\"cgroups\":[{\"path\":5,\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup path raw invalid UTF-8",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/\xff\",\"hier\":\"v2\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup hier missing", CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup hier odd bytes",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"<v2>\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup hier too long",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"cpuacctcpuacctxx\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup hier empty",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"\",\"sys\":60}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup sys missing", CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"v2\"}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup sys negative",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"v2\",\"sys\":-1}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup sys above every CPU",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"v2\",\"sys\":6553600.5}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup sys a string",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"hier\":\"v2\",\"sys\":\"60\"}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup entry key twice",
+	  CGL(CGH "\"cgroups\":[{\"path\":\"/a\",\"path\":\"/b\",\"hier\":\"v2\",\"sys\":6}]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroup gate above every CPU",
+	  CGL("\"gate\":6553601," IRQ "\"hot\":[],\"rule\":\"cgroup\",\"cgroups\":[" CG1 "]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "interval gate above 100 still refused",
+	  CGL("\"gate\":150," IRQ HOT ",\"rule\":\"interval\""), -ENOMSG, 0, NULL, NULL },
+	{ "cgroups with the interval rule",
+	  CGL(GATE IRQ HOT ",\"rule\":\"interval\",\"cgroups\":[" CG1 "]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "cgroups without a rule", CGL(GATE IRQ HOT ",\"cgroups\":[" CG1 "]"),
+	  -ENOMSG, 0, NULL, NULL },
+	{ "hot empty with the peak rule",
+	  CGL(GATE IRQ "\"hot\":[],\"rule\":\"peak\",\"window\":0.2"), -ENOMSG, 0, NULL, NULL },
+	{ "cgroup hot missing",
+	  CGL("\"gate\":50.0," IRQ "\"rule\":\"cgroup\",\"cgroups\":[" CG1 "]"),
+	  -ENOMSG, 0, NULL, NULL },
+};
+
+static void test_cgroup_table(void)
+{
+	char why[160];
+
+	for (size_t i = 0; i < sizeof(cgcases) / sizeof(cgcases[0]); i++) {
+		struct trigger t = { 0 };
+		int err;
+
+		why[0] = 'x';
+		err = trigger_parse(cgcases[i].line, strlen(cgcases[i].line), &t, why,
+				    sizeof(why));
+		CHECK(err == cgcases[i].err, "%s: got %d want %d (%s)", cgcases[i].name, err,
+		      cgcases[i].err, why);
+		if (err) {
+			CHECK(why[0] && why[0] != 'x', "%s: no reason given", cgcases[i].name);
+			CHECK(!strchr(why, '<') && !strchr(why, '\n') && !strstr(why, "/a"),
+			      "%s: reason quotes the line", cgcases[i].name);
+			CHECK(!t.hot && !t.cgroups && !t.ncgroups, "%s: T touched",
+			      cgcases[i].name);
+			continue;
+		}
+		CHECK(trigger_is_cgroup(&t) && t.ncgroups == cgcases[i].ncg &&
+		      !strcmp(t.cgroups[0].path, cgcases[i].path0) &&
+		      !strcmp(t.cgroups[0].hier, cgcases[i].hier0),
+		      "%s: %d cgroups, first '%s' %s", cgcases[i].name, t.ncgroups,
+		      t.ncgroups ? t.cgroups[0].path : "", t.ncgroups ? t.cgroups[0].hier : "");
+		trigger_free(&t);
+		CHECK(!t.cgroups && !t.ncgroups, "%s: freed", cgcases[i].name);
+	}
+}
+
+/* Writing cgroup triggers: untrusted paths come out as valid JSON that
+ * reads back to the repaired bytes, and what would not parse is refused. */
+#define N(s) s, sizeof(s) - 1
+static void test_cgroup_format(void)
+{
+	static const struct {
+		const char *raw;	/* the cgroup's name bytes */
+		size_t len;
+		const char *want;	/* the path read back */
+	} names[] = {
+		{ N("/<script>alert(1)</script>"), "/<script>alert(1)</script>" },
+		{ N("/a;b c"), "/a;b c" },
+		{ N("/line\nbreak\ttab\"quote\\"), "/line\nbreak\ttab\"quote\\" },
+		{ N("/bad\xff\xfeutf8\xc3"), "/bad\xef\xbf\xbd\xef\xbf\xbdutf8\xef\xbf\xbd" },
+		{ N("/nul\0byte"), "/nul\xef\xbf\xbd" "byte" },
+		{ N("/\xe2\x82\xac-euro"), "/\xe2\x82\xac-euro" },
+	};
+	struct trigger a = { .wall_ns = 1795687932598822118LL, .mono_ns = 3000000000LL,
+			     .mono_start_ns = 2000000000LL, .gate = 50 };
+	struct trigger b = { 0 };
+	char *line = NULL, name255[257];
+	int n = (int)(sizeof(names) / sizeof(names[0]));
+
+	snprintf(a.rule, sizeof(a.rule), "cgroup");
+	CHECK(trigger_format(&a, &line) == -EINVAL, "cgroup rule without cgroups");
+	for (int i = 0; i < n; i++)
+		CHECK(trigger_add_cgroup(&a, names[i].raw, names[i].len, "v2", 50 + i) == 0,
+		      "add %d", i);
+	/* 255 bytes, the longest name a cgroup can have. */
+	name255[0] = '/';
+	memset(name255 + 1, 'n', 255);
+	name255[256] = '\0';
+	CHECK(trigger_add_cgroup(&a, name255, 256, "cpuacct", 420.5) == 0, "add 255");
+	CHECK(trigger_add_cgroup(&a, "/a;b c", 6, "v2", 1) == 0 && a.ncgroups == n + 1 &&
+	      a.cgroups[1].sys_pct == 51, "the same cgroup keeps one entry, larger figure");
+	CHECK(trigger_add_cgroup(&a, "/a;b c", 6, "cpuacct", 1) == 0 && a.ncgroups == n + 2,
+	      "the same path in another hierarchy is another entry");
+	CHECK(trigger_add_cgroup(&a, "a", 1, "v2", 1) == -EINVAL &&
+	      trigger_add_cgroup(&a, "", 0, "v2", 1) == -EINVAL &&
+	      trigger_add_cgroup(&a, "/a", 2, "V2", 1) == -EINVAL &&
+	      trigger_add_cgroup(&a, "/a", 2, "", 1) == -EINVAL, "bad adds refused");
+	CHECK(trigger_format(&a, &line) == 0, "format");
+	CHECK(line && !strchr(line, '\n') && strstr(line, "\"hot\":[]") &&
+	      strstr(line, "\"rule\":\"cgroup\""), "one line: %s", line ? line : "");
+	CHECK(line && trigger_parse(line, strlen(line), &b, NULL, 0) == 0, "parses back");
+	CHECK(b.ncgroups == a.ncgroups && trigger_is_cgroup(&b) && b.nhot == 0, "count %d",
+	      b.ncgroups);
+	for (int i = 0; i < n && i < b.ncgroups; i++)
+		CHECK(!strcmp(b.cgroups[i].path, names[i].want) && !strcmp(b.cgroups[i].hier, "v2") &&
+		      b.cgroups[i].sys_pct == 50 + i, "name %d: '%s'", i, b.cgroups[i].path);
+	CHECK(b.ncgroups > n && !strcmp(b.cgroups[n].path, name255) &&
+	      !strcmp(b.cgroups[n].hier, "cpuacct") && b.cgroups[n].sys_pct == 420.5,
+	      "255-byte name, sys above 100");
+	trigger_free(&b);
+	free(line);
+	line = NULL;
+
+	/* A gate above 100 is a cgroup trigger's only. */
+	a.gate = 250;
+	CHECK(trigger_format(&a, &line) == 0, "cgroup gate 250");
+	free(line);
+	line = NULL;
+	struct trigger bad = a;
+	snprintf(bad.rule, sizeof(bad.rule), "interval");
+	CHECK(trigger_format(&bad, &line) == -EINVAL, "cgroups with the interval rule");
+	bad = a;
+	bad.gate = TRIGGER_CGROUP_PCT_MAX + 1;
+	CHECK(trigger_format(&bad, &line) == -EINVAL, "gate above every CPU");
+	/* Entries written by hand must hold what the reader accepts. */
+	char *keep = a.cgroups[0].path, twin[] = "/a;b c", bad8[] = "/\xff";
+	a.cgroups[0].path = twin;
+	CHECK(trigger_format(&a, &line) == -EINVAL, "cgroup twice");
+	a.cgroups[0].path = bad8;
+	CHECK(trigger_format(&a, &line) == -EINVAL, "invalid UTF-8 set by hand");
+	a.cgroups[0].path = keep;
+	a.cgroups[0].sys_pct = NAN;
+	CHECK(trigger_format(&a, &line) == -EINVAL, "NaN sys");
+	trigger_free(&a);
+	CHECK(!a.cgroups && !a.ncgroups, "freed");
+}
+
 static void test_table(void)
 {
 	char why[128];
@@ -413,5 +624,7 @@ int main(void)
 	test_values();
 	test_long();
 	test_round_trip();
+	test_cgroup_table();
+	test_cgroup_format();
 	return test_done("test_trigger");
 }
