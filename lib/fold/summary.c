@@ -5,16 +5,57 @@
 #include <string.h>
 
 #include "base/ptime.h"
+#include "cgroup/cgroup_name.h"
 #include "folded/folded.h"
 
 /* "peak: cpu 1 at 62.5% sys over 0.2 s (threshold 50%)" or "interval:
  * cpu 1 at 12% sys over 3.0 s (gate 10%)": trigger TR in words. */
+/* The name a person knows cgroup PATH by: "container ID12", "service
+ * NAME", or "cgroup PATH", cleaned as a frame, into BUF. */
+static void cgroup_words(const char *path, char *buf, size_t len)
+{
+	struct cgroup_name n;
+	char raw[4200];
+
+	cgroup_name_parse(path, &n);
+	if (n.container_id[0])
+		snprintf(raw, sizeof(raw), "container %.12s", n.container_id);
+	else if (n.service[0])
+		snprintf(raw, sizeof(raw), "service %s", n.service);
+	else
+		snprintf(raw, sizeof(raw), "cgroup %s", path);
+	fold_clean(raw, buf, len);
+}
+
+/* "cgroup: container 0123456789ab at 63.2% of a CPU in sys over 3 s
+ * (gate 50%)": a cgroup trigger in words. */
+static void cgroup_trigger_words(const struct trigger *tr, char *buf, size_t len)
+{
+	size_t n = snprintf(buf, len, "cgroup:");
+	char who[300];
+
+	for (int i = 0; i < tr->ncgroups && i < 3 && n < len; i++) {
+		cgroup_words(tr->cgroups[i].path, who, sizeof(who));
+		n += snprintf(buf + n, len - n, "%s %s at %.1f%%", i ? "," : "", who,
+			      tr->cgroups[i].sys_pct);
+	}
+	if (n < len && tr->ncgroups > 3)
+		n += snprintf(buf + n, len - n, " and %d more", tr->ncgroups - 3);
+	if (n < len)
+		snprintf(buf + n, len - n, " of a CPU in sys over %g s (gate %g%%)", tr->interval,
+			 tr->gate);
+}
+
 static void trigger_words(const struct trigger *tr, char *buf, size_t len)
 {
 	int peak = strcmp(tr->rule, "peak") == 0;
 	size_t n = 0;
 	char clean[40];
 
+	if (trigger_is_cgroup(tr)) {
+		cgroup_trigger_words(tr, buf, len);
+		return;
+	}
 	fold_clean(*tr->rule ? tr->rule : "interval", clean, sizeof(clean));
 	n += snprintf(buf + n, len - n, "%s: cpu", clean);
 	for (int i = 0; i < tr->nhot && i < 4 && n < len; i++)
@@ -78,6 +119,16 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	if (wall1 > s->wall_last)
 		s->wall_last = wall1;
 	if (ci->trigger) {
+		/* A cgroup trigger's capture is titled after its cgroups. */
+		if (!s->files && trigger_is_cgroup(ci->trigger))
+			for (int i = 0; i < ci->trigger->ncgroups && i < 3; i++) {
+				char who[300];
+				size_t k = strlen(s->who_title);
+
+				cgroup_words(ci->trigger->cgroups[i].path, who, sizeof(who));
+				snprintf(s->who_title + k, sizeof(s->who_title) - k, "%s%s",
+					 i ? ", " : "", who);
+			}
 		if (!*s->trigger)
 			trigger_words(ci->trigger, s->trigger, sizeof(s->trigger));
 		add_rule(s, ci->trigger);
@@ -94,6 +145,10 @@ void summary_title(const struct summary *s, char *buf, size_t len)
 {
 	char cpus[4096];
 
+	if (*s->who_title) {
+		snprintf(buf, len, "sysHigh for %s", s->who_title);
+		return;
+	}
 	cpulist_join(&s->cpus, ":", cpus, sizeof(cpus));
 	snprintf(buf, len, "sysHigh for cpu %s", *cpus ? cpus : "?");
 }

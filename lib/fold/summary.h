@@ -23,6 +23,9 @@ struct summary {
 	uint64_t kernel_start, kernel_limit;	/* _stext, _etext of the first */
 	char trigger[256];	/* what started the first triggered capture */
 	char rules[64];		/* every rule that started or extended one */
+	/* The first capture's, when a cgroup trigger started it: "container
+	 * ID12", "service NAME" or "cgroup PATH" (up to three). */
+	char who_title[1024];
 };
 
 /* Adds the capture CI (header and trailer read) to S; C is the fold's
@@ -31,7 +34,8 @@ struct summary {
 void summary_add(struct summary *s, const struct slice *sl, const struct capinfo *ci,
 		 const struct fold_counts *c);
 
-/* "sysHigh for cpu 1:3" in BUF (LEN bytes). */
+/* "sysHigh for cpu 1:3" in BUF (LEN bytes), or "sysHigh for container
+ * ID12" for a capture a cgroup trigger started. */
 void summary_title(const struct summary *s, char *buf, size_t len);
 
 /* Writes S as metadata lines ("# key: value", lib/folded/folded.h) with

@@ -6,8 +6,9 @@
 require_bpf
 
 bad=$(printf '/psys-<script>;a b\nc\377')
+id=0123abcdef0123abcdef0123abcdef0123abcdef0123abcdef0123abcdef0123
 # The line comes after 2.5 s, so that the ring holds the lead it asks for.
-{ sleep 2.5; trigger --cgroup v2 /libpod_parent/libpod-0123abc --cgroup cpuacct "$bad"; sleep 1.5; } |
+{ sleep 2.5; trigger --cgroup v2 /libpod_parent/libpod-$id --cgroup cpuacct "$bad"; sleep 1.5; } |
 	psys-record -s 0.5 -f 200 --no-peak -o "$T/out" > "$T/paths" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
 [ "$(wc -l < "$T/paths")" -eq 1 ] || fail "want one capture: $(cat "$T/paths" "$T/err")"
 ! grep -q "ignoring\|skipping" "$T/err" || fail "the line was not taken: $(cat "$T/err")"
@@ -17,7 +18,7 @@ python3 - "$T/info" "$online" <<'PY' || fail "the capture does not say what the 
 import json, sys
 i = json.load(open(sys.argv[1]))
 h, t = i["header"], i["trailer"]
-want = [{"path": "/libpod_parent/libpod-0123abc", "hier": "v2", "sys": 63.2},
+want = [{"path": "/libpod_parent/libpod-" + "0123abcdef" * 6 + "0123", "hier": "v2", "sys": 63.2},
         {"path": "/psys-<script>;a b\nc\ufffd", "hier": "cpuacct", "sys": 63.2}]
 tr = h["trigger"]
 assert tr["rule"] == "cgroup" and tr["hot"] == [] and tr["gate"] == 50, tr
@@ -42,3 +43,16 @@ start, mono = h["start"]["mono_ns"], tr["mono_ns"]
 assert abs(start - (mono - 2.01e9)) < 0.05e9, ((mono - start) / 1e9, h)
 print("measure: cgroup trigger captured cpus %s, lead %.2f s" % (h["cpus"], (mono - start) / 1e9))
 PY
+
+# The capture is titled after its cgroups, by the names people use.
+psys-fold "$(cat "$T/paths")" > "$T/folded" || fail "psys-fold failed"
+title=$(meta "$T/folded" title)
+case $title in
+"sysHigh for container 0123abcdef01, cgroup /psys-<script>:a b"*) ;;
+*) fail "title: $title" ;;
+esac
+case $(meta "$T/folded" trigger) in
+"cgroup: container 0123abcdef01 at 63.2%"*"of a CPU in sys over"*) ;;
+*) fail "trigger: $(meta "$T/folded" trigger)" ;;
+esac
+exit 0
