@@ -23,7 +23,9 @@
 #   9. short bursts at the defaults and the peak rule's always-on cost
 #      (bench/burst.sh);
 #  10. psys-watch --cgroups' cost per poll at 1,000 and 10,000 cgroups,
-#      in cgroup v2 and v1 cpuacct (bench/cgwatch.sh).
+#      in cgroup v2 and v1 cpuacct (bench/cgwatch.sh);
+#  11. what a capture's cgroup ids and names cost in its bytes, exactly
+#      (bench/who.sh).
 # Method: comparisons are paired and interleaved (the conditions of one
 # round run back to back, in an order rotated every round), $BENCH_PAIRS
 # rounds; each figure is the median (min–max) over rounds, and each
@@ -36,7 +38,7 @@
 # workload per run (4), BENCH_WARMUP seconds between recorder start and
 # workload start (1), BENCH_FREQS ("200 1000 4999"), BENCH_WORKLOADS
 # ("read mmap"), BENCH_KREPS runs per in-kernel-cost figure (3),
-# BENCH_FIGURES to run ("1 3 4 5 6 7 8 9 10"; 3 folds 1's captures, 2 comes with 1),
+# BENCH_FIGURES to run ("1 3 4 5 6 7 8 9 10 11"; 3 folds 1's captures, 2 comes with 1),
 # BENCH_QUIET_WAIT / BENCH_QUIET_BUDGET seconds to wait for a quiet
 # machine before a round / in all (30 / 180), BENCH_CALLGRIND=0 to skip
 # callgrind, BENCH_OUT (scratch and raw figures; default BUILD_DIR/bench),
@@ -62,7 +64,7 @@ KREPS=${BENCH_KREPS:-3}
 OUT=${BENCH_OUT:-$B/bench}
 RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8 9 10"}
+FIGS=${BENCH_FIGURES:-"1 3 4 5 6 7 8 9 10 11"}
 NCPU=$(getconf _NPROCESSORS_ONLN)
 FMAX=$(echo $FREQS | tr ' ' '\n' | sort -n | tail -n 1)
 
@@ -630,11 +632,23 @@ if want 10; then
 		unmeasured 10 "bench/cgwatch.sh failed: $(tail -n 3 "$OUT/cgwatch.err")"
 fi
 
+# ---- 11. who ran: what cgroup ids cost in the file ----
+WHO_EXT=""
+if want 11; then
+	say "11. what cgroup ids and names cost in a capture (bench/who.sh)"
+	"$TOP/bench/who.sh" "$B" > "$OUT/who.md" 2> "$OUT/who.err" && WHO_EXT=$OUT/who.md ||
+		unmeasured 11 "bench/who.sh failed: $(tail -n 3 "$OUT/who.err")"
+fi
+
 ELAPSED=$(( $(date +%s) - START ))
 . "$TOP/bench/table.sh"
 [ -z "$RING_EXT" ] || cat "$RING_EXT" >> "$RESULTS"
 [ -z "$BURST_EXT" ] || cat "$BURST_EXT" >> "$RESULTS"
 [ -z "$CGW_EXT" ] || cat "$CGW_EXT" >> "$RESULTS"
+if [ -n "$WHO_EXT" ]; then
+	printf '\n## 11. Who ran: what cgroup ids cost in a capture\n\n' >> "$RESULTS"
+	cat "$WHO_EXT" >> "$RESULTS"
+fi
 if [ -n "$UNMEASURED" ]; then
 	echo "$PROG: not measured (marked so in $RESULTS):$UNMEASURED" >&2
 	exit 1
