@@ -53,7 +53,6 @@ static int has_word(const char *l, size_t n, const char *word)
 int cgroup_mounts_parse(const char *text, size_t len, struct cgroup_mounts *m)
 {
 	const char *p = text, *end = text + len;
-	int have_cpu = 0;
 
 	memset(m, 0, sizeof(*m));
 	while (p < end) {
@@ -84,21 +83,26 @@ int cgroup_mounts_parse(const char *text, size_t len, struct cgroup_mounts *m)
 			continue;
 		const char *type = f[dash + 1], *sup = f[dash + 3];
 		size_t tl = fl[dash + 1], sl = fl[dash + 3];
+		/* Of several mounts of one hierarchy, the first that shows its
+		 * root (a container's bind mount of a subtree comes second). */
+		int whole = fl[3] == 1 && f[3][0] == '/';
 		if (tl == 7 && memcmp(type, "cgroup2", 7) == 0) {
-			if (!m->v2[0]) {
+			if (!m->v2[0] || (whole && strcmp(m->v2_root, "/"))) {
 				unescape(f[4], fl[4], m->v2, sizeof(m->v2));
 				unescape(f[3], fl[3], m->v2_root, sizeof(m->v2_root));
 			}
 		} else if (tl == 6 && memcmp(type, "cgroup", 6) == 0) {
-			/* cpuacct's hierarchy, else cpu's; the first mount of it. */
+			/* cpuacct's hierarchy, else cpu's. */
 			int acct = has_word(sup, sl, "cpuacct");
-			if ((acct && strcmp(m->v1_controller, "cpuacct") != 0) ||
-			    (!acct && !have_cpu && !m->v1_controller[0] && has_word(sup, sl, "cpu"))) {
+			int better = acct ? strcmp(m->v1_controller, "cpuacct") != 0 ||
+						    (whole && strcmp(m->v1_root, "/"))
+					  : !strcmp(m->v1_controller, "cpu") ? whole && strcmp(m->v1_root, "/")
+					  : !m->v1_controller[0] && has_word(sup, sl, "cpu");
+			if (better) {
 				unescape(f[4], fl[4], m->v1, sizeof(m->v1));
 				unescape(f[3], fl[3], m->v1_root, sizeof(m->v1_root));
 				snprintf(m->v1_controller, sizeof(m->v1_controller), "%s",
 					 acct ? "cpuacct" : "cpu");
-				have_cpu = 1;
 			}
 		}
 	}
@@ -109,7 +113,7 @@ int cgroup_mounts_read(const char *path, struct cgroup_mounts *m)
 {
 	unsigned char *text;
 	size_t len;
-	int err = file_read_path(path ? path : "/proc/self/mountinfo", 16u << 20, &text, &len);
+	int err = file_read_path(path ? path : "/proc/self/mountinfo", 64u << 20, &text, &len);
 
 	if (err) {
 		memset(m, 0, sizeof(*m));

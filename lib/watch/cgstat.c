@@ -4,6 +4,7 @@
 
 #include "base/buf.h"
 #include "base/file.h"
+#include "cgroup/cgroup_path.h"
 #include "watch/trigger.h"
 
 #include <dirent.h>
@@ -15,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MOUNTINFO_MAX (64u << 20)
 /* A leaf's directory is checked for children every this many polls. */
 #define CGSTAT_RECHECK 8
 
@@ -33,58 +33,11 @@ void cgstat_hier_free(struct cgstat_hier *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/* Whether the comma-separated list OPTS holds WORD. */
-static int has_word(const char *opts, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = opts; p; p = strchr(p, ',')) {
-		if (*p == ',')
-			p++;
-		if (!strncmp(p, word, n) && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
-/* One mount of a kind, the best so far: the first showing its root. */
-struct found {
-	char *mount, *root;
-};
-
-static int keep(struct found *f, const char *mount, const char *root)
-{
-	if (f->mount && (!strcmp(f->root, "/") || strcmp(root, "/")))
-		return 0;
-	free(f->mount);
-	free(f->root);
-	f->mount = strdup(mount);
-	f->root = strdup(root);
-	return f->mount && f->root ? 0 : -ENOMEM;
-}
-
 /* Whether cgroup2 at MOUNT has the cpu controller (its root's
  * cgroup.controllers lists "cpu"). */
 static int v2_has_cpu(const char *mount)
 {
-	char path[4096];
+	char path[PATH_MAX + 32];
 	unsigned char *text = NULL;
 	size_t len;
 	int yes = 0;
@@ -101,67 +54,33 @@ static int v2_has_cpu(const char *mount)
 
 int cgstat_hier_find(const char *mountinfo, const char *want, struct cgstat_hier *out)
 {
-	struct found v2 = { 0 }, v1 = { 0 }, *pick;
-	unsigned char *text = NULL;
-	size_t len;
+	struct cgroup_mounts m;
 	int err, use_v2;
 
 	memset(out, 0, sizeof(*out));
 	if (want && strcmp(want, "v2") && strcmp(want, "cpuacct"))
 		return -EINVAL;
-	if ((err = file_read_path(mountinfo ? mountinfo : "/proc/self/mountinfo",
-				  MOUNTINFO_MAX, &text, &len)))
+	/* The one reader of mountinfo's cgroup mounts (lib/cgroup). */
+	if ((err = cgroup_mounts_read(mountinfo, &m)) && err != -ENOENT)
 		return err;
-	/* "ID PARENT MAJ:MIN ROOT MOUNT OPTIONS [TAGS...] - TYPE SOURCE SUPER" */
-	for (char *line = (char *)text, *next; line && *line && !err; line = next) {
-		char *f[5], *dash, *type, *super, *save = NULL;
-		int i;
-
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		if (!(dash = strstr(line, " - ")))
-			continue;
-		*dash = '\0';
-		for (i = 0; i < 5; i++)
-			if (!(f[i] = strtok_r(i ? NULL : line, " ", &save)))
-				break;
-		type = strtok_r(dash + 3, " ", &save);
-		if (i < 5 || !type || !strtok_r(NULL, " ", &save))
-			continue;
-		super = strtok_r(NULL, " ", &save);
-		unescape(f[3]);
-		unescape(f[4]);
-		if (!strcmp(type, "cgroup2"))
-			err = keep(&v2, f[4], f[3]);
-		else if (!strcmp(type, "cgroup") && super && has_word(super, "cpuacct"))
-			err = keep(&v1, f[4], f[3]);
-	}
-	free(text);
-	if (err)
-		goto cleanup;
+	int have_v1 = !strcmp(m.v1_controller, "cpuacct");
 	if (want)
 		use_v2 = !strcmp(want, "v2");
 	else
-		use_v2 = v2.mount && (!v1.mount || v2_has_cpu(v2.mount));
-	pick = use_v2 ? &v2 : &v1;
-	if (!pick->mount) {
-		err = -ENOENT;
-		goto cleanup;
-	}
+		use_v2 = m.v2[0] && (!have_v1 || v2_has_cpu(m.v2));
+	if (use_v2 ? !m.v2[0] : !have_v1)
+		return -ENOENT;
+	const char *root = use_v2 ? m.v2_root : m.v1_root;
 	out->kind = use_v2 ? CGSTAT_V2 : CGSTAT_CPUACCT;
 	snprintf(out->name, sizeof(out->name), "%s", use_v2 ? "v2" : "cpuacct");
-	out->mount = pick->mount;
+	out->mount = strdup(use_v2 ? m.v2 : m.v1);
 	/* "/" as the root adds nothing before the paths. */
-	if (!strcmp(pick->root, "/"))
-		pick->root[0] = '\0';
-	out->root = pick->root;
-	pick->mount = pick->root = NULL;
-cleanup:
-	free(v2.mount);
-	free(v2.root);
-	free(v1.mount);
-	free(v1.root);
-	return err;
+	out->root = strdup(strcmp(root, "/") ? root : "");
+	if (!out->mount || !out->root) {
+		cgstat_hier_free(out);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static const char *stat_file(const struct cgstat *cs)
