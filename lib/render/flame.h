@@ -13,7 +13,8 @@
 #define FLAME_DIFF	2u	/* keep a BEFORE count beside each count */
 /* A flame chart (flamegraph.pl --flamechart): stacks stay in the order
  * they are added and merge only with the stack added just before, so
- * siblings are laid out in that order and a name may recur among them. */
+ * siblings are laid out in that order and a name may recur among them
+ * (also where the parent ran alone in between). */
 #define FLAME_CHART	4u
 
 /* What a frame's annotation suffix (flamegraph.pl's convention) says it
@@ -61,10 +62,11 @@ int flame_add_stack(struct flame *fl, const char *stack, size_t len,
 uint32_t flame_last_node(const struct flame *fl);
 
 /* Lays out the tree: frames narrower than MIN_COUNT (and all empty
- * frames) are left out with everything above them; siblings are ordered by
- * their names' bytes, each name taken as ending in ';' (the order of
- * sorted folded lines, so the picture matches flamegraph.pl's), or in a
- * FLAME_CHART in the order they were added. Stores a malloc'd array of frames in *OUT (the
+ * frames) are left out with everything above them; a frame's own time
+ * comes first, then its children, ordered as sorted folded lines order
+ * them (by the names' bytes, each name taken as ending in ' ' if a
+ * stack ends there, else in ';'), so that the picture is flamegraph.pl's;
+ * in a FLAME_CHART each frame is where its time began. Stores a malloc'd array of frames in *OUT (the
  * caller frees it), root first, each frame before its children, and their
  * number in *N; *MAX_DEPTH gets the deepest depth among them. With no
  * counts at all, *N is 0. Returns 0 or -ENOMEM. */
