@@ -91,12 +91,14 @@ int folded_parse_line(const char *line, size_t len, struct folded_line *out,
 		out->len = se1;
 		out->count = first;
 		out->count2 = last;
+		out->pair = 1;
 		if (one_len)
 			*one_len = se;
 		return 2;
 	}
 	out->len = se;
 	out->count = out->count2 = last;
+	out->pair = 0;
 	if (one_len)
 		*one_len = se;
 	return 1;
@@ -305,6 +307,7 @@ static int do_line(struct folded *f, const char *line, size_t len,
 		/* "name 5 7" in a one-count input: "name 5" is the frame. */
 		l.len = one_len;
 		l.count = l.count2;
+		l.pair = 0;
 	} else if (r < 0) {
 		if (!f->invalid++)
 			f->first_invalid = f->lines;

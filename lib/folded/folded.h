@@ -27,6 +27,7 @@ struct folded_line {
 	size_t len;
 	double count;		/* the only count, or BEFORE in a pair */
 	double count2;		/* AFTER in a pair; equals COUNT otherwise */
+	int pair;		/* the line had two counts */
 };
 
 /* Called once per stack line; a non-zero return stops the reader and is

@@ -47,6 +47,7 @@ struct flame {
 
 	int kernel_annotations;
 	uint32_t last;		/* where the last stack ended */
+	double max_delta;	/* FLAME_DIFF: the largest change of a stack */
 };
 
 #define ROOT_NAME "all"
@@ -54,6 +55,8 @@ struct flame {
 /* nflags bits. */
 #define NODE_INDEXED 1u	/* children are in the child index */
 #define NODE_SELF 2u	/* a stack with a count above 0 ends here */
+#define NODE_ONE 4u	/* FLAME_DIFF: a stack with one count ends here */
+#define NODE_TWO 8u	/* FLAME_DIFF: a stack with two counts ends here */
 
 /* Makes room for NEED nodes in every node array. */
 static int grow_nodes(struct flame *fl, size_t need)
@@ -93,6 +96,7 @@ struct flame *flame_new(unsigned flags)
 	if (!fl)
 		return NULL;
 	fl->flags = flags;
+	fl->max_delta = 1;
 	if (grow_nodes(fl, 1024)) {
 		flame_free(fl);
 		errno = ENOMEM;
@@ -338,11 +342,15 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 		    double before)
 {
 	size_t r = 0, pos = 0;
-	int err;
+	int err, one = 0;
 
 	fl->last = FLAME_ROOT;
 	if (!(count >= 0 && count < HUGE_VAL))
 		return -EINVAL;
+	if ((fl->flags & FLAME_DIFF) && before == FLAME_ONE_COUNT) {
+		one = 1;
+		before = count;
+	}
 	if ((fl->flags & FLAME_DIFF) && !(before >= 0 && before < HUGE_VAL))
 		return -EINVAL;
 	if (fl->flags & FLAME_REVERSE) {
@@ -373,6 +381,11 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 	fl->last = fl->depth ? fl->path[fl->depth - 1] : FLAME_ROOT;
 	if (count > 0)
 		fl->nflags[fl->last] |= NODE_SELF;
+	if (fl->flags & FLAME_DIFF) {
+		fl->nflags[fl->last] |= one ? NODE_ONE : NODE_TWO;
+		if (!one && fabs(count - before) > fl->max_delta)
+			fl->max_delta = fabs(count - before);
+	}
 	fl->ncount[0] += count;
 	for (size_t d = 0; d < fl->depth; d++)
 		fl->ncount[fl->path[d]] += count;
@@ -451,10 +464,47 @@ struct todo {
 	double x;
 };
 
+static uint64_t sort_key(const struct flame *fl, const uint32_t *rank, uint32_t c)
+{
+	return (uint64_t)rank[fl->nname[c] << 1 | !(fl->nflags[c] & NODE_SELF)] << 32 | c;
+}
+
+/* FLAME_DIFF: whether NODE's first line in sorted order had two counts
+ * (1) or one (2): its own line if one ends there, else its first
+ * child's first line. MEMO caches it per node (0: not yet). */
+static uint8_t first_line(const struct flame *fl, const uint32_t *rank,
+			  uint8_t *memo, uint32_t node)
+{
+	uint32_t n = node;
+	uint8_t r = 2;
+
+	for (int pass = 0; pass < 2; pass++) {
+		n = node;
+		while (!memo[n] && !(fl->nflags[n] & (NODE_ONE | NODE_TWO))) {
+			uint32_t best = 0;
+			uint64_t bk = UINT64_MAX;
+
+			if (pass)
+				memo[n] = r;
+			for (uint32_t c = fl->nchild[n]; c; c = fl->nnext[c])
+				if (sort_key(fl, rank, c) < bk)
+					bk = sort_key(fl, rank, c), best = c;
+			if (!best)
+				break;
+			n = best;
+		}
+		if (!pass)
+			r = memo[n] ? memo[n] : fl->nflags[n] & NODE_TWO ? 1 : 2;
+	}
+	memo[n] = r;
+	return r;
+}
+
 int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		 size_t *n, uint32_t *max_depth)
 {
 	uint32_t *order = NULL, *rank = NULL;
+	uint8_t *memo = NULL;
 	uint64_t *kids = NULL;
 	struct todo *stack = NULL;
 	struct flame_frame *frames = NULL;
@@ -482,6 +532,8 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 	qsort_r(order, nkeys, sizeof(*order), cmp_keys, &fl->names);
 	for (size_t i = 0; i < nkeys; i++)
 		rank[order[i]] = i;
+	if ((fl->flags & FLAME_DIFF) && !(memo = calloc(fl->nnodes, 1)))
+		goto cleanup;
 
 	if (buf_grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
 		goto cleanup;
@@ -497,9 +549,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 				 sizeof(*kids)))
 				goto cleanup;
 			/* A chart keeps the order of creation: node ids. */
-			kids[nk++] = fl->flags & FLAME_CHART ? c
-				     : ((uint64_t)rank[fl->nname[c] << 1 |
-						       !(fl->nflags[c] & NODE_SELF)] << 32) | c;
+			kids[nk++] = fl->flags & FLAME_CHART ? c : sort_key(fl, rank, c);
 			kid_sum += fl->ncount[c];
 			if (fl->nbefore)
 				kid_before += fl->nbefore[c];
@@ -519,6 +569,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		f->self_delta = fl->nbefore ? (f->count - kid_sum) -
 						      (f->before - kid_before)
 					    : 0;
+		f->no_delta = memo && first_line(fl, rank, memo, t.node) == 2;
 		if (t.depth > deepest)
 			deepest = t.depth;
 
@@ -563,6 +614,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 cleanup:
 	free(order);
 	free(rank);
+	free(memo);
 	free(kids);
 	free(stack);
 	free(frames);
@@ -577,6 +629,11 @@ uint32_t flame_last_node(const struct flame *fl)
 double flame_total(const struct flame *fl)
 {
 	return fl->ncount[0];
+}
+
+double flame_max_delta(const struct flame *fl)
+{
+	return fl->max_delta;
 }
 
 double flame_total_before(const struct flame *fl)

@@ -43,7 +43,14 @@ struct flame_frame {
 				 * ending here (count minus before, minus the
 				 * same for the children), else 0 */
 	double parent_count;	/* the parent's count; the root's own */
+	/* FLAME_DIFF: the frame's first line (in sorted order) had one
+	 * count, so flamegraph.pl gives it no change colour, else 0. */
+	int no_delta;
 };
+
+/* flame_add_stack's BEFORE for a line of a FLAME_DIFF input that had
+ * one count: unchanged, and drawn in the palette's colours. */
+#define FLAME_ONE_COUNT (-1.0)
 
 /* A new empty tree. FLAGS is a set of FLAME_*. Returns NULL with errno set
  * (ENOMEM). */
@@ -51,7 +58,8 @@ struct flame *flame_new(unsigned flags);
 
 /* Adds one stack: LEN bytes of frames joined by ';', root first, any
  * bytes in the names. COUNT sizes the frames; BEFORE is the earlier count
- * in a FLAME_DIFF tree and ignored otherwise. Negative or non-finite
+ * in a FLAME_DIFF tree (FLAME_ONE_COUNT: the line had only COUNT) and
+ * ignored otherwise. Negative or non-finite
  * counts are refused. Returns 0, -EINVAL or -ENOMEM (the tree is then
  * unchanged except possibly for names nothing uses). */
 int flame_add_stack(struct flame *fl, const char *stack, size_t len,
@@ -72,6 +80,10 @@ uint32_t flame_last_node(const struct flame *fl);
  * counts at all, *N is 0. Returns 0 or -ENOMEM. */
 int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		 size_t *n, uint32_t *max_depth);
+
+/* FLAME_DIFF: the largest change of one stack added with two counts,
+ * at least 1 (flamegraph.pl's scale for the change colours). */
+double flame_max_delta(const struct flame *fl);
 
 /* Sum of all counts (the root's count), and of the BEFORE counts. */
 double flame_total(const struct flame *fl);
