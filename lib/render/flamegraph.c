@@ -241,7 +241,8 @@ static void write_head(struct svg *w, const struct geometry *g,
 			    ".tvrow text{text-anchor:end;fill:#555}\n"
 			    ".tvrow path{fill:#e8590c;pointer-events:none}\n"
 			    ".tvlabel{text-anchor:middle;fill:#7a4a00}\n"
-			    ".tvtrig{text-anchor:end;fill:#b00000}\n"
+			    ".tvtrig{text-anchor:end;fill:#b00000}\n.tvstart{text-anchor:start}\n"
+			    "#tvlegend text{fill:#444}\n"
 			    "#tvaxis{pointer-events:none}\n#tvaxis text{text-anchor:middle;fill:#444}\n"
 			    "#tvreset{text-anchor:end}\n#tvsel{pointer-events:none}\n");
 	svg_puts(w, "</style>\n"
@@ -283,14 +284,15 @@ static void write_controls(struct svg *w, const struct geometry *g)
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
 	svg_puts(w, "\">Reset Zoom</text>\n<text id=\"search\" class=\"button\" x=\"");
-	svg_fixed(w, right - 4 * g->fs, 2);
+	svg_fixed(w, right - 8 * g->fs, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
 	svg_puts(w, "\">Search</text>\n<text id=\"ignorecase\" class=\"button\" x=\"");
 	svg_fixed(w, right, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
-	svg_puts(w, "\">ic</text>\n<text id=\"details\" x=\"");
+	svg_puts(w, "\">Ignore case</text>\n"
+		    "<text id=\"details\" x=\"");
 	svg_fixed(w, XPAD, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, bottom, 2);
@@ -469,6 +471,9 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 			.drawn = frames, .ndrawn = nframes,
 			.x0 = XPAD, .width = g.graph_w, .fs = g.fs,
 		};
+
+		ti.rules = in ? folded_meta_get(in, "rules", &ti.rules_len) : NULL;
+		ti.first = in ? folded_meta_get(in, "trigger", &ti.first_len) : NULL;
 
 		if ((err = timeview_write(w, &ti, g.tv_y)))
 			goto out;
