@@ -40,8 +40,20 @@ int palette_by_name(const char *name)
 
 const char *palette_background(enum palette_id id)
 {
-	return id == PALETTE_MEM || id == PALETTE_WAKEUP || id == PALETTE_CHAIN ? "blue"
-	       : id == PALETTE_IO ? "grey" : "yellow";
+	/* flamegraph.pl's choice. */
+	switch (id) {
+	case PALETTE_MEM:
+		return "green";
+	case PALETTE_IO:
+	case PALETTE_WAKEUP:
+	case PALETTE_CHAIN:
+		return "blue";
+	case PALETTE_RED: case PALETTE_GREEN: case PALETTE_BLUE: case PALETTE_AQUA:
+	case PALETTE_YELLOW: case PALETTE_PURPLE: case PALETTE_ORANGE:
+		return "grey";
+	default:
+		return "yellow";
+	}
 }
 
 /* Three numbers in [0, 1) that pick a colour within a palette. */

@@ -33,6 +33,7 @@ PS_FRAME = re.compile(r'<[ga] data-x="([^"]*)" data-n="([^"]*)"[^>]*><title>(.*?
                       r'<rect x="([-0-9.]+)" y="([-0-9.]+)" width="([-0-9.]+)" height="[^"]*" '
                       r'fill="#([0-9a-f]{6})"')
 NAME = re.compile(r'^(.*) \(([0-9,]+) ')
+STOPS = re.compile(r'<stop [^>]*?stop-color="([^"]*)"')
 
 
 class Frame:
@@ -297,6 +298,10 @@ def main():
                 bad.append('%s: psys-svg failed: %s' % (os.path.basename(path), ps.stderr.strip()))
                 continue
             a, b = fg_frames(fg), ps_frames(ps.stdout)
+            if STOPS.findall(fg) != STOPS.findall(ps.stdout):
+                bad.append('%s: background %s, flamegraph.pl %s' % (
+                    os.path.basename(path), STOPS.findall(ps.stdout), STOPS.findall(fg)))
+                continue
             # The default palette paints frames by their kind when some
             # are annotated _[k]: colours aside.
             kinds = '--colors' not in psopts and any(
