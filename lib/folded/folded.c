@@ -66,9 +66,9 @@ static int last_number(const char *line, size_t end, double *v,
 		return -EINVAL;
 	if (parse_count(line + s, end - s, v))
 		return -EINVAL;
-	e = s;
-	while (e > 0 && blank(line[e - 1]))
-		e--;
+	/* One blank separates the count, as flamegraph.pl reads it: a
+	 * frame of blanks (a missing symbol in JavaScript stacks) stays. */
+	e = s - 1;
 	*num_start = s;
 	*stack_end = e;
 	return 0;
@@ -91,12 +91,14 @@ int folded_parse_line(const char *line, size_t len, struct folded_line *out,
 		out->len = se1;
 		out->count = first;
 		out->count2 = last;
+		out->pair = 1;
 		if (one_len)
 			*one_len = se;
 		return 2;
 	}
 	out->len = se;
 	out->count = out->count2 = last;
+	out->pair = 0;
 	if (one_len)
 		*one_len = se;
 	return 1;
@@ -305,7 +307,8 @@ static int do_line(struct folded *f, const char *line, size_t len,
 		/* "name 5 7" in a one-count input: "name 5" is the frame. */
 		l.len = one_len;
 		l.count = l.count2;
-	} else if (r < 0 || (r == 1 && f->mode == FOLDED_DIFF)) {
+		l.pair = 0;
+	} else if (r < 0) {
 		if (!f->invalid++)
 			f->first_invalid = f->lines;
 		return 0;

@@ -27,6 +27,7 @@ struct folded_line {
 	size_t len;
 	double count;		/* the only count, or BEFORE in a pair */
 	double count2;		/* AFTER in a pair; equals COUNT otherwise */
+	int pair;		/* the line had two counts */
 };
 
 /* Called once per stack line; a non-zero return stops the reader and is
@@ -47,7 +48,8 @@ struct folded {
 };
 
 /* Parses one line (without its newline; a trailing CR or blanks are
- * ignored) on its own. Returns 2 for a line with two counts, 1 for one
+ * ignored) on its own; one blank separates a count from what is before
+ * it (flamegraph.pl's reading: a frame may end in blanks). Returns 2 for a line with two counts, 1 for one
  * count, 0 for a blank line, -EINVAL for anything else. With two counts,
  * OUT describes the pair; ONE_LEN (if not NULL) gets the length the stack
  * would have if the line were read as having one count, the first number
@@ -63,8 +65,9 @@ void folded_init(struct folded *f);
  * psys-fold's "# timeline..." lines anywhere: see timeline.h) are kept in
  * F->meta; other lines starting with "# " after a stack line are skipped
  * as invalid. The first stack line fixes F->mode: after a line
- * with two counts, one-count lines are invalid; after a line with one
- * count, the text before the last number is the stack. Returns 0, a
+ * with two counts, a one-count line is read as unchanged (both counts
+ * equal, as flamegraph.pl draws it); after a line with one count, the
+ * text before the last number is the stack. Returns 0, a
  * negative errno from read() or -ENOMEM, or FN's non-zero return. */
 int folded_read_fd(struct folded *f, int fd, folded_fn fn, void *ctx);
 

@@ -28,8 +28,9 @@ struct flame {
 	uint32_t recent[4096];
 
 	uint32_t *nname, *nparent, *nchild, *nnext;
-	uint8_t *nindexed;	/* children are in the child index */
+	uint8_t *nflags;	/* NODE_INDEXED, NODE_SELF */
 	double *ncount, *nbefore;	/* nbefore only with FLAME_DIFF */
+	double *nstart;		/* FLAME_CHART: the total when it was made */
 	size_t nnodes, nodes_cap;
 	/* The child index of nodes with many children: (parent << 32 |
 	 * name id) -> node id. */
@@ -46,9 +47,16 @@ struct flame {
 
 	int kernel_annotations;
 	uint32_t last;		/* where the last stack ended */
+	double max_delta;	/* FLAME_DIFF: the largest change of a stack */
 };
 
 #define ROOT_NAME "all"
+
+/* nflags bits. */
+#define NODE_INDEXED 1u	/* children are in the child index */
+#define NODE_SELF 2u	/* a stack with a count above 0 ends here */
+#define NODE_ONE 4u	/* FLAME_DIFF: a stack with one count ends here */
+#define NODE_TWO 8u	/* FLAME_DIFF: a stack with two counts ends here */
 
 /* Makes room for NEED nodes in every node array. */
 static int grow_nodes(struct flame *fl, size_t need)
@@ -70,10 +78,12 @@ static int grow_nodes(struct flame *fl, size_t need)
 	GROW(nparent);
 	GROW(nchild);
 	GROW(nnext);
-	GROW(nindexed);
+	GROW(nflags);
 	GROW(ncount);
 	if (fl->flags & FLAME_DIFF)
 		GROW(nbefore);
+	if (fl->flags & FLAME_CHART)
+		GROW(nstart);
 #undef GROW
 	fl->nodes_cap = c;
 	return 0;
@@ -86,6 +96,7 @@ struct flame *flame_new(unsigned flags)
 	if (!fl)
 		return NULL;
 	fl->flags = flags;
+	fl->max_delta = 1;
 	if (grow_nodes(fl, 1024)) {
 		flame_free(fl);
 		errno = ENOMEM;
@@ -95,10 +106,12 @@ struct flame *flame_new(unsigned flags)
 	fl->nname[0] = UINT32_MAX;
 	fl->nparent[0] = 0;
 	fl->nchild[0] = fl->nnext[0] = 0;
-	fl->nindexed[0] = 0;
+	fl->nflags[0] = 0;
 	fl->ncount[0] = 0;
 	if (fl->nbefore)
 		fl->nbefore[0] = 0;
+	if (fl->nstart)
+		fl->nstart[0] = 0;
 	fl->nnodes = 1;
 	return fl;
 }
@@ -166,7 +179,7 @@ static int index_children(struct flame *fl, uint32_t parent)
 	for (uint32_t c = fl->nchild[parent]; c; c = fl->nnext[c])
 		if (hmap_put(&fl->children, child_key(parent, fl->nname[c]), c))
 			return -ENOMEM;
-	fl->nindexed[parent] = 1;
+	fl->nflags[parent] |= NODE_INDEXED;
 	return 0;
 }
 
@@ -184,13 +197,7 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 	*created = 0;
 	if (fresh) {
 		/* nothing to find */
-	} else if (fl->flags & FLAME_CHART) {
-		/* Only the newest child, the one the previous stack went
-		 * through (children are listed newest first), can merge. */
-		id = fl->nchild[parent];
-		if (id && fl->nname[id] == name)
-			return id;
-	} else if (fl->nindexed[parent]) {
+	} else if (fl->nflags[parent] & NODE_INDEXED) {
 		id = hmap_get(&fl->children, child_key(parent, name), NULL, NULL);
 		if (id != HMAP_NONE)
 			return id;
@@ -208,18 +215,20 @@ static int64_t child(struct flame *fl, uint32_t parent, uint32_t name,
 	if (fl->nnodes == fl->nodes_cap && grow_nodes(fl, fl->nnodes + 1))
 		return -ENOMEM;
 	id = fl->nnodes;
-	if (fl->nindexed[parent] && hmap_put(&fl->children, child_key(parent, name), id))
+	if ((fl->nflags[parent] & NODE_INDEXED) && hmap_put(&fl->children, child_key(parent, name), id))
 		return -ENOMEM;
 	fl->nnodes++;
 	fl->nname[id] = name;
 	fl->nparent[id] = parent;
 	fl->nchild[id] = 0;
 	fl->nnext[id] = fl->nchild[parent];
-	fl->nindexed[id] = 0;
+	fl->nflags[id] = 0;
 	fl->nchild[parent] = id;
 	fl->ncount[id] = 0;
 	if (fl->nbefore)
 		fl->nbefore[id] = 0;
+	if (fl->nstart)
+		fl->nstart[id] = fl->ncount[0];
 	*created = 1;
 	return id;
 }
@@ -260,7 +269,11 @@ static int ensure_path(struct flame *fl, size_t need)
 static int walk_forward(struct flame *fl, const char *s, size_t len,
 			size_t pos, size_t d, uint32_t at)
 {
-	int fresh = 0;
+	/* A chart merges a frame only with the previous stack's, and the
+	 * frames it shares with that stack are already on the path: from
+	 * here on every frame is new, even where an older sibling has its
+	 * name (its parent ran alone in between). */
+	int fresh = (fl->flags & FLAME_CHART) != 0;
 
 	while (len && pos <= len) {
 		const char *semi = memchr(s + pos, ';', len - pos);
@@ -287,6 +300,10 @@ static int walk_reverse(struct flame *fl, const char *s, size_t len)
 	size_t k = 0, pos = 0;
 	uint32_t at = 0;
 	int fresh = 0;
+	/* A chart: how deep this stack still follows the previous one,
+	 * whose nodes the path holds until they are overwritten. */
+	int chart = (fl->flags & FLAME_CHART) != 0;
+	size_t same = chart && fl->have_prev ? fl->depth : 0;
 
 	while (len && pos <= len) {
 		const char *semi = memchr(s + pos, ';', len - pos);
@@ -304,9 +321,16 @@ static int walk_reverse(struct flame *fl, const char *s, size_t len)
 		int64_t name, node;
 
 		if ((name = intern(fl, s + fl->starts[f],
-				   fl->ends[f] - fl->starts[f])) < 0 ||
-		    (node = child(fl, at, (uint32_t)name, fresh, &fresh)) < 0)
+				   fl->ends[f] - fl->starts[f])) < 0)
 			return -ENOMEM;
+		if (d < same && fl->nname[fl->path[d]] == (uint32_t)name) {
+			node = fl->path[d];
+		} else {
+			same = 0;
+			if ((node = child(fl, at, (uint32_t)name, fresh || chart,
+					  &fresh)) < 0)
+				return -ENOMEM;
+		}
 		at = (uint32_t)node;
 		fl->path[d] = at;
 	}
@@ -318,11 +342,15 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 		    double before)
 {
 	size_t r = 0, pos = 0;
-	int err;
+	int err, one = 0;
 
 	fl->last = FLAME_ROOT;
 	if (!(count >= 0 && count < HUGE_VAL))
 		return -EINVAL;
+	if ((fl->flags & FLAME_DIFF) && before == FLAME_ONE_COUNT) {
+		one = 1;
+		before = count;
+	}
 	if ((fl->flags & FLAME_DIFF) && !(before >= 0 && before < HUGE_VAL))
 		return -EINVAL;
 	if (fl->flags & FLAME_REVERSE) {
@@ -351,6 +379,13 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 		return err;
 	}
 	fl->last = fl->depth ? fl->path[fl->depth - 1] : FLAME_ROOT;
+	if (count > 0)
+		fl->nflags[fl->last] |= NODE_SELF;
+	if (fl->flags & FLAME_DIFF) {
+		fl->nflags[fl->last] |= one ? NODE_ONE : NODE_TWO;
+		if (!one && fabs(count - before) > fl->max_delta)
+			fl->max_delta = fabs(count - before);
+	}
 	fl->ncount[0] += count;
 	for (size_t d = 0; d < fl->depth; d++)
 		fl->ncount[fl->path[d]] += count;
@@ -359,7 +394,9 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 		for (size_t d = 0; d < fl->depth; d++)
 			fl->nbefore[fl->path[d]] += before;
 	}
-	if (!(fl->flags & FLAME_REVERSE)) {
+	if (fl->flags & FLAME_REVERSE) {
+		fl->have_prev = 1;	/* the path is the previous stack's */
+	} else {
 		if (buf_grow((void **)&fl->prev, &fl->prev_cap, len + 1, 1)) {
 			fl->have_prev = 0;
 			return 0;
@@ -371,23 +408,32 @@ int flame_add_stack(struct flame *fl, const char *s, size_t len, double count,
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b, void *arg)
+/* Siblings are ordered as a sort of whole folded lines orders them
+ * (flamegraph.pl's): by the first line through each, whose name goes on
+ * with a space and the count if a stack ends there, else with ';'. Each
+ * name has two keys, (id << 1) for "name " and (id << 1 | 1) for
+ * "name;", so that "f" with its own time comes before "f.isra.0", and
+ * "f" without it after. */
+static int cmp_keys(const void *a, const void *b, void *arg)
 {
 	const struct intern *t = arg;
+	uint32_t ka = *(const uint32_t *)a, kb = *(const uint32_t *)b;
 	size_t xn, yn;
-	const unsigned char *x = intern_get(t, *(const uint32_t *)a, &xn);
-	const unsigned char *y = intern_get(t, *(const uint32_t *)b, &yn);
+	const unsigned char *x = intern_get(t, ka >> 1, &xn);
+	const unsigned char *y = intern_get(t, kb >> 1, &yn);
 	size_t n = xn < yn ? xn : yn;
 	int c = memcmp(x, y, n);
+	unsigned char xe, ye;
 
-	if (c || xn == yn)
+	if (c)
 		return c;
-	/* One name is a prefix of the other. Order as if each ended in
-	 * ';', as a sort of whole folded lines does (flamegraph.pl, most
-	 * collapsers): "f.isra.0" comes before "f", "f;..." before "f_x". */
-	if (xn < yn)
-		return y[n] < ';' ? 1 : -1;
-	return x[n] < ';' ? -1 : 1;
+	xe = xn > n ? x[n] : (ka & 1 ? ';' : ' ');
+	ye = yn > n ? y[n] : (kb & 1 ? ';' : ' ');
+	if (xe != ye)
+		return xe < ye ? -1 : 1;
+	/* "f " against "f x...": the count's digits come before most
+	 * names' bytes, so the shorter first. */
+	return xn < yn ? -1 : xn > yn ? 1 : (int)(ka & 1) - (int)(kb & 1);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -418,15 +464,52 @@ struct todo {
 	double x;
 };
 
+static uint64_t sort_key(const struct flame *fl, const uint32_t *rank, uint32_t c)
+{
+	return (uint64_t)rank[fl->nname[c] << 1 | !(fl->nflags[c] & NODE_SELF)] << 32 | c;
+}
+
+/* FLAME_DIFF: whether NODE's first line in sorted order had two counts
+ * (1) or one (2): its own line if one ends there, else its first
+ * child's first line. MEMO caches it per node (0: not yet). */
+static uint8_t first_line(const struct flame *fl, const uint32_t *rank,
+			  uint8_t *memo, uint32_t node)
+{
+	uint32_t n = node;
+	uint8_t r = 2;
+
+	for (int pass = 0; pass < 2; pass++) {
+		n = node;
+		while (!memo[n] && !(fl->nflags[n] & (NODE_ONE | NODE_TWO))) {
+			uint32_t best = 0;
+			uint64_t bk = UINT64_MAX;
+
+			if (pass)
+				memo[n] = r;
+			for (uint32_t c = fl->nchild[n]; c; c = fl->nnext[c])
+				if (sort_key(fl, rank, c) < bk)
+					bk = sort_key(fl, rank, c), best = c;
+			if (!best)
+				break;
+			n = best;
+		}
+		if (!pass)
+			r = memo[n] ? memo[n] : fl->nflags[n] & NODE_TWO ? 1 : 2;
+	}
+	memo[n] = r;
+	return r;
+}
+
 int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		 size_t *n, uint32_t *max_depth)
 {
 	uint32_t *order = NULL, *rank = NULL;
+	uint8_t *memo = NULL;
 	uint64_t *kids = NULL;
 	struct todo *stack = NULL;
 	struct flame_frame *frames = NULL;
 	size_t kids_cap = 0, stack_cap = 0, frames_cap = 0, nframes = 0;
-	size_t sp = 0;
+	size_t sp = 0, nkeys;
 	uint32_t deepest = 0;
 	int err = -ENOMEM;
 
@@ -435,17 +518,22 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 	*max_depth = 0;
 	if (!(fl->ncount[0] > 0))
 		return 0;
-	/* Siblings are ordered by name: rank the names once instead of
-	 * comparing strings for every sibling list. */
-	order = malloc((fl->names.n + 1) * sizeof(*order));
-	rank = malloc((fl->names.n + 1) * sizeof(*rank));
+	/* Siblings are ordered by name: rank the names' two keys once
+	 * instead of comparing strings for every sibling list. */
+	if (fl->names.n > UINT32_MAX / 2)
+		goto cleanup;
+	nkeys = 2 * fl->names.n;
+	order = malloc((nkeys + 1) * sizeof(*order));
+	rank = malloc((nkeys + 1) * sizeof(*rank));
 	if (!order || !rank)
 		goto cleanup;
-	for (size_t i = 0; i < fl->names.n; i++)
+	for (size_t i = 0; i < nkeys; i++)
 		order[i] = i;
-	qsort_r(order, fl->names.n, sizeof(*order), cmp_names, &fl->names);
-	for (size_t i = 0; i < fl->names.n; i++)
+	qsort_r(order, nkeys, sizeof(*order), cmp_keys, &fl->names);
+	for (size_t i = 0; i < nkeys; i++)
 		rank[order[i]] = i;
+	if ((fl->flags & FLAME_DIFF) && !(memo = calloc(fl->nnodes, 1)))
+		goto cleanup;
 
 	if (buf_grow((void **)&stack, &stack_cap, 1, sizeof(*stack)))
 		goto cleanup;
@@ -461,8 +549,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 				 sizeof(*kids)))
 				goto cleanup;
 			/* A chart keeps the order of creation: node ids. */
-			kids[nk++] = fl->flags & FLAME_CHART ? c
-				     : ((uint64_t)rank[fl->nname[c]] << 32) | c;
+			kids[nk++] = fl->flags & FLAME_CHART ? c : sort_key(fl, rank, c);
 			kid_sum += fl->ncount[c];
 			if (fl->nbefore)
 				kid_before += fl->nbefore[c];
@@ -482,18 +569,26 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		f->self_delta = fl->nbefore ? (f->count - kid_sum) -
 						      (f->before - kid_before)
 					    : 0;
+		f->no_delta = memo && first_line(fl, rank, memo, t.node) == 2;
 		if (t.depth > deepest)
 			deepest = t.depth;
 
 		/* Children go on the stack last first, so that the first is
-		 * laid out next; their positions count the pruned ones too. */
+		 * laid out next; their positions count the pruned ones too.
+		 * The frame's own time comes before them, where its line
+		 * sorts; a chart's children start when they were made. */
 		if (buf_grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)))
 			goto cleanup;
+		if (fl->ncount[t.node] > kid_sum)
+			x += fl->ncount[t.node] - kid_sum;
 		{
 			size_t kept = 0;
 
 			for (size_t i = 0; i < nk; i++) {
 				uint32_t c = (uint32_t)kids[i];
+
+				if (fl->nstart)
+					x = fl->nstart[c];
 
 				if (fl->ncount[c] > 0 &&
 				    fl->ncount[c] >= min_count)
@@ -519,6 +614,7 @@ int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 cleanup:
 	free(order);
 	free(rank);
+	free(memo);
 	free(kids);
 	free(stack);
 	free(frames);
@@ -533,6 +629,11 @@ uint32_t flame_last_node(const struct flame *fl)
 double flame_total(const struct flame *fl)
 {
 	return fl->ncount[0];
+}
+
+double flame_max_delta(const struct flame *fl)
+{
+	return fl->max_delta;
 }
 
 double flame_total_before(const struct flame *fl)
@@ -598,7 +699,8 @@ void flame_free(struct flame *fl)
 	free(fl->nparent);
 	free(fl->nchild);
 	free(fl->nnext);
-	free(fl->nindexed);
+	free(fl->nflags);
+	free(fl->nstart);
 	free(fl->ncount);
 	free(fl->nbefore);
 	hmap_free(&fl->children);

@@ -13,7 +13,8 @@
 #define FLAME_DIFF	2u	/* keep a BEFORE count beside each count */
 /* A flame chart (flamegraph.pl --flamechart): stacks stay in the order
  * they are added and merge only with the stack added just before, so
- * siblings are laid out in that order and a name may recur among them. */
+ * siblings are laid out in that order and a name may recur among them
+ * (also where the parent ran alone in between). */
 #define FLAME_CHART	4u
 
 /* What a frame's annotation suffix (flamegraph.pl's convention) says it
@@ -42,7 +43,14 @@ struct flame_frame {
 				 * ending here (count minus before, minus the
 				 * same for the children), else 0 */
 	double parent_count;	/* the parent's count; the root's own */
+	/* FLAME_DIFF: the frame's first line (in sorted order) had one
+	 * count, so flamegraph.pl gives it no change colour, else 0. */
+	int no_delta;
 };
+
+/* flame_add_stack's BEFORE for a line of a FLAME_DIFF input that had
+ * one count: unchanged, and drawn in the palette's colours. */
+#define FLAME_ONE_COUNT (-1.0)
 
 /* A new empty tree. FLAGS is a set of FLAME_*. Returns NULL with errno set
  * (ENOMEM). */
@@ -50,7 +58,8 @@ struct flame *flame_new(unsigned flags);
 
 /* Adds one stack: LEN bytes of frames joined by ';', root first, any
  * bytes in the names. COUNT sizes the frames; BEFORE is the earlier count
- * in a FLAME_DIFF tree and ignored otherwise. Negative or non-finite
+ * in a FLAME_DIFF tree (FLAME_ONE_COUNT: the line had only COUNT) and
+ * ignored otherwise. Negative or non-finite
  * counts are refused. Returns 0, -EINVAL or -ENOMEM (the tree is then
  * unchanged except possibly for names nothing uses). */
 int flame_add_stack(struct flame *fl, const char *stack, size_t len,
@@ -61,15 +70,20 @@ int flame_add_stack(struct flame *fl, const char *stack, size_t len,
 uint32_t flame_last_node(const struct flame *fl);
 
 /* Lays out the tree: frames narrower than MIN_COUNT (and all empty
- * frames) are left out with everything above them; siblings are ordered by
- * their names' bytes, each name taken as ending in ';' (the order of
- * sorted folded lines, so the picture matches flamegraph.pl's), or in a
- * FLAME_CHART in the order they were added. Stores a malloc'd array of frames in *OUT (the
+ * frames) are left out with everything above them; a frame's own time
+ * comes first, then its children, ordered as sorted folded lines order
+ * them (by the names' bytes, each name taken as ending in ' ' if a
+ * stack ends there, else in ';'), so that the picture is flamegraph.pl's;
+ * in a FLAME_CHART each frame is where its time began. Stores a malloc'd array of frames in *OUT (the
  * caller frees it), root first, each frame before its children, and their
  * number in *N; *MAX_DEPTH gets the deepest depth among them. With no
  * counts at all, *N is 0. Returns 0 or -ENOMEM. */
 int flame_layout(struct flame *fl, double min_count, struct flame_frame **out,
 		 size_t *n, uint32_t *max_depth);
+
+/* FLAME_DIFF: the largest change of one stack added with two counts,
+ * at least 1 (flamegraph.pl's scale for the change colours). */
+double flame_max_delta(const struct flame *fl);
 
 /* Sum of all counts (the root's count), and of the BEFORE counts. */
 double flame_total(const struct flame *fl);

@@ -74,8 +74,11 @@ static void put_pct(struct svg *w, double part, double whole)
 }
 
 /* The subtitle psys-fold's metadata gives: host, who ran (one container
- * or service), window, the trigger (which rule fired), counts. */
-static int meta_subtitle(struct svg *w, const struct folded *in, int write)
+ * or service), window, the trigger (which rule fired), counts; the
+ * samples are the graph's TOTAL, whatever a "# samples:" line of another
+ * tool says. */
+static int meta_subtitle(struct svg *w, const struct folded *in, int write,
+			 double total)
 {
 	static const char *const keys[] = { "host", "who", "window", "trigger",
 					    "samples", "lost" };
@@ -91,7 +94,10 @@ static int meta_subtitle(struct svg *w, const struct folded *in, int write)
 			if (parts)
 				svg_puts(w, i == 5 && folded_meta_get(in, "samples", NULL)
 						    ? ", " : "  \xC2\xB7  ");
-			svg_escape(w, v, n);
+			if (i == 4)
+				svg_count(w, total, 0);
+			else
+				svg_escape(w, v, n);
 			if (i >= 4) {
 				svg_put(w, " ", 1);
 				svg_puts(w, keys[i]);
@@ -170,7 +176,8 @@ static double frame_y(const struct geometry *g, uint32_t depth)
 }
 
 static void write_head(struct svg *w, const struct geometry *g,
-		       const struct folded *in, const struct flamegraph_opts *o)
+		       const struct folded *in, const struct flamegraph_opts *o,
+		       double total)
 {
 	const char *top = "#eeeeee", *bottom = "#eeeeb0";
 	const char *bg = o->bgcolors;
@@ -235,7 +242,8 @@ static void write_head(struct svg *w, const struct geometry *g,
 			    ".tvrow text{text-anchor:end;fill:#555}\n"
 			    ".tvrow path{fill:#e8590c;pointer-events:none}\n"
 			    ".tvlabel{text-anchor:middle;fill:#7a4a00}\n"
-			    ".tvtrig{text-anchor:end;fill:#b00000}\n"
+			    ".tvtrig{text-anchor:end;fill:#b00000}\n.tvstart{text-anchor:start}\n"
+			    "#tvlegend text{fill:#444}\n"
 			    "#tvaxis{pointer-events:none}\n#tvaxis text{text-anchor:middle;fill:#444}\n"
 			    "#tvreset{text-anchor:end}\n#tvsel{pointer-events:none}\n");
 	svg_puts(w, "</style>\n"
@@ -253,7 +261,7 @@ static void write_head(struct svg *w, const struct geometry *g,
 	svg_puts(w, "\">");
 	svg_escape(w, title, title_len);
 	svg_puts(w, "</text>\n");
-	if ((o->subtitle && *o->subtitle) || (!o->subtitle && meta_subtitle(w, in, 0))) {
+	if ((o->subtitle && *o->subtitle) || (!o->subtitle && meta_subtitle(w, in, 0, total))) {
 		svg_puts(w, "<text id=\"subtitle\" x=\"");
 		svg_fixed(w, g->width / 2, 2);
 		svg_puts(w, "\" y=\"");
@@ -262,7 +270,7 @@ static void write_head(struct svg *w, const struct geometry *g,
 		if (o->subtitle)
 			put_str(w, o->subtitle);
 		else
-			meta_subtitle(w, in, 1);
+			meta_subtitle(w, in, 1, total);
 		svg_puts(w, "</text>\n");
 	}
 }
@@ -277,14 +285,15 @@ static void write_controls(struct svg *w, const struct geometry *g)
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
 	svg_puts(w, "\">Reset Zoom</text>\n<text id=\"search\" class=\"button\" x=\"");
-	svg_fixed(w, right - 4 * g->fs, 2);
+	svg_fixed(w, right - 8 * g->fs, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
 	svg_puts(w, "\">Search</text>\n<text id=\"ignorecase\" class=\"button\" x=\"");
 	svg_fixed(w, right, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, g->fs * 2, 2);
-	svg_puts(w, "\">ic</text>\n<text id=\"details\" x=\"");
+	svg_puts(w, "\">Ignore case</text>\n"
+		    "<text id=\"details\" x=\"");
 	svg_fixed(w, XPAD, 2);
 	svg_puts(w, "\" y=\"");
 	svg_fixed(w, bottom, 2);
@@ -341,6 +350,15 @@ static void put_nameattr(struct svg *w, struct flame *fl, uint32_t node,
 	}
 }
 
+/* The "-" and "--" frames, grey in every graph, differential ones too. */
+static int grey_frame(struct flame *fl, uint32_t node)
+{
+	size_t n;
+	const char *s = flame_raw_name(fl, node, &n);
+
+	return node != FLAME_ROOT && (n == 1 || n == 2) && s[0] == '-' && s[n - 1] == '-';
+}
+
 static int write_empty(struct svg *w, const struct folded *in,
 		       const struct flamegraph_opts *o)
 {
@@ -349,7 +367,7 @@ static int write_empty(struct svg *w, const struct folded *in,
 	g.width = o->width;
 	g.fs = o->fontsize;
 	g.height = o->fontsize * 7;
-	write_head(w, &g, in, o);
+	write_head(w, &g, in, o, 0);
 	svg_puts(w, "<text id=\"nosamples\" x=\"");
 	svg_fixed(w, g.width / 2, 2);
 	svg_puts(w, "\" y=\"");
@@ -401,7 +419,7 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 	}
 
 	has_subtitle = o->subtitle ? *o->subtitle != '\0'
-				   : meta_subtitle(w, in, 0) > 0;
+				   : meta_subtitle(w, in, 0, 0) > 0;
 	g.fs = o->fontsize;
 	g.fh = o->frame_height;
 	g.inverted = o->inverted;
@@ -441,12 +459,11 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		for (size_t i = 0; i < nwhole; i++)
 			colour[flame_name_id(fl, whole[i].node)] = palette_colour(pt, whole[i].node);
 	}
+	/* flamegraph.pl's scale: the largest change of one line. */
 	if (diff)
-		for (size_t i = 0; i < nframes; i++)
-			if (fabs(frames[i].self_delta) > max_delta)
-				max_delta = fabs(frames[i].self_delta);
+		max_delta = flame_max_delta(fl);
 
-	write_head(w, &g, in, o);
+	write_head(w, &g, in, o, flame_total(fl));
 	write_controls(w, &g);
 	if (tv) {
 		struct timeview_input ti = {
@@ -455,6 +472,9 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 			.drawn = frames, .ndrawn = nframes,
 			.x0 = XPAD, .width = g.graph_w, .fs = g.fs,
 		};
+
+		ti.rules = in ? folded_meta_get(in, "rules", &ti.rules_len) : NULL;
+		ti.first = in ? folded_meta_get(in, "trigger", &ti.first_len) : NULL;
 
 		if ((err = timeview_write(w, &ti, g.tv_y)))
 			goto out;
@@ -531,7 +551,8 @@ int flamegraph_write(struct svg *w, struct flame *fl, const struct folded *in,
 		svg_puts(w, "\" height=\"");
 		svg_fixed(w, g.fh - FRAMEPAD, 2);
 		svg_puts(w, "\" fill=\"");
-		put_colour(w, diff ? palette_change(delta, max_delta)
+		put_colour(w, diff && !f->no_delta && !grey_frame(fl, f->node)
+				   ? palette_change(delta, max_delta)
 				   : palette_colour(pt, f->node));
 		svg_puts(w, "\"/>");
 		/* A label only where at least one character and ".." fit;

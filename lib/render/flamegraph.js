@@ -443,8 +443,8 @@ function timeView() {
 
 	/* The frames the SVG came with are the whole capture's: find each
 	 * one's node by its depth and left edge. */
-	var cnt = new Float64Array(N), x = new Float64Array(N), next = new Float64Array(N);
-	var vis = new Uint8Array(N), frameOfNode = new Array(N);
+	var cnt = new Float64Array(N), own = new Float64Array(N), x = new Float64Array(N);
+	var next = new Float64Array(N), vis = new Uint8Array(N), frameOfNode = new Array(N);
 	count(-Infinity, Infinity);
 	layout(minCount(cnt[0]));
 	var byPlace = new Map();
@@ -476,8 +476,8 @@ function timeView() {
 		return lo;
 	}
 
-	/* Samples at or after quantum A and before B into cnt, each frame's
-	 * count including its children's. */
+	/* Samples at or after quantum A and before B: own, those ending at
+	 * each frame; cnt, those through it. */
 	function count(a, b) {
 		cnt.fill(0);
 		for (var c = 0; c < times.length; c++) {
@@ -485,6 +485,7 @@ function timeView() {
 			for (var i = lowerBound(tt, a), e = lowerBound(tt, b); i < e; i++)
 				cnt[ee[i]]++;
 		}
+		own.set(cnt);
 		for (i = N - 1; i > 0; i--)
 			cnt[parent[i]] += cnt[i];
 	}
@@ -492,18 +493,17 @@ function timeView() {
 	function minCount(tot) {
 		return mwp ? tot * mw / 100 : mw / (gw / tot);
 	}
-	/* flame_layout: positions in counts, frames below MIN left out with
-	 * everything above them. */
+	/* flame_layout: positions in counts, a frame's own time before its
+	 * children, frames below MIN left out with everything above them. */
 	function layout(min) {
 		var deepest = 0;
-		x[0] = 0;
-		next[0] = 0;
+		next[0] = own[0];
 		vis[0] = cnt[0] > 0 ? 1 : 0;
 		for (var i = 1; i < N; i++) {
 			var p = parent[i];
 			x[i] = next[p];
 			next[p] += cnt[i];
-			next[i] = x[i];
+			next[i] = x[i] + own[i];
 			vis[i] = vis[p] && cnt[i] > 0 && cnt[i] >= min ? 1 : 0;
 			if (vis[i] && depth[i] > deepest)
 				deepest = depth[i];

@@ -40,8 +40,20 @@ int palette_by_name(const char *name)
 
 const char *palette_background(enum palette_id id)
 {
-	return id == PALETTE_MEM || id == PALETTE_WAKEUP || id == PALETTE_CHAIN ? "blue"
-	       : id == PALETTE_IO ? "grey" : "yellow";
+	/* flamegraph.pl's choice. */
+	switch (id) {
+	case PALETTE_MEM:
+		return "green";
+	case PALETTE_IO:
+	case PALETTE_WAKEUP:
+	case PALETTE_CHAIN:
+		return "blue";
+	case PALETTE_RED: case PALETTE_GREEN: case PALETTE_BLUE: case PALETTE_AQUA:
+	case PALETTE_YELLOW: case PALETTE_PURPLE: case PALETTE_ORANGE:
+		return "grey";
+	default:
+		return "yellow";
+	}
 }
 
 /* Three numbers in [0, 1) that pick a colour within a palette. */
@@ -49,34 +61,102 @@ struct shade {
 	double v1, v2, v3;
 };
 
-/* Default: every name its own stable colour. FNV-1a over the bytes, so
- * the result is the same on every machine, whatever its byte order. */
+/* The code point of the UTF-8 character at S[*I] (of N bytes), moving
+ * *I past it; a byte that starts no valid character is U+FFFD. */
+static uint32_t next_char(const unsigned char *s, size_t n, size_t *i)
+{
+	uint32_t c = s[*i], need, min;
+
+	(*i)++;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c < 0xe0)
+		need = 1, min = 0x80, c &= 0x1f;
+	else if (c >= 0xe0 && c < 0xf0)
+		need = 2, min = 0x800, c &= 0x0f;
+	else if (c >= 0xf0 && c < 0xf5)
+		need = 3, min = 0x10000, c &= 0x07;
+	else
+		return 0xfffd;
+	if (*i + need > n)
+		return 0xfffd;
+	for (uint32_t k = 0; k < need; k++)
+		if ((s[*i + k] & 0xc0) != 0x80)
+			return 0xfffd;
+	for (uint32_t k = 0; k < need; k++)
+		c = c << 6 | (s[(*i)++] & 0x3f);
+	return c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000) ? 0xfffd : c;
+}
+
+/* Default: every name its stable colour, flamegraph.pl's: Perl's
+ * rand(1) right after srand(the sum of the name's code points), which
+ * is drand48's first number from that seed (the same on every machine). */
 static struct shade shade_of(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t sum = 0;
+	uint64_t x;
 	struct shade c;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	c.v1 = (double)(h & 0xffff) / 65536.0;
-	c.v2 = (double)((h >> 16) & 0xffff) / 65536.0;
-	c.v3 = (double)((h >> 32) & 0xffff) / 65536.0;
+	for (size_t i = 0; i < n;)
+		sum += next_char((const unsigned char *)s, n, &i);
+	x = ((uint64_t)sum << 16) + 0x330e;
+	x = (x * 0x5deece66dull + 0xb) & 0xffffffffffffull;
+	c.v1 = c.v2 = c.v3 = ldexp((double)x, -48);
 	return c;
 }
 
-/* --hash: names that start (v1) or end (v2, v3) alike get similar
- * colours, the first characters weighing most, as flamegraph.pl does. */
+/* --hash: names that start alike (FROM_END: end alike) get similar
+ * colours, the first characters weighing most: flamegraph.pl's
+ * namehash, over the name as it reads it (reversed for FROM_END) less
+ * everything up to its first backquote after the first character (a
+ * "module`" prefix), three characters at most. */
 static double leaning(const char *s, size_t n, int from_end)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp[3];
+	size_t k = 0, i, from = 0;
 	double v = 0, weight = 1, max = 1;
 
-	for (size_t i = 0; i < n && i < 3; i++) {
-		unsigned char c = from_end ? s[n - 1 - i] : s[i];
+	if (!from_end) {
+		const char *bq = n > 1 ? memchr(s + 1, '`', n - 1) : NULL;
 
-		v += (double)(c % 11) / 10.0 * weight;
-		max += weight;
-		weight *= 0.7;
+		if (bq)
+			from = (size_t)(bq - s) + 1;
+		for (i = from; i < n && k < 3;)
+			cp[k++] = next_char(u, n, &i);
+	} else {
+		/* Reversed, the first backquote after the first character
+		 * is the last one before the name's last character. */
+		size_t end = n;
+
+		for (i = n >= 2 ? n - 1 : 0; i-- > 0;)
+			if (s[i] == '`') {
+				end = i;
+				break;
+			}
+		i = end;
+		while (i > 0 && k < 3) {
+			size_t j = i - 1, at;
+
+			/* Back to the start of the character before I. */
+			while (j > 0 && (u[j] & 0xc0) == 0x80 && i - j < 4)
+				j--;
+			at = j;
+			cp[k] = next_char(u, i, &at);
+			if (at != i) {	/* not one character: its last byte */
+				cp[k] = 0xfffd;
+				j = i - 1;
+			}
+			k++;
+			i = j;
+		}
+	}
+	for (i = 0; i < k; i++) {
+		uint32_t mod = 10 + (uint32_t)i;
+
+		v += (double)(cp[i] % mod) / (double)(mod - 1) * weight;
+		max += 1 * weight;
+		weight *= 0.70;
 	}
 	return 1 - v / max;
 }
@@ -133,12 +213,12 @@ static uint32_t paint(enum palette_id p, struct shade c)
 	}
 	case PALETTE_ORANGE:
 		return rgb(190 + (int)(65 * v1), 90 + (int)(65 * v1), 0);
-	case PALETTE_GREY:
-	case PALETTE_JAVA: {
+	case PALETTE_GREY: {
 		int x = 150 + (int)(60 * v1);
 
 		return rgb(x, x, x);
 	}
+	case PALETTE_JAVA:
 	case PALETTE_JS:
 	case PALETTE_PERL:
 	case PALETTE_WAKEUP:
@@ -160,6 +240,21 @@ static int ends_with(const char *s, size_t n, const char *suf)
 	return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
+/* A Java class name: "java/...", "Ljava/...", and the same for javax,
+ * jdk, net, org, com, io, sun. */
+static int java_package(const char *s, size_t n)
+{
+	static const char *const pkgs[] = { "java/", "javax/", "jdk/", "net/", "org/",
+					    "com/", "io/", "sun/" };
+
+	if (n && s[0] == 'L' && java_package(s + 1, n - 1))
+		return 1;
+	for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++)
+		if (n >= strlen(pkgs[i]) && memcmp(s, pkgs[i], strlen(pkgs[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* flamegraph.pl's multi palettes: the plain palette the frame named S (N
  * bytes, annotation included) takes; WAKER says it follows a "--" frame
  * (chain graphs). Other palettes are returned as they are. */
@@ -169,6 +264,18 @@ static enum palette_id classify(enum palette_id p, const char *s, size_t n,
 	const char *slash;
 
 	switch (p) {
+	case PALETTE_JAVA:
+		if (ends_with(s, n, "_[j]"))		/* JIT */
+			return PALETTE_GREEN;
+		if (ends_with(s, n, "_[i]"))		/* inlined */
+			return PALETTE_AQUA;
+		if (java_package(s, n) || contains(s, n, ":::"))
+			return PALETTE_GREEN;		/* Java */
+		if (contains(s, n, "::"))		/* C++ */
+			return PALETTE_YELLOW;
+		if (ends_with(s, n, "_[k]"))
+			return PALETTE_ORANGE;
+		return PALETTE_RED;			/* system */
 	case PALETTE_JS:
 		if (ends_with(s, n, "_[j]"))		/* JIT: source, or builtin */
 			return memchr(s, '/', n) ? PALETTE_GREEN : PALETTE_AQUA;
@@ -203,7 +310,7 @@ static enum palette_id classify(enum palette_id p, const char *s, size_t n,
 
 static int multi_palette(enum palette_id p)
 {
-	return p == PALETTE_JS || p == PALETTE_PERL || p == PALETTE_WAKEUP ||
+	return p == PALETTE_JAVA || p == PALETTE_JS || p == PALETTE_PERL || p == PALETTE_WAKEUP ||
 	       p == PALETTE_CHAIN;
 }
 
@@ -217,6 +324,7 @@ struct palette {
 	enum palette_id user, kernel;
 	enum palette_id multi;	/* a multi palette, else 0 */
 	int hash, random;
+	int by_kind;		/* annotated frames take their kind's palette */
 	uint64_t rng;		/* --random's generator state */
 	struct palmap *palmap;	/* --cp */
 	uint8_t *waker;		/* chain: per node, follows a "--" frame */
@@ -248,18 +356,21 @@ uint32_t palette_colour(struct palette *pt, uint32_t node)
 
 	if (cached && pt->cache[id] != UINT32_MAX)
 		return pt->cache[id];
-	s = flame_name(fl, node, &n);
 	raw = flame_raw_name(fl, node, &rn);
 	/* "--" separates stacks in chain graphs, "-" perf's user and kernel
-	 * stacks: grey. */
-	if (rn == 2 && raw[0] == '-' && raw[1] == '-') {
+	 * stacks: greys. */
+	if (node != FLAME_ROOT && rn == 2 && raw[0] == '-' && raw[1] == '-') {
 		colour = rgb(160, 160, 160);
 		goto out;
 	}
-	if (n == 1 && s[0] == '-') {
-		colour = rgb(160, 160, 160);
+	if (node != FLAME_ROOT && rn == 1 && raw[0] == '-') {
+		colour = rgb(200, 200, 200);
 		goto out;
 	}
+	/* Shades come from the name as flamegraph.pl sees it: annotation
+	 * kept, and the root nameless. */
+	s = node == FLAME_ROOT ? "" : raw;
+	n = node == FLAME_ROOT ? 0 : rn;
 	/* palette.map keys are names as flamegraph.pl saw them, with the
 	 * _[w] it gives waker frames of chain graphs. */
 	buf_reset(&pt->key);
@@ -276,7 +387,7 @@ uint32_t palette_colour(struct palette *pt, uint32_t node)
 		goto out;
 	if (pt->multi) {
 		p = classify(pt->multi, raw, rn, waker);
-	} else {
+	} else if (pt->by_kind) {
 		switch (flame_kind(fl, node)) {
 		case FLAME_KERNEL:
 			p = pt->kernel;
@@ -313,16 +424,14 @@ out:
 
 uint32_t palette_change(double delta, double max)
 {
-	double t;
-	int other;
+	double v;
 
 	if (delta == 0 || !(max > 0))
 		return rgb(255, 255, 255);
-	t = fabs(delta) / max;
-	if (t > 1)
-		t = 1;
-	other = (int)(230 * (1 - t));
-	return delta > 0 ? rgb(255, other, other) : rgb(other, other, 255);
+	/* flamegraph.pl's scale, to the byte. */
+	v = 210 * (max - fabs(delta)) / max;
+	v = v > 0 ? (int)v : 0;
+	return delta > 0 ? rgb(255, (int)v, (int)v) : rgb((int)v, (int)v, 255);
 }
 
 /* Chain graphs: frames after a "--" frame are the wakers'. FRAMES come
@@ -365,14 +474,13 @@ struct palette *palette_new(const struct flame *fl, const struct palette_opts *p
 	}
 	pt->user = po->id;
 	pt->kernel = PALETTE_ORANGE;
-	if (flame_has_kernel_annotations(fl) || po->id == PALETTE_JAVA) {
-		/* Mixed stacks: user frames in red (flamegraph.pl's java
-		 * palette) unless another palette was asked for, kernel
-		 * frames in orange, or yellow when orange is taken. */
-		if (po->id == PALETTE_HOT || po->id == PALETTE_JAVA)
-			pt->user = PALETTE_RED;
-		if (po->id == PALETTE_ORANGE)
-			pt->kernel = PALETTE_YELLOW;
+	/* The default palette tells annotated frames apart: kernel frames
+	 * orange, user frames red (as flamegraph.pl's java palette does),
+	 * JIT green, inlined aqua. A palette asked for paints every frame
+	 * as flamegraph.pl's does. */
+	if (!po->id_set && flame_has_kernel_annotations(fl)) {
+		pt->by_kind = 1;
+		pt->user = PALETTE_RED;
 	}
 	if (!flame_has_kernel_annotations(fl) && po->all_kernel && !po->id_set)
 		pt->user = PALETTE_ORANGE;

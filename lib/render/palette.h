@@ -32,8 +32,8 @@ int palette_by_name(const char *name);
 /* The names palette_by_name takes, for messages: "hot, mem, ...". */
 const char *palette_names(void);
 
-/* The background flamegraph.pl gives ID's graphs: "yellow", "blue" or
- * "grey". */
+/* The background flamegraph.pl gives ID's graphs: "yellow", "green",
+ * "blue" or "grey". */
 const char *palette_background(enum palette_id id);
 
 /* How colours are chosen. */

@@ -105,7 +105,8 @@ static int on_stack(void *ctx, const struct folded_line *l)
 			return -ENOMEM;
 	}
 	if (r->in.mode == FOLDED_DIFF) {
-		err = flame_add_stack(r->fl, l->stack, l->len, l->count2, l->count);
+		err = flame_add_stack(r->fl, l->stack, l->len, l->count2,
+				      l->pair ? l->count : FLAME_ONE_COUNT);
 	} else {
 		err = flame_add_stack(r->fl, l->stack, l->len, l->count, 0);
 		if (err != -ENOMEM && note_line(r, err ? -1 : l->count))

@@ -294,6 +294,19 @@ void svg_count(struct svg *w, double v, int group)
 	uint64_t u;
 	int k = 0;
 
+	if (v > 9007199254740992.0 && v < 1e300 && v == floor(v)) {
+		/* Past 2^53 every double is whole: its digits, grouped
+		 * as the others (flamegraph.pl's %.0f). */
+		char d[320];
+		int len = snprintf(d, sizeof(d), "%.0f", v);
+
+		for (int i = 0; i < len; i++) {
+			if (group && i && (len - i) % 3 == 0)
+				svg_put(w, ",", 1);
+			svg_put(w, d + i, 1);
+		}
+		return;
+	}
 	if (!(v >= 0 && v <= 9007199254740992.0 && v == floor(v))) {
 		svg_printf(w, "%.15g", isfinite(v) ? v : 0);
 		return;

@@ -53,9 +53,10 @@ void svg_fixed(struct svg *w, double v, int decimals);
 /* Writes an unsigned integer in decimal. */
 void svg_uint(struct svg *w, uint64_t v);
 
-/* Writes a count exactly enough for a reader to recover it: integers up
- * to 2^53 in plain decimal, anything else with 15 significant digits. If
- * GROUP is non-zero, integers get thousands separators ("1,234,567"). */
+/* Writes a count exactly enough for a reader to recover it: whole
+ * numbers in plain decimal (past 2^53 the double's digits), anything
+ * else with 15 significant digits. If GROUP is non-zero, whole numbers
+ * get thousands separators ("1,234,567"). */
 void svg_count(struct svg *w, double v, int group);
 
 /* Flushes the buffer to the FILE and then fflush()es it. Returns 0 or the

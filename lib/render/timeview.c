@@ -21,8 +21,15 @@ struct plan {
 	double rowh;
 	int64_t step, ncols;	/* column width in quanta; columns */
 	double px, pw, colw;	/* plot left edge and width, column width */
-	double y_info, y_marks, y_rows, y_axis, height;
+	double y_info, y_marks, y_rows, y_axis, y_legend, height;
 };
+
+/* Marks' labels and the legend are drawn at this share of the font size
+ * (the style's "#timeview text"); a character of them is at most
+ * LABEL_CHAR of it wide (Verdana's digits, the widest of its fallbacks). */
+#define LABEL_EM 0.85
+#define LABEL_CHAR 0.68
+#define LABEL_GAP 6.0	/* px between two labels */
 
 struct cpu_count {
 	uint32_t cpu;
@@ -94,7 +101,8 @@ static int plan_rows(const struct timeline *tl, struct plan *p)
 	return 0;
 }
 
-static void plan_heights(struct plan *p, double fs, double y)
+/* LEGEND: there are marks, which the legend below the axis explains. */
+static void plan_heights(struct plan *p, double fs, double y, int legend)
 {
 	double rows = (p->nrows ? p->nrows : 1) * p->rowh;
 
@@ -102,7 +110,8 @@ static void plan_heights(struct plan *p, double fs, double y)
 	p->y_marks = y + fs * 1.8;
 	p->y_rows = p->y_marks + fs * 1.5;
 	p->y_axis = p->y_rows + rows;
-	p->height = p->y_axis + fs * 1.9 - y;
+	p->y_legend = p->y_axis + fs * 2.9;
+	p->height = (legend ? p->y_legend + fs * 0.5 : p->y_axis + fs * 1.9) - y;
 }
 
 /* The end of the view, ns from the start: the capture's end, or its last
@@ -151,7 +160,7 @@ double timeview_height(const struct timeline *tl, double fs)
 	if (plan_rows(tl, &p))
 		p.nrows = 1, p.rowh = 28;
 	free(p.cpus);
-	plan_heights(&p, fs, 0);
+	plan_heights(&p, fs, 0, tl->nmarks > 0);
 	return p.height;
 }
 
@@ -322,17 +331,158 @@ static int write_rows(struct svg *w, const struct timeview_input *in,
 	return 0;
 }
 
-static void write_marks(struct svg *w, const struct timeview_input *in,
-			const struct plan *p, int64_t local0)
+/* The rule that fired mark I, as far as psys-fold's metadata tells:
+ * 'p' peak, 'i' interval, '?' unknown (a capture of several rules says
+ * only its first trigger's). A peak's window goes in *WINDOW (0: not
+ * said). */
+static int mark_rule(const struct timeview_input *in, size_t i, double *window)
+{
+	char first[256] = "";
+	const char *over;
+	int rule;
+
+	*window = 0;
+	if (in->first && in->first_len < sizeof(first))
+		memcpy(first, in->first, in->first_len);
+	if (!in->rules || (in->rules_len == 8 && !memcmp(in->rules, "interval", 8)))
+		rule = 'i';
+	else if (in->rules_len == 4 && !memcmp(in->rules, "peak", 4))
+		rule = 'p';
+	else if (i == 0 && !strncmp(first, "peak:", 5))
+		rule = 'p';
+	else if (i == 0 && !strncmp(first, "interval:", 9))
+		rule = 'i';
+	else
+		return '?';
+	/* "peak: cpu 1 at 62.5% sys over 0.15 s (threshold 50%)": the
+	 * window of psys-record's peak rule, the same for all its triggers. */
+	if (rule == 'p' && !strncmp(first, "peak:", 5) && (over = strstr(first, " sys over "))) {
+		char *end;
+		double v = strtod(over + 10, &end);
+
+		if (end != over + 10 && !strncmp(end, " s (threshold", 13) && v > 0)
+			*window = v;
+	}
+	return rule;
+}
+
+/* The label of marks A..B (0-based), "trigger 3" or "triggers 8-10". */
+static void group_label(char *buf, size_t len, const struct timeline *tl, size_t a, size_t b)
+{
+	if (tl->nmarks == 1)
+		snprintf(buf, len, "trigger");
+	else if (a == b)
+		snprintf(buf, len, "trigger %zu", a + 1);
+	else
+		snprintf(buf, len, "triggers %zu\xE2\x80\x93%zu", a + 1, b + 1);
+}
+
+static double label_width(const char *s, double fs)
+{
+	return (double)svg_charcount(s, strlen(s)) * fs * LABEL_EM * LABEL_CHAR;
+}
+
+/* Labels of close triggers would overprint: marks whose labels collide
+ * share one, "triggers 8-10", at the last one's line. Fills GROUP[i]
+ * with the first mark of mark i's label; returns the left edge of the
+ * first label (the lead's label must end before it). */
+static double group_marks(const struct timeview_input *in, const struct plan *p, size_t *group)
 {
 	const struct timeline *tl = in->tl;
-	double rows_h = p->y_axis - p->y_rows, fs = in->fs;
+	size_t n = 0, *first = malloc((tl->nmarks ? tl->nmarks : 1) * sizeof(*first));
+	double *left = malloc((tl->nmarks ? tl->nmarks : 1) * sizeof(*left)), lead_end;
+	char label[64];
+
+	if (!first || !left) {
+		/* No room to plan: one label for them all. */
+		for (size_t i = 0; i < tl->nmarks; i++)
+			group[i] = 0;
+		free(first);
+		free(left);
+		return p->px;
+	}
+	for (size_t i = 0; i < tl->nmarks; i++) {
+		double right = x_of(p, tl->marks[i].at_ns) - 3;
+
+		first[n] = i;	/* a label of its own, marks first[n]..i */
+		for (;;) {
+			group_label(label, sizeof(label), tl, first[n], i);
+			left[n] = right - label_width(label, in->fs);
+			/* The label before ends at the line of its last mark. */
+			if (!n || left[n] >= x_of(p, tl->marks[first[n] - 1].at_ns) - 3 + LABEL_GAP)
+				break;
+			n--;	/* one label for both: marks first[n]..i */
+		}
+		n++;
+	}
+	for (size_t g = 0; g < n; g++)
+		for (size_t i = first[g]; i < (g + 1 < n ? first[g + 1] : tl->nmarks); i++)
+			group[i] = first[g];
+	lead_end = n ? left[0] : p->px + p->pw;
+	free(first);
+	free(left);
+	return lead_end;
+}
+/* A mark's tooltip: when it fired, and what its rule measured. */
+static void mark_title(struct svg *w, const struct timeview_input *in, size_t i,
+		       const char *from, const char *at)
+{
+	const struct timeline_mark *m = &in->tl->marks[i];
+	double window;
+	int rule = mark_rule(in, i, &window);
+
+	svg_printf(w, "<title>trigger %zu at %s (+%.3f s): ", i + 1, at, m->at_ns / 1e9);
+	if (rule == 'p') {
+		svg_puts(w, "peak rule: ");
+		if (m->gate > 0)
+			svg_printf(w, "a sys share of %g%% or more ", m->gate);
+		if (*m->hot) {
+			svg_puts(w, "on ");
+			put_hot(w, m->hot);
+		}
+		if (window > 0)
+			svg_printf(w, " over its %g s window up to this sample", window);
+		svg_printf(w, "; the burst's first sys sample at %s (click: select the burst)"
+			   "</title>", from);
+		return;
+	}
+	if (m->gate > 0)
+		svg_printf(w, "sys at or above %g%% ", m->gate);
+	if (*m->hot) {
+		svg_puts(w, "on ");
+		put_hot(w, m->hot);
+	}
+	if (rule == 'i')
+		svg_printf(w, " over %s to %s, the interval that crossed the gate (click: "
+			   "select it)</title>", from, at);
+	else
+		svg_printf(w, ", measured from %s to %s (click: select it)</title>", from, at);
+}
+
+/* The pre-trigger lead's bracket, from X1 to X2 at Y. */
+static void put_bracket(struct svg *w, double x1, double x2, double y)
+{
+	put_rect(w, x1, y - 0.75, x2 - x1, 1.5, "fill=\"#7a4a00\"");
+	put_rect(w, x1, y - 3, 1.5, 6, "fill=\"#7a4a00\"");
+	put_rect(w, x2 - 1.5, y - 3, 1.5, 6, "fill=\"#7a4a00\"");
+}
+
+static int write_marks(struct svg *w, const struct timeview_input *in,
+		       const struct plan *p, int64_t local0)
+{
+	const struct timeline *tl = in->tl;
+	double rows_h = p->y_axis - p->y_rows, fs = in->fs, labels_left;
+	size_t *group = malloc((tl->nmarks ? tl->nmarks : 1) * sizeof(*group));
 	char a[40], b[40], label[64];
 
+	if (!group)
+		return -ENOMEM;
+	labels_left = group_marks(in, p, group);
 	/* The lead: from the start to the first trigger. */
 	if (tl->nmarks && tl->marks[0].at_ns > 0) {
 		int64_t at = tl->marks[0].at_ns;
 		double x1 = x_of(p, 0), x2 = x_of(p, at), y = p->y_marks + fs * 0.55;
+		double lw, room;
 
 		clock_text(a, sizeof(a), local0, 3);
 		clock_text(b, sizeof(b), local0 + at, 3);
@@ -342,12 +492,16 @@ static void write_marks(struct svg *w, const struct timeview_input *in,
 		put_attr_quanta(w, "data-b", timedata_floor_div(at - 1, TIMEVIEW_QUANTUM_NS) + 1);
 		svg_printf(w, "><title>pre-trigger lead: %s to %s, the %.3f s recorded before "
 			   "the trigger (click: select it)</title>", a, b, at / 1e9);
-		put_rect(w, x1, y - 0.75, x2 - x1, 1.5, "fill=\"#7a4a00\"");
-		put_rect(w, x1, y - 3, 1.5, 6, "fill=\"#7a4a00\"");
-		put_rect(w, x2 - 1.5, y - 3, 1.5, 6, "fill=\"#7a4a00\"");
+		put_bracket(w, x1, x2, y);
+		/* Its label over the bracket, clear of the triggers' labels
+		 * (their rows overlap): centred, or from the left, or none. */
 		snprintf(label, sizeof(label), "pre-trigger lead %.3g s", at / 1e9);
-		if (x2 - x1 > strlen(label) * fs * 0.5)
+		lw = label_width(label, fs);
+		room = x2 < labels_left - LABEL_GAP ? x2 : labels_left - LABEL_GAP;
+		if ((x1 + x2 + lw) / 2 <= room)
 			put_text(w, (x1 + x2) / 2, y - 2, "class=\"tvlabel\"", label);
+		else if (x1 + 1 + lw <= room)
+			put_text(w, x1 + 1, y - 2, "class=\"tvlabel tvstart\"", label);
 		svg_puts(w, "</g>\n");
 	}
 	for (size_t i = 0; i < tl->nmarks; i++) {
@@ -360,23 +514,61 @@ static void write_marks(struct svg *w, const struct timeview_input *in,
 		put_attr_quanta(w, "data-a", timedata_floor_div(m->from_ns, TIMEVIEW_QUANTUM_NS));
 		svg_puts(w, " ");
 		put_attr_quanta(w, "data-b", timedata_floor_div(m->at_ns - 1, TIMEVIEW_QUANTUM_NS) + 1);
-		svg_printf(w, "><title>trigger %zu at %s (+%.3f s): ", i + 1, b, m->at_ns / 1e9);
-		if (m->gate > 0)
-			svg_printf(w, "sys at or above %g%% ", m->gate);
-		if (*m->hot) {
-			svg_puts(w, "on ");
-			put_hot(w, m->hot);
-		}
-		svg_printf(w, " over %s to %s, the interval that crossed the gate (click: "
-			   "select it)</title>", a, b);
+		svg_puts(w, ">");
+		mark_title(w, in, i, a, b);
 		put_rect(w, x1, p->y_rows, x2 - x1, rows_h,
 			 "fill=\"#d01c1c\" fill-opacity=\"0.13\"");
 		put_rect(w, x2 - 1, p->y_marks + fs * 0.9, 2, p->y_axis - p->y_marks - fs * 0.9,
 			 "fill=\"#b00000\"");
-		snprintf(label, sizeof(label), tl->nmarks > 1 ? "trigger %zu" : "trigger", i + 1);
-		put_text(w, x2 - 3, p->y_marks + fs * 1.3, "class=\"tvlabel tvtrig\"", label);
+		/* The last mark of a group carries the group's label. */
+		if (i + 1 == tl->nmarks || group[i + 1] != group[i]) {
+			group_label(label, sizeof(label), tl, group[i], i);
+			put_text(w, x2 - 3, p->y_marks + fs * 1.3, "class=\"tvlabel tvtrig\"", label);
+		}
 		svg_puts(w, "</g>\n");
 	}
+	free(group);
+	return 0;
+}
+
+/* What the pink, the red line and the bracket mean, below the axis. */
+static void write_legend(struct svg *w, const struct timeview_input *in,
+			 const struct plan *p)
+{
+	const struct timeline *tl = in->tl;
+	double x = p->px, y = p->y_legend, fs = in->fs, window, sw = fs * 1.2;
+	int interval = 0, peak = 0;
+
+	for (size_t i = 0; i < tl->nmarks; i++) {
+		if (mark_rule(in, i, &window) == 'p')
+			peak = 1;
+		else
+			interval = 1;
+	}
+	svg_puts(w, "<g id=\"tvlegend\">");
+	for (int item = 0; item < 4; item++) {
+		static const char *const text[] = {
+			"poll interval that crossed the gate",
+			"burst that fired the peak rule",
+			"trigger",
+			"pre-trigger lead (recorded before the first trigger)",
+		};
+
+		if ((item == 0 && !interval) || (item == 1 && !peak) ||
+		    (item == 3 && !(tl->nmarks && tl->marks[0].at_ns > 0)))
+			continue;
+		if (item < 2)
+			put_rect(w, x, y - fs * 0.75, sw, fs * 0.85,
+				 "fill=\"#d01c1c\" fill-opacity=\"0.13\" stroke=\"#d01c1c\" "
+				 "stroke-opacity=\"0.3\"");
+		else if (item == 2)
+			put_rect(w, x + sw / 2 - 1, y - fs * 0.85, 2, fs, "fill=\"#b00000\"");
+		else
+			put_bracket(w, x, x + sw, y - fs * 0.3);
+		put_text(w, x + sw + 4, y, NULL, text[item]);
+		x += sw + 4 + label_width(text[item], fs) + 2 * LABEL_GAP;
+	}
+	svg_puts(w, "</g>\n");
 }
 
 /* Ticks on the wall clock: the first step of 1, 2, 5, 10... ms, then 1,
@@ -431,7 +623,7 @@ int timeview_write(struct svg *w, const struct timeview_input *in, double y)
 
 	if ((err = plan_rows(tl, &p)))
 		return err;
-	plan_heights(&p, in->fs, y);
+	plan_heights(&p, in->fs, y, tl->nmarks > 0);
 	plan_columns(tl, &p, in->x0, in->width);
 	snprintf(zone, sizeof(zone), "UTC%c%02d:%02d", tl->utc_offset_s < 0 ? '-' : '+',
 		 abs(tl->utc_offset_s) / 3600, abs(tl->utc_offset_s) / 60 % 60);
@@ -461,8 +653,11 @@ int timeview_write(struct svg *w, const struct timeview_input *in, double y)
 	svg_puts(w, "\n");
 	if ((err = write_rows(w, in, &p)))
 		goto out;
-	write_marks(w, in, &p, local0);
+	if ((err = write_marks(w, in, &p, local0)))
+		goto out;
 	write_axis(w, in, &p, local0);
+	if (tl->nmarks)
+		write_legend(w, in, &p);
 	put_rect(w, p.px, p.y_rows, 0, p.y_axis - p.y_rows,
 		 "id=\"tvsel\" class=\"hidden\" fill=\"#1f5fd0\" fill-opacity=\"0.18\" "
 		 "stroke=\"#1f5fd0\"");

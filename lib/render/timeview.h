@@ -36,6 +36,13 @@ struct timeview_input {
 	size_t ndrawn;
 	double x0, width;	/* the graph's left edge and width, px */
 	double fs;		/* font size, px */
+	/* What psys-fold's metadata says of the rules that fired (NULL:
+	 * nothing): RULES, "interval", "peak" or a list of them; FIRST, the
+	 * first trigger in words ("peak: cpu 1 at 62.5% sys over 0.15 s
+	 * (threshold 50%)"), whose window a peak mark's tooltip gives.
+	 * Borrowed, not NUL-terminated. */
+	const char *rules, *first;
+	size_t rules_len, first_len;
 };
 
 /* The height the time view of TL takes, px. */

@@ -237,6 +237,17 @@ static const struct golden goldens[] = {
 		{ "all", 10, 1180, 0 }, { "f.isra.0", 10, 393.33, 1 },
 		{ "y", 10, 393.33, 2 }, { "f", 403.33, 393.33, 1 },
 		{ "x", 403.33, 393.33, 2 }, { "f_z", 796.67, 393.33, 1 } } },
+	/* A frame's own time before its children, as flamegraph.pl
+	 * draws it (its line "a 4" sorts before "a;b 2"). */
+	{ "own time first", "a;b 2\na;b;c 3\na;d 5\ne 1\na 4\n", 0, 0, NULL, 6, {
+		{ "all", 10, 1180, 0 }, { "a", 10, 1101.33, 1 },
+		{ "b", 324.67, 393.33, 2 }, { "c", 482, 236, 3 },
+		{ "d", 718, 393.33, 2 }, { "e", 1111.33, 78.67, 1 } } },
+	/* "f 1" sorts before "f.isra.0;y 1": f with its own time first. */
+	{ "sort order, own time", "f 1\nf;x 1\nf.isra.0;y 1\n", 0, 0, NULL, 5, {
+		{ "all", 10, 1180, 0 }, { "f", 10, 786.67, 1 },
+		{ "x", 403.33, 393.33, 2 }, { "f.isra.0", 796.67, 393.33, 1 },
+		{ "y", 796.67, 393.33, 2 } } },
 	{ "metadata and blanks", "# psys-fold 0.1.0\n# title: t\n\n"
 				 "x;y 2\n\n", 0, 0, NULL, 3, {
 		{ "all", 10, 1180, 0 }, { "x", 10, 1180, 1 },
@@ -397,7 +408,8 @@ static void test_diff(void)
 				       "before 2, -1, -50%)", "shrank");
 		CHECK_STR(fr[0].fill, "#ffffff", "root: no own change");
 		CHECK_STR(fr[1].fill, "#ff0000", "largest growth: red");
-		CHECK_STR(fr[2].fill, "#7373ff", "half the largest, shrink");
+		/* flamegraph.pl's scale: 210 * (2 - 1) / 2 = 105. */
+		CHECK_STR(fr[2].fill, "#6969ff", "half the largest, shrink");
 	}
 	free(fr);
 	free(svg);
@@ -435,8 +447,9 @@ static void test_titles(void)
 	flamegraph_opts_init(&o);
 	svg = render(meta, sizeof(meta) - 1, 0, &o);
 	CHECK(strstr(svg, ">sysHigh for cpu &lt;1:3&gt;</text>"), "meta title");
+	/* The samples the graph holds, not the metadata's 1200. */
 	CHECK(strstr(svg, ">web-17  \xC2\xB7  10:15:04 .. 10:15:07  \xC2\xB7  "
-			  "1200 samples, 0 lost</text>"), "meta subtitle");
+			  "3 samples, 0 lost</text>"), "meta subtitle");
 	free(svg);
 	o.title = "mine";
 	o.subtitle = "";
@@ -472,8 +485,17 @@ struct entry {
 	char *path;	/* frames joined by ';', and a ';' after the last */
 	double count;
 	double x;	/* where the frame must start */
+	double self;	/* the counts of lines that end here */
 	int depth;
+	char *key;	/* the sort key: each frame's name and ' ' if a
+			 * line with a count ends there, else ';' */
 };
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->key,
+		      ((const struct entry *)b)->key);
+}
 
 static int by_path(const void *a, const void *b)
 {
@@ -513,6 +535,7 @@ static void property_round(int round, double minwidth)
 				ents = realloc(ents, (entcap *= 2) * sizeof(*ents));
 			ents[nent].path = strdup(path);
 			ents[nent].depth = d + 1;
+			ents[nent].self = d + 1 == depth ? count : 0;
 			ents[nent++].count = count;
 		}
 		if (len + plen + 32 > cap)
@@ -528,6 +551,7 @@ static void property_round(int round, double minwidth)
 		for (size_t i = 0; i < nent; i++) {
 			if (w && !strcmp(ents[w - 1].path, ents[i].path)) {
 				ents[w - 1].count += ents[i].count;
+				ents[w - 1].self += ents[i].self;
 				free(ents[i].path);
 			} else {
 				ents[w++] = ents[i];
@@ -535,9 +559,27 @@ static void property_round(int round, double minwidth)
 		}
 		nent = w;
 	}
-	/* Sorted with a ';' after each path, the entries are the tree in
-	 * the order frames must appear (as sorted folded lines): each
-	 * frame starts where its previous sibling ended. */
+	/* Sorted by their keys, the entries are the tree in the order
+	 * frames must appear (as sorted folded lines order them, where a
+	 * frame's own line comes before its children's): each frame
+	 * starts where its previous sibling ended, the first child after
+	 * its parent's own time. */
+	for (size_t i = 0; i < nent; i++) {
+		char *k = malloc(strlen(ents[i].path) + 1), *q = ents[i].path;
+
+		ents[i].key = k;
+		for (char *semi; (semi = strchr(q, ';')); q = semi + 1) {
+			struct entry want = { .path = strndup(ents[i].path, semi + 1 - ents[i].path) };
+			struct entry *e = bsearch(&want, ents, nent, sizeof(*ents), by_path);
+
+			memcpy(k, q, semi - q);
+			k += semi - q;
+			*k++ = e && e->self > 0 ? ' ' : ';';
+			free(want.path);
+		}
+		*k = '\0';
+	}
+	qsort(ents, nent, sizeof(*ents), by_key);
 	{
 		double next[128] = { 0 };
 
@@ -547,9 +589,10 @@ static void property_round(int round, double minwidth)
 			ents[i].x = next[d];
 			next[d] += ents[i].count;
 			if (d + 1 < 128)
-				next[d + 1] = ents[i].x;
+				next[d + 1] = ents[i].x + ents[i].self;
 		}
 	}
+	qsort(ents, nent, sizeof(*ents), by_path);
 	flamegraph_opts_init(&o);
 	o.minwidth = minwidth;
 	min_count = minwidth / (1180.0 / total);
@@ -635,8 +678,10 @@ static void property_round(int round, double minwidth)
 			break;
 	}
 done:
-	for (size_t i = 0; i < nent; i++)
+	for (size_t i = 0; i < nent; i++) {
 		free(ents[i].path);
+		free(ents[i].key);
+	}
 	free(ents);
 	free(fr);
 	free(svg);
@@ -730,6 +775,20 @@ static void test_flamechart(void)
 	}
 	free(fr);
 	free(svg);
+	/* A child does not merge across a stretch where its parent ran
+	 * alone: two b of 10, at 0 and 20, forward and reversed. */
+	for (int rev = 0; rev < 2; rev++) {
+		const char *in2 = rev ? "b;a 10\na 10\nb;a 10\n" : "a;b 10\na 10\na;b 10\n";
+
+		svg = render(in2, strlen(in2), FLAME_CHART | (rev ? FLAME_REVERSE : 0), &o);
+		n = parse(svg, &fr);
+		CHECK(n == 4 && fr[1].n == 30 && !strcmp(fr[2].name, "b") && fr[2].x == 0 &&
+			      fr[2].n == 10 && !strcmp(fr[3].name, "b") && fr[3].x == 20 &&
+			      fr[3].n == 10, "chart, parent alone between (reverse %d): %d frames",
+		      rev, n);
+		free(fr);
+		free(svg);
+	}
 }
 
 /* --factor scales the counts shown, not the widths; --total widens the

@@ -22,7 +22,10 @@ static const struct {
 	{ "a;b 1.5", 1, "a;b", 1.5, 1.5, 3 },
 	{ "a;b 7.", 1, "a;b", 7, 7, 3 },
 	{ "a;b\t3", 1, "a;b", 3, 3, 3 },
-	{ "a;b   3  ", 1, "a;b", 3, 3, 3 },
+	/* One blank before the count; the others are the frame's
+	 * (flamegraph.pl's reading). */
+	{ "a;b   3  ", 1, "a;b  ", 3, 3, 5 },
+	{ "a;  3", 1, "a; ", 3, 3, 3 },
 	{ "a;b 3\r", 1, "a;b", 3, 3, 3 },
 	{ "nf_hook_slow [nf_tables] 4", 1, "nf_hook_slow [nf_tables]", 4, 4,
 	  24 },
@@ -148,8 +151,9 @@ static void test_metadata(void)
 
 static void test_modes(void)
 {
-	/* A pair first: the input is differential, single counts invalid. */
-	static const char diff[] = "a;b 1 2\na 3\nc 4 0\n";
+	/* A pair first: the input is differential, a single count
+	 * unchanged (flamegraph.pl draws it), other lines invalid. */
+	static const char diff[] = "a;b 1 2\na 3\nc 4 0\nbad\n";
 	/* One count first: "x 5" is a frame name in "x 5 6". */
 	static const char single[] = "a 3\nx 5 6\n";
 	struct folded f;
@@ -157,9 +161,10 @@ static void test_modes(void)
 
 	folded_init(&f);
 	folded_read_mem(&f, diff, sizeof(diff) - 1, collect, &s);
-	CHECK(f.mode == FOLDED_DIFF && s.n == 2 && f.invalid == 1, "diff mode");
+	CHECK(f.mode == FOLDED_DIFF && s.n == 3 && f.invalid == 1, "diff mode");
 	CHECK(s.count[0] == 1 && s.count2[0] == 2, "diff counts");
-	CHECK(s.count[1] == 4 && s.count2[1] == 0, "diff counts 2");
+	CHECK(s.count[1] == 3 && s.count2[1] == 3, "diff: one count");
+	CHECK(s.count[2] == 4 && s.count2[2] == 0, "diff counts 2");
 	folded_free(&f);
 
 	memset(&s, 0, sizeof(s));
