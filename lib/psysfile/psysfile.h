@@ -36,6 +36,20 @@ struct psysfile_writer;
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out);
 
+/* The room kept for the trailer by default, and the most it can need
+ * without --user-stacks' mappings or a long list of triggers. */
+#define PSYSFILE_RESERVE 4096
+
+/* Keeps BYTES allocated past the end of the file (fallocate, the size
+ * unchanged) for the trailer (PSYSFILE_RESERVE from psysfile_create): a
+ * record is written only once the space for it and then the reserve is
+ * allocated, so a full disk stops the records (-ENOSPC, nothing written)
+ * before it can keep the trailer out. What is left is given back when
+ * the file is closed. Where the file system cannot allocate ahead,
+ * nothing is reserved. Returns 0 or a negative errno (-ENOSPC: the
+ * larger reserve could not be had; the earlier one still stands). */
+int psysfile_set_reserve(struct psysfile_writer *w, uint64_t bytes);
+
 /* zstd level for data records (default 3) and whether each record is
  * followed by fdatasync (default on: a power cut loses at most a record). */
 void psysfile_set_level(struct psysfile_writer *w, int level);
