@@ -2,8 +2,10 @@
 #include "fold/summary.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/ptime.h"
 #include "folded/folded.h"
 
@@ -84,6 +86,17 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	}
 	for (size_t i = 0; i < ci->t.ntriggers; i++)
 		add_rule(s, &ci->t.triggers[i].t);
+	/* The stretches CPUs were offline, on the wall clock the window is
+	 * in: the capture's start ties its monotonic clock to it. */
+	for (size_t i = 0; wall0 && i < ci->t.ncpu_gaps; i++) {
+		const struct psys_cpu_gap *g = &ci->t.cpu_gaps[i];
+		if ((sl->cpus.n && !idlist_has(&sl->cpus, (uint32_t)g->cpu)) ||
+		    buf_grow((void **)&s->gaps, &s->gaps_cap, s->ngaps + 1, sizeof(*s->gaps)))
+			continue;
+		s->gaps[s->ngaps++] = (struct summary_gap){
+			(int)g->cpu, wall0 + (g->offline_mono_ns - ci->h.start_mono_ns),
+			g->online_mono_ns ? wall0 + (g->online_mono_ns - ci->h.start_mono_ns) : 0 };
+	}
 	s->lost += ci->t.lost;
 	s->stack_errors += ci->t.stack_errors;
 	s->bpf_misses += ci->t.bpf_misses;
@@ -146,6 +159,21 @@ void summary_write(const struct summary *s, const struct fold_counts *c,
 		 (unsigned long long)c->idle, (unsigned long long)c->filtered);
 	folded_meta_write(out, "samples_read", v);
 	write_u64(out, "lost", s->lost);
+	if (s->ngaps) {
+		/* "cpu 1 +2.010..+3.020 s": from the window's start. */
+		char g[1024];
+		size_t n = 0;
+		for (size_t i = 0; i < s->ngaps && n < sizeof(g); i++) {
+			const struct summary_gap *p = &s->gaps[i];
+			n += snprintf(g + n, sizeof(g) - n, "%scpu %d +%.3f..", i ? ", " : "",
+				      p->cpu, (p->from - s->wall_first) / 1e9);
+			if (n < sizeof(g))
+				n += p->to ? snprintf(g + n, sizeof(g) - n, "+%.3f s",
+						      (p->to - s->wall_first) / 1e9)
+					   : snprintf(g + n, sizeof(g) - n, "end");
+		}
+		folded_meta_write(out, "offline", g);
+	}
 	write_u64(out, "stack_errors", s->stack_errors);
 	if (s->files > 1)
 		write_u64(out, "files", (uint64_t)s->files);
@@ -158,6 +186,8 @@ int64_t summary_period_ns(const struct summary *s)
 
 void summary_free(struct summary *s)
 {
-	if (s)
+	if (s) {
 		cpulist_free(&s->cpus);
+		free(s->gaps);
+	}
 }

@@ -23,6 +23,10 @@ struct summary {
 	uint64_t kernel_start, kernel_limit;	/* _stext, _etext of the first */
 	char trigger[256];	/* what started the first triggered capture */
 	char rules[64];		/* every rule that started or extended one */
+	/* Stretches a CPU named was offline (trailers' cpu_gaps), in wall
+	 * clock ns; TO 0 while it still was as its capture ended. */
+	struct summary_gap { int cpu; int64_t from, to; } *gaps;
+	size_t ngaps, gaps_cap;
 };
 
 /* Adds the capture CI (header and trailer read) to S; C is the fold's

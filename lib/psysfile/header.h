@@ -74,6 +74,7 @@ enum psys_trailer_field {
 	PSYS_T_USER_MAPPINGS,	/* user_mappings */
 	PSYS_T_WRITE_ERROR,	/* write_error */
 	PSYS_T_DROPPED,		/* dropped */
+	PSYS_T_CPU_GAPS,	/* cpu_gaps */
 	PSYS_T_NFIELDS
 };
 
@@ -132,6 +133,14 @@ struct psys_user_mapping {
 	const char *file, *build_id, *symbols;
 };
 
+/* A stretch in which a captured CPU was offline, so not sampled: from
+ * when it went (CLOCK_MONOTONIC ns) to when sampling it began again, 0
+ * if it was still offline as the capture ended. */
+struct psys_cpu_gap {
+	int64_t cpu;
+	int64_t offline_mono_ns, online_mono_ns;
+};
+
 struct psys_trailer {
 	uint64_t has;			/* bits of enum psys_trailer_field */
 	const char *end_wall;
@@ -148,6 +157,8 @@ struct psys_trailer {
 	size_t nuser_mappings;
 	const char *write_error;
 	uint64_t dropped;
+	const struct psys_cpu_gap *cpu_gaps;
+	size_t ncpu_gaps;
 };
 
 /* The header record's JSON object for H: every field whose bit is set,

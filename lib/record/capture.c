@@ -231,6 +231,8 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		goto fail;
 	}
 	capture_stream_or_stop(r, c);
+	if (!c->err)
+		c->err = capture_reserve(r, c);
 	r->src.counts(r->src.ctx, &c->at_start);
 	r->cur = c;
 	if (r->ring) {
@@ -270,52 +272,47 @@ static struct psys_user_mapping *user_mappings(const struct usyms *u, size_t *n)
 	return a;
 }
 
-void capture_end(struct recorder *r, const char *reason)
-{
-	struct capture *c = r->cur;
+/* What ends a capture, as its trailer says it. */
+struct ending {
+	const char *reason;
+	int64_t end_mono, end_wall;
 	struct recorder_counts now;
-	json_t *trailer;
-	char when[64], cpus[4096];
-	int64_t end_mono = ptime_now(CLOCK_MONOTONIC), end_wall = ptime_now(CLOCK_REALTIME);
+	uint64_t dropped;
+	int brief;		/* without the lists: what fits where nothing else does */
+};
 
-	if (end_mono > c->end_mono) {
-		end_wall -= end_mono - c->end_mono;
-		end_mono = c->end_mono;
-	}
-	r->src.counts(r->src.ctx, &now);
-	ptime_iso(end_wall, when, sizeof(when));
-	cpulist_format(&c->cpus, cpus, sizeof(cpus));
-	/* Write what is queued before counting; if that fails (disk full),
-	 * drop it so the trailer, which says so, may still fit. */
-	uint64_t dropped = 0;
-	if (!c->err)
-		c->err = psysfile_flush(c->w);
-	if (c->err)
-		dropped = psysfile_discard(c->w);
-	uint64_t written = psysfile_samples(c->w);
+/* The trailer of C as E ends it. */
+static json_t *trailer_json(const struct recorder *r, const struct capture *c,
+			    const struct ending *e)
+{
+	char when[64], cpus[4096];
 	/* How much of the window asked for the pre-trigger ring no longer
 	 * had (it started recently, or memory ran short). */
 	struct pring_stats ps = { 0 };
+
 	if (r->ring)
 		pring_stats(r->ring, &ps);
+	ptime_iso(e->end_wall, when, sizeof(when));
+	cpulist_format(&c->cpus, cpus, sizeof(cpus));
 	struct psys_trailer t = {
-		.end_wall = when, .end_wall_ns = end_wall, .end_mono_ns = end_mono,
-		.samples = written,
+		.end_wall = when, .end_wall_ns = e->end_wall, .end_mono_ns = e->end_mono,
+		.samples = c->w ? psysfile_samples(c->w) : 0,
 		/* Counted on every sampled CPU while the capture ran. */
-		.lost = now.lost - c->at_start.lost,
-		.stack_errors = now.stack_err - c->at_start.stack_err,
-		.bpf_misses = now.bpf_misses - c->at_start.bpf_misses,
-		.stacks = psysfile_stacks(c->w), .symbols = psysfile_symbols(c->w),
-		.hot_cpus = cpus, .end_reason = c->err ? "write error" : reason,
-		.triggers = c->trig, .ntriggers = c->ntrig,
-		.pre_ring_evicted_full = ps.evicted_full, .dropped = dropped,
+		.lost = e->now.lost - c->at_start.lost,
+		.stack_errors = e->now.stack_err - c->at_start.stack_err,
+		.bpf_misses = e->now.bpf_misses - c->at_start.bpf_misses,
+		.stacks = c->w ? psysfile_stacks(c->w) : 0,
+		.symbols = c->w ? psysfile_symbols(c->w) : 0,
+		.hot_cpus = cpus, .end_reason = c->err ? "write error" : e->reason,
+		.triggers = c->trig, .ntriggers = e->brief ? 0 : c->ntrig,
+		.pre_ring_evicted_full = ps.evicted_full, .dropped = e->dropped,
 	};
 	struct psys_user_mapping *maps = NULL;
 	/* Every capture's fields, END_WALL to TRIGGERS; then the others. */
 	t.has = PSYS_BIT(PSYS_T_PRE_RING_EVICTED_FULL) - 1;
 	if (r->ring)
 		PSYS_SET(&t, PSYS_T_PRE_RING_EVICTED_FULL);
-	if (r->usyms) {
+	if (r->usyms && !e->brief) {
 		t.user_mappings = maps = user_mappings(r->usyms, &t.nuser_mappings);
 		PSYS_SET(&t, PSYS_T_USER_MAPPINGS);
 	}
@@ -323,8 +320,69 @@ void capture_end(struct recorder *r, const char *reason)
 		t.write_error = strerror(-c->err);
 		t.has |= PSYS_BIT(PSYS_T_WRITE_ERROR) | PSYS_BIT(PSYS_T_DROPPED);
 	}
-	trailer = psys_trailer_to_json(&t);
+	/* The stretches its CPUs were not sampled, within its window. */
+	struct psys_cpu_gap *gaps = calloc(r->ngaps + 1, sizeof(*gaps));
+	for (size_t i = 0; gaps && i < r->ngaps; i++) {
+		const struct psys_cpu_gap *g = &r->gaps[i];
+		if (cpulist_has(&c->cpus, (int)g->cpu) && g->offline_mono_ns < e->end_mono &&
+		    (!g->online_mono_ns || g->online_mono_ns > c->start_mono))
+			gaps[t.ncpu_gaps++] = *g;
+	}
+	if (t.ncpu_gaps) {
+		t.cpu_gaps = gaps;
+		PSYS_SET(&t, PSYS_T_CPU_GAPS);
+	}
+	json_t *j = psys_trailer_to_json(&t);
 	free(maps);
+	free(gaps);
+	return j;
+}
+
+int capture_reserve(struct recorder *r, struct capture *c)
+{
+	/* The trailer as a write error would leave it, every count at its
+	 * widest: what it can take, and a margin for what comes later. */
+	struct ending e = { .reason = "write error", .end_mono = INT64_MAX,
+			    .end_wall = INT64_MAX, .dropped = UINT64_MAX };
+	int err = c->err;
+	char *s;
+
+	e.now = (struct recorder_counts){ UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	c->err = -EIO;
+	json_t *j = trailer_json(r, c, &e);
+	c->err = err;
+	if (!j || !(s = json_dumps(j, JSON_COMPACT))) {
+		json_decref(j);
+		return -ENOMEM;
+	}
+	uint64_t need = strlen(s) + 1024;
+	free(s);
+	json_decref(j);
+	return need > PSYSFILE_RESERVE ? psysfile_set_reserve(c->w, need) : 0;
+}
+
+void capture_end(struct recorder *r, const char *reason)
+{
+	struct capture *c = r->cur;
+	struct ending e = { .reason = reason, .end_mono = ptime_now(CLOCK_MONOTONIC),
+			    .end_wall = ptime_now(CLOCK_REALTIME) };
+	json_t *trailer;
+	char cpus[4096];
+
+	if (e.end_mono > c->end_mono) {
+		e.end_wall -= e.end_mono - c->end_mono;
+		e.end_mono = c->end_mono;
+	}
+	r->src.counts(r->src.ctx, &e.now);
+	cpulist_format(&c->cpus, cpus, sizeof(cpus));
+	/* Write what is queued before counting; if that fails (disk full),
+	 * drop it so the trailer, which says so, may still fit. */
+	if (!c->err)
+		c->err = psysfile_flush(c->w);
+	if (c->err)
+		e.dropped = psysfile_discard(c->w);
+	uint64_t written = psysfile_samples(c->w);
+	trailer = trailer_json(r, c, &e);
 	if (!r->pipe_gone && !c->err) {
 		c->err = psysfile_finish(c->w, trailer);
 		capture_stream_or_stop(r, c);
@@ -336,7 +394,15 @@ void capture_end(struct recorder *r, const char *reason)
 	} else if (!r->pipe_gone) {
 		fprintf(r->o.log, PROG ": cannot write '%s': %s; the file holds what was "
 			"written before the error\n", c->path, strerror(-c->err));
-		psysfile_finish(c->w, trailer);	/* it may still fit */
+		/* The reserve holds the trailer; one grown past it (many
+		 * user mappings) goes without its lists. */
+		if (psysfile_finish(c->w, trailer)) {
+			json_decref(trailer);
+			e.brief = 1;
+			trailer = trailer_json(r, c, &e);
+			if (trailer)
+				psysfile_finish(c->w, trailer);
+		}
 		if (c->tee_fd >= 0)
 			outdir_stream(c->tee_fd, &c->streamed, psysfile_bytes(c->w),
 				      fileno(r->o.out));
@@ -350,9 +416,9 @@ void capture_end(struct recorder *r, const char *reason)
 		fprintf(r->o.log, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
 			"over %.3f s, %llu bytes (%.2f B/sample)\n", c->path,
 			(unsigned long long)written,
-			(unsigned long long)(now.lost - c->at_start.lost),
-			(unsigned long long)(now.stack_err - c->at_start.stack_err), cpus,
-			(end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
+			(unsigned long long)(e.now.lost - c->at_start.lost),
+			(unsigned long long)(e.now.stack_err - c->at_start.stack_err), cpus,
+			(e.end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
 			written ? (double)bytes / written : 0.0);
 		if (r->dir.to_stdout) {
 			/* The capture itself went to stdout: no path to print. */
@@ -370,7 +436,7 @@ void capture_end(struct recorder *r, const char *reason)
 		r->captures++;
 	}
 	json_decref(trailer);
-	r->last_end_mono = end_mono;
+	r->last_end_mono = e.end_mono;
 	r->cur = NULL;
 	capture_free(c);
 	if (r->triggered && !outdir_is_file_name(r->dir.path))

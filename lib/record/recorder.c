@@ -91,11 +91,14 @@ static void seal(struct recorder *r, struct psysblock_builder *bb)
 static struct psysblock_builder *builder_for(struct recorder *r, uint32_t cpu)
 {
 	if (cpu >= r->nbld) {
-		size_t cap = r->nbld;
+		size_t cap = r->nbld, lcap = r->nbld;
 
 		if (buf_grow((void **)&r->bld, &cap, (size_t)cpu + 1, sizeof(*r->bld)))
 			return NULL;
+		if (buf_grow((void **)&r->last_ns, &lcap, cap, sizeof(*r->last_ns)))
+			return NULL;
 		memset(r->bld + r->nbld, 0, (cap - r->nbld) * sizeof(*r->bld));
+		memset(r->last_ns + r->nbld, 0, (cap - r->nbld) * sizeof(*r->last_ns));
 		r->nbld = cap;
 	}
 	if (!r->bld[cpu] && (r->bld[cpu] = psysblock_builder_new(cpu)))
@@ -157,6 +160,7 @@ void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 	if (psysblock_count(bb) &&
 	    (int64_t)(s->time_ns - psysblock_first_ns(bb)) >= block_span(r, s->cpu))
 		seal(r, bb);
+	r->last_ns[s->cpu] = (int64_t)s->time_ns;
 	if (fs.nuframes > PSYSFILE_MAX_FRAMES)
 		fs.nuframes = PSYSFILE_MAX_FRAMES;
 	fs.nuframes = r->usyms && fs.nuframes ? name_user_frames(r, &fs, uaddrs, unames) : 0;
@@ -168,6 +172,51 @@ void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 	}
 	if (err && r->cur && !r->cur->err)
 		r->cur->err = err;
+}
+
+/* When CPU's last sample was taken (0: none yet). */
+static int64_t last_sample_ns(const struct recorder *r, int cpu)
+{
+	return (size_t)cpu < r->nbld ? r->last_ns[cpu] : 0;
+}
+
+void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
+			int64_t last_seen)
+{
+	struct psys_cpu_gap *open = NULL;
+
+	for (size_t i = r->ngaps; i-- > 0;)
+		if (r->gaps[i].cpu == cpu && !r->gaps[i].online_mono_ns) {
+			open = &r->gaps[i];
+			break;
+		}
+	if (online) {
+		if (open)
+			open->online_mono_ns = now > open->offline_mono_ns ? now
+								 : open->offline_mono_ns + 1;
+		return;
+	}
+	if (open)
+		return;
+	/* Its last samples may still wait in the sampler's buffer. */
+	if (r->src.drain)
+		r->src.drain(r->src.ctx);
+	/* It went after its last sample, and after it was last seen. */
+	int64_t from = last_sample_ns(r, cpu);
+	if (from < last_seen)
+		from = last_seen;
+	if (!from || from > now)
+		from = now;
+	/* The oldest stretches, long over, make room. */
+	if (r->ngaps >= 4096) {
+		memmove(r->gaps, r->gaps + 1, (r->ngaps - 1) * sizeof(*r->gaps));
+		r->ngaps--;
+	}
+	if (buf_grow((void **)&r->gaps, &r->gaps_cap, r->ngaps + 1, sizeof(*r->gaps)))
+		return;
+	r->gaps[r->ngaps++] = (struct psys_cpu_gap){ cpu, from, 0 };
+	if (r->o.verbose)
+		fprintf(r->o.log, PROG ": cpu %d went offline\n", cpu);
 }
 
 static void drain(struct recorder *r)
@@ -320,7 +369,8 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 			cpulist_add(&c->cpus, hot.cpus[i]);
 			capture_backfill(r, c, hot.cpus[i]);
 		}
-		capture_take_trigger(c, &rec);
+		if (!capture_take_trigger(c, &rec) && !c->err)
+			c->err = capture_reserve(r, c);
 		if (r->o.verbose)
 			fprintf(r->o.log, PROG ": trigger extends %s to +%.3f s\n", c->path,
 				(c->end_mono - c->start_mono) / 1e9);
@@ -472,9 +522,11 @@ void recorder_free(struct recorder *r)
 	pring_free(r->ring);
 	peak_free(r->peak);
 	free(r->fires);
+	free(r->gaps);
 	for (size_t i = 0; i < r->nbld; i++)
 		psysblock_builder_free(r->bld[i]);
 	free(r->bld);
+	free(r->last_ns);
 	ZSTD_freeCCtx(r->cctx);
 	ZSTD_freeDCtx(r->dctx);
 	usyms_free(r->usyms);

@@ -78,6 +78,14 @@ void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 /* Sampling has started: from now on SRC (copied) is drained. */
 void recorder_attach(struct recorder *r, const struct recorder_source *src);
 
+/* CPU went offline (ONLINE 0) or sampling it began again, or for the
+ * first time (ONLINE 1), at NOW (CLOCK_MONOTONIC ns): each stretch a CPU
+ * was not sampled is kept, and a capture of that CPU lists it in its
+ * trailer ("cpu_gaps"). A CPU seen offline at NOW may have gone since
+ * LAST_SEEN, when it was last known online (0: NOW). */
+void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
+			int64_t last_seen);
+
 /* Starts the one capture of standalone mode: now, for -s seconds. */
 int recorder_start_now(struct recorder *r);
 

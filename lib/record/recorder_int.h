@@ -31,6 +31,7 @@ struct recorder {
 	 * ring and, when a capture wants them, to its file. */
 	struct psysblock_builder **bld;
 	size_t nbld;
+	int64_t *last_ns;		/* by CPU number, as BLD: its last sample */
 	void *cctx, *dctx;		/* zstd contexts for sealing, trimming */
 	int64_t sampling_since;		/* CLOCK_MONOTONIC: the sampler's start */
 	struct usyms *usyms;		/* names user addresses (--user-stacks) */
@@ -45,6 +46,10 @@ struct recorder {
 	int64_t last_end_mono;		/* where the previous capture ended */
 	int64_t next_drain;
 	uint64_t bad_lines, captures, failures, ignored_triggers;
+	/* Stretches a sampled CPU was offline (online_mono_ns 0 while it
+	 * still is), oldest first; those before the ring's reach go. */
+	struct psys_cpu_gap *gaps;
+	size_t ngaps, gaps_cap;
 	int out_broken;			/* a path could not be written to out */
 	int pipe_gone;			/* out's reader left: end quietly */
 };
@@ -94,6 +99,12 @@ uint64_t capture_backfill(struct recorder *r, struct capture *c, int cpu);
 /* Streams C if it goes to standard output; a failure ends the capture:
  * a reader that left (EPIPE) quietly, anything else as a write error. */
 void capture_stream_or_stop(struct recorder *r, struct capture *c);
+
+/* Sizes the room C's file keeps for its trailer to what the trailer now
+ * needs (its triggers grow it). Returns 0 or a negative errno (-ENOSPC:
+ * the disk is full; the room kept before still holds a trailer without
+ * the lists). */
+int capture_reserve(struct recorder *r, struct capture *c);
 
 void capture_free(struct capture *c);	/* accepts NULL */
 
