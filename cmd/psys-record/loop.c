@@ -34,6 +34,33 @@ struct loop {
 	int said_reopen;
 };
 
+static int64_t real_clock(void *ctx, enum recorder_clock_id which)
+{
+	return ptime_now(which == RECORDER_WALL ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+}
+
+static void say(void *ctx, const char *msg)
+{
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static int print_path(void *ctx, const char *path)
+{
+	if (printf("%s\n", path) >= 0 && fflush(stdout) == 0)
+		return 0;
+	int err = errno ? -errno : -EIO;
+	clearerr(stdout);
+	return err;
+}
+
+void loop_wire(struct recorder_opts *o)
+{
+	o->diag = (struct diag){ say, NULL };
+	o->clock = (struct recorder_clock){ NULL, real_clock };
+	o->finished = print_path;
+	o->out_fd = STDOUT_FILENO;
+}
+
 /* Follows the sampled CPUs going offline and coming online: a CPU's
  * perf event dies with it, so it is opened again when the CPU is back,
  * and the recorder is told of both, for the captures' trailers. */

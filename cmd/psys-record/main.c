@@ -401,8 +401,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	e.rec.ksyms = ks;
-	e.rec.log = stderr;
-	e.rec.out = stdout;
+	loop_wire(&e.rec);
 	/* A closed stdout must not kill us before a file is finished: a
 	 * reader that went away shows as EPIPE, and we end after it. */
 	signal(SIGPIPE, SIG_IGN);

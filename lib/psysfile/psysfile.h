@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "symbols/ksyms.h"
 #include "psysfile/psysblock.h"
@@ -35,6 +36,23 @@ struct psysfile_writer;
  * outlive the writer. Returns 0 or a negative errno (-EEXIST if taken). */
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out);
+
+/* The calls a writer makes on its file, each as the system call of its
+ * name (returning -1 with errno set on failure; FSYNC's DATA_ONLY asks for
+ * fdatasync): a test hands in its own to fail any one of them. */
+struct psysfile_io {
+	void *ctx;
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t n);
+	int (*fallocate)(void *ctx, int fd, int mode, off_t off, off_t len);
+	int (*ftruncate)(void *ctx, int fd, off_t len);
+	int (*fsync)(void *ctx, int fd, int data_only);
+};
+
+/* psysfile_create writing through IO (NULL: the system's calls), which
+ * must outlive the writer. */
+int psysfile_create_io(int dirfd, const char *path, const json_t *header,
+		       const struct ksyms *ksyms, const struct psysfile_io *io,
+		       struct psysfile_writer **out);
 
 /* The room kept for the trailer by default, and the most it can need
  * without --user-stacks' mappings or a long list of triggers. */

@@ -37,7 +37,33 @@ void psysfile_put_symbol(struct buf *b, const struct ksym *k, uint64_t *prev)
 	*prev = k->addr;
 }
 
+/* The system's own calls: what a writer uses unless given others. */
+static ssize_t sys_write(void *ctx, int fd, const void *p, size_t n)
+{
+	return write(fd, p, n);
+}
+
+static int sys_fallocate(void *ctx, int fd, int mode, off_t off, off_t len)
+{
+	return fallocate(fd, mode, off, len);
+}
+
+static int sys_ftruncate(void *ctx, int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+static int sys_fsync(void *ctx, int fd, int data_only)
+{
+	return data_only ? fdatasync(fd) : fsync(fd);
+}
+
+static const struct psysfile_io sys_io = {
+	NULL, sys_write, sys_fallocate, sys_ftruncate, sys_fsync
+};
+
 struct psysfile_writer {
+	const struct psysfile_io *io;
 	int fd, sync, level;
 	uint64_t offset;	/* end of the last complete record */
 	uint32_t seq;		/* the next record's number */
@@ -121,12 +147,12 @@ uint64_t psysfile_discard(struct psysfile_writer *w)
 	return n;
 }
 
-static int write_all(int fd, const void *p, size_t n)
+static int write_all(struct psysfile_writer *w, const void *p, size_t n)
 {
 	const char *s = p;
 
 	while (n) {
-		ssize_t k = write(fd, s, n);
+		ssize_t k = w->io->write(w->io->ctx, w->fd, s, n);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -149,7 +175,7 @@ static int reserve_room(struct psysfile_writer *w, uint64_t n)
 	if (w->no_reserve || need <= w->allocated)
 		return 0;
 	for (;;) {
-		if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
+		if (w->io->fallocate(w->io->ctx, w->fd, FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
 			      (off_t)(need - w->offset)) == 0)
 			break;
 		if (errno == EINTR)
@@ -171,7 +197,7 @@ static int reserve_room(struct psysfile_writer *w, uint64_t n)
 static void release_room(struct psysfile_writer *w)
 {
 	if (w->fd >= 0 && w->allocated > w->offset)
-		fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
+		w->io->fallocate(w->io->ctx, w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
 			  (off_t)(w->allocated - w->offset));
 	w->allocated = w->offset;
 }
@@ -205,8 +231,8 @@ static int write_record(struct psysfile_writer *w, int type, int flags, const vo
 	put_le32(h + 20, w->seq);
 	put_le32(h + 24, nsamples);
 	put_le16(h + 6, psysfile_hdr_check(h, REC_HDR_SIZE));
-	if ((err = write_all(w->fd, h, sizeof(h))) || (err = write_all(w->fd, payload, len))) {
-		if (ftruncate(w->fd, w->offset) == 0)
+	if ((err = write_all(w, h, sizeof(h))) || (err = write_all(w, payload, len))) {
+		if (w->io->ftruncate(w->io->ctx, w->fd, (off_t)w->offset) == 0)
 			lseek(w->fd, w->offset, SEEK_SET);
 		/* Cutting the file back may free what was allocated past
 		 * its end: it is allocated again before the next record. */
@@ -234,12 +260,20 @@ static int write_json(struct psysfile_writer *w, int type, const json_t *obj)
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out)
 {
+	return psysfile_create_io(dirfd, path, header, ksyms, NULL, out);
+}
+
+int psysfile_create_io(int dirfd, const char *path, const json_t *header,
+		       const struct ksyms *ksyms, const struct psysfile_io *io,
+		       struct psysfile_writer **out)
+{
 	struct psysfile_writer *w = calloc(1, sizeof(*w));
 	unsigned char fh[FILE_HDR_SIZE] = { 0 };
 	int err;
 
 	if (!w)
 		return -ENOMEM;
+	w->io = io ? io : &sys_io;
 	w->fd = -1;
 	w->sync = 1;
 	/* Level 3: the benchmark found zstd a fifth of the recorder's CPU at
@@ -266,7 +300,7 @@ int psysfile_create(int dirfd, const char *path, const json_t *header,
 	put_le16(fh + 10, PSYSFILE_VERSION_MINOR);
 	/* The header and the trailer's reserve, allocated first: a capture
 	 * that starts is one that can end with its trailer. */
-	if ((err = reserve_room(w, sizeof(fh))) || (err = write_all(w->fd, fh, sizeof(fh))))
+	if ((err = reserve_room(w, sizeof(fh))) || (err = write_all(w, fh, sizeof(fh))))
 		goto fail_unlink;
 	w->offset = sizeof(fh);
 	if ((err = write_json(w, REC_HEADER, header)))
@@ -428,7 +462,7 @@ int psysfile_flush(struct psysfile_writer *w)
 int psysfile_sync_now(struct psysfile_writer *w)
 {
 	/* A power cut loses at most what came since. */
-	if (w->sync && w->fd >= 0 && fdatasync(w->fd))
+	if (w->sync && w->fd >= 0 && w->io->fsync(w->io->ctx, w->fd, 1))
 		return -errno;
 	return 0;
 }
@@ -440,7 +474,7 @@ int psysfile_finish(struct psysfile_writer *w, const json_t *trailer)
 	if ((err = psysfile_flush(w)) || (err = write_json(w, REC_TRAILER, trailer)))
 		return err;
 	release_room(w);
-	if (fsync(w->fd))
+	if (w->io->fsync(w->io->ctx, w->fd, 0))
 		return -errno;
 	err = close(w->fd) ? -errno : 0;
 	w->fd = -1;

@@ -168,7 +168,7 @@ void capture_stream_or_stop(struct recorder *r, struct capture *c)
 	if (c->tee_fd < 0 || c->err || r->pipe_gone)
 		return;
 	if (!(err = outdir_stream(c->tee_fd, &c->streamed, psysfile_bytes(c->w),
-				  fileno(r->o.out))))
+				  r->o.out_fd)))
 		return;
 	if (err == -EPIPE)
 		r->pipe_gone = 1;
@@ -183,7 +183,7 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 {
 	struct capture *c = calloc(1, sizeof(*c));
 	json_t *header = NULL;
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 	int err = -ENOMEM;
 
 	if (!c)
@@ -211,7 +211,7 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 			floor = (int64_t)ps.complete_since;
 	}
 	c->start_mono = want_start > floor ? want_start : floor;
-	c->start_wall = ptime_now(CLOCK_REALTIME) - (now - c->start_mono);
+	c->start_wall = rec_wall(r) - (now - c->start_mono);
 	c->end_mono = end;
 	c->limit_mono = c->start_mono + (r->triggered ? r->o.max_ns : end - c->start_mono);
 	if (c->end_mono > c->limit_mono)
@@ -222,12 +222,12 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		goto fail;
 	if (r->triggered && !outdir_is_file_name(r->dir.path))
 		outdir_retain(&r->dir, r->o.max_files, r->o.max_bytes, 1, r->o.verbose,
-			      r->o.log);
+			      &r->o.diag);
 	err = outdir_create(&r->dir, name_ns ? name_ns : c->start_wall, header,
-			    r->o.no_symbols ? NULL : r->o.ksyms, &c->w, &c->tee_fd, c->path,
-			    sizeof(c->path), r->o.log);
+			    r->o.no_symbols ? NULL : r->o.ksyms, r->o.io, &c->w, &c->tee_fd, c->path,
+			    sizeof(c->path), &r->o.diag);
 	if (err) {
-		fprintf(r->o.log, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
+		diag_say(&r->o.diag, "cannot create '%s': %s", c->path, strerror(-err));
 		goto fail;
 	}
 	capture_stream_or_stop(r, c);
@@ -240,8 +240,8 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		if (r->o.verbose) {
 			char hot[4096];
 			cpulist_format(&c->cpus, hot, sizeof(hot));
-			fprintf(r->o.log, PROG ": capture %s: cpu %s, %llu samples from before the "
-				"trigger\n", c->path, hot, (unsigned long long)n);
+			diag_say(&r->o.diag, "capture %s: cpu %s, %llu samples from before the "
+				"trigger", c->path, hot, (unsigned long long)n);
 		}
 	}
 	json_decref(header);
@@ -364,15 +364,16 @@ int capture_reserve(struct recorder *r, struct capture *c)
 void capture_end(struct recorder *r, const char *reason)
 {
 	struct capture *c = r->cur;
-	struct ending e = { .reason = reason, .end_mono = ptime_now(CLOCK_MONOTONIC),
-			    .end_wall = ptime_now(CLOCK_REALTIME) };
+	struct ending e = { .reason = reason, .end_mono = rec_mono(r) };
 	json_t *trailer;
 	char cpus[4096];
+	int perr;
 
-	if (e.end_mono > c->end_mono) {
-		e.end_wall -= e.end_mono - c->end_mono;
+	if (e.end_mono > c->end_mono)
 		e.end_mono = c->end_mono;
-	}
+	/* On the wall clock of the start: a clock stepped meanwhile (NTP,
+	 * an operator) moves neither the window nor its length. */
+	e.end_wall = c->start_wall + (e.end_mono - c->start_mono);
 	r->src.counts(r->src.ctx, &e.now);
 	cpulist_format(&c->cpus, cpus, sizeof(cpus));
 	/* Write what is queued before counting; if that fails (disk full),
@@ -387,13 +388,13 @@ void capture_end(struct recorder *r, const char *reason)
 		c->err = psysfile_finish(c->w, trailer);
 		capture_stream_or_stop(r, c);
 		if (c->err && !r->pipe_gone) {
-			fprintf(r->o.log, PROG ": cannot finish '%s': %s\n", c->path,
+			diag_say(&r->o.diag, "cannot finish '%s': %s", c->path,
 				strerror(-c->err));
 			r->failures++;
 		}
 	} else if (!r->pipe_gone) {
-		fprintf(r->o.log, PROG ": cannot write '%s': %s; the file holds what was "
-			"written before the error\n", c->path, strerror(-c->err));
+		diag_say(&r->o.diag, "cannot write '%s': %s; the file holds what was "
+			"written before the error", c->path, strerror(-c->err));
 		/* The reserve holds the trailer; one grown past it (many
 		 * user mappings) goes without its lists. */
 		if (psysfile_finish(c->w, trailer)) {
@@ -405,7 +406,7 @@ void capture_end(struct recorder *r, const char *reason)
 		}
 		if (c->tee_fd >= 0)
 			outdir_stream(c->tee_fd, &c->streamed, psysfile_bytes(c->w),
-				      fileno(r->o.out));
+				      r->o.out_fd);
 		r->failures++;
 	}
 	if (r->pipe_gone || c->err) {
@@ -413,8 +414,8 @@ void capture_end(struct recorder *r, const char *reason)
 		 * to finish, nothing to say. */
 	} else {
 		uint64_t bytes = psysfile_bytes(c->w);
-		fprintf(r->o.log, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
-			"over %.3f s, %llu bytes (%.2f B/sample)\n", c->path,
+		diag_say(&r->o.diag, "%s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
+			"over %.3f s, %llu bytes (%.2f B/sample)", c->path,
 			(unsigned long long)written,
 			(unsigned long long)(e.now.lost - c->at_start.lost),
 			(unsigned long long)(e.now.stack_err - c->at_start.stack_err), cpus,
@@ -422,16 +423,15 @@ void capture_end(struct recorder *r, const char *reason)
 			written ? (double)bytes / written : 0.0);
 		if (r->dir.to_stdout) {
 			/* The capture itself went to stdout: no path to print. */
-		} else if (fprintf(r->o.out, "%s\n", c->path) < 0 || fflush(r->o.out)) {
+		} else if ((perr = r->o.finished(r->o.finished_ctx, c->path))) {
 			/* The reader of the paths has gone (| head): the file is
 			 * finished, and we end quietly, as a filter does. */
-			if (errno == EPIPE)
+			if (perr == -EPIPE)
 				r->pipe_gone = 1;
 			else if (!r->out_broken)
-				fprintf(r->o.log, PROG ": cannot write the path to stdout: %s; "
-					"recording goes on\n", strerror(errno));
+				diag_say(&r->o.diag, "cannot write the path to stdout: %s; "
+					 "recording goes on", strerror(-perr));
 			r->out_broken = 1;
-			clearerr(r->o.out);
 		}
 		r->captures++;
 	}
@@ -441,5 +441,5 @@ void capture_end(struct recorder *r, const char *reason)
 	capture_free(c);
 	if (r->triggered && !outdir_is_file_name(r->dir.path))
 		outdir_retain(&r->dir, r->o.max_files, r->o.max_bytes, 0, r->o.verbose,
-			      r->o.log);
+			      &r->o.diag);
 }

@@ -11,7 +11,6 @@
 #include <zstd.h>
 
 #include "base/buf.h"
-#include "base/ptime.h"
 #include "symbols/usyms.h"
 #include "watch/trigger.h"
 
@@ -216,7 +215,7 @@ void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
 		return;
 	r->gaps[r->ngaps++] = (struct psys_cpu_gap){ cpu, from, 0 };
 	if (r->o.verbose)
-		fprintf(r->o.log, PROG ": cpu %d went offline\n", cpu);
+		diag_say(&r->o.diag, "cpu %d went offline", cpu);
 }
 
 static void drain(struct recorder *r)
@@ -232,25 +231,25 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 	int err;
 
 	if (!(*out = r)) {
-		fprintf(opts->log, PROG ": out of memory\n");
+		diag_say(&opts->diag, "out of memory");
 		return -ENOMEM;
 	}
 	r->o = *opts;
 	r->triggered = triggered;
 	outdir_init(&r->dir, r->o.output);
 	if ((err = outdir_open(&r->dir, why, sizeof(why)))) {
-		fprintf(r->o.log, PROG ": %s\n", why);
+		diag_say(&r->o.diag, "%s", why);
 		return err;
 	}
 	if (r->o.user_stacks && (!(r->usyms = usyms_new()) ||
 			       usyms_set_debug_dirs(r->usyms, r->o.debug_dirs))) {
-		fprintf(r->o.log, PROG ": out of memory\n");
+		diag_say(&r->o.diag, "out of memory");
 		return -ENOMEM;
 	}
 	r->cctx = ZSTD_createCCtx();
 	r->dctx = ZSTD_createDCtx();
 	if (!r->cctx || !r->dctx) {
-		fprintf(r->o.log, PROG ": out of memory\n");
+		diag_say(&r->o.diag, "out of memory");
 		return -ENOMEM;
 	}
 	if (triggered) {
@@ -261,26 +260,26 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 		if (r->o.peak_window_ns > 0) {
 			struct peak_opts po = { r->o.peak_window_ns, r->o.peak_threshold, r->o.freq };
 			if (!(r->peak = peak_new(&po))) {
-				fprintf(r->o.log, PROG ": cannot set up the peak rule: %s\n",
+				diag_say(&r->o.diag, "cannot set up the peak rule: %s",
 					strerror(errno));
 				return -ENOMEM;
 			}
 		}
 		r->ring = pring_new(r->o.pre_memory);
 		if (!r->ring) {
-			fprintf(r->o.log, PROG ": cannot make the pre-trigger ring: %s\n",
+			diag_say(&r->o.diag, "cannot make the pre-trigger ring: %s",
 				strerror(errno));
 			return -ENOMEM;
 		}
 		if (r->o.verbose) {
 			char cpus[4096];
 			cpulist_format(&r->o.cpus, cpus, sizeof(cpus));
-			fprintf(r->o.log, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
-				"pre-trigger ring for %.1f s, at most %.1f MiB\n", cpus, r->o.freq,
+			diag_say(&r->o.diag, "waiting for triggers; sampling cpu %s at %u Hz; "
+				"pre-trigger ring for %.1f s, at most %.1f MiB", cpus, r->o.freq,
 				r->retain_ns / 1e9, r->o.pre_memory / 1048576.0);
 			if (r->peak)
-				fprintf(r->o.log, PROG ": peak rule: %g%% sys over %g s on a CPU "
-					"triggers\n", r->o.peak_threshold, r->o.peak_window_ns / 1e9);
+				diag_say(&r->o.diag, "peak rule: %g%% sys over %g s on a CPU "
+					"triggers", r->o.peak_threshold, r->o.peak_window_ns / 1e9);
 		}
 	}
 	return 0;
@@ -289,7 +288,7 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 void recorder_attach(struct recorder *r, const struct recorder_source *src)
 {
 	r->src = *src;
-	r->sampling_since = ptime_now(CLOCK_MONOTONIC);
+	r->sampling_since = rec_mono(r);
 	r->next_drain = r->sampling_since;
 }
 
@@ -300,7 +299,7 @@ int recorder_dirfd(const struct recorder *r)
 
 int recorder_start_now(struct recorder *r)
 {
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 
 	return capture_start(r, &r->o.cpus, now, now + r->o.duration_ns, NULL, 0);
 }
@@ -308,7 +307,7 @@ int recorder_start_now(struct recorder *r)
 void recorder_bad_line(struct recorder *r, const char *why)
 {
 	if (r->bad_lines++ == 0 || r->o.verbose)
-		fprintf(r->o.log, PROG ": skipping an input line that is not a trigger (%s)%s\n",
+		diag_say(&r->o.diag, "skipping an input line that is not a trigger (%s)%s",
 			why, r->o.verbose ? "" : "; further ones are skipped silently");
 }
 
@@ -318,7 +317,7 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 	struct trigger *t = &rec.t;
 	struct cpulist hot = { 0 };
 	char why[160];
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 
 	if (len == 0)
 		return;
@@ -337,8 +336,8 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 		/* Said once even without -v: a pipeline whose -C lists differ
 		 * would otherwise wait in silence. */
 		if (r->ignored_triggers++ == 0 || r->o.verbose)
-			fprintf(r->o.log, PROG ": ignoring a trigger for CPUs not sampled here "
-				"(see -C)%s\n", r->o.verbose ? "" : "; further ones silently");
+			diag_say(&r->o.diag, "ignoring a trigger for CPUs not sampled here "
+				"(see -C)%s", r->o.verbose ? "" : "; further ones silently");
 		goto out;
 	}
 	/* The trigger's own clock reading anchors the window; a line from the
@@ -372,7 +371,7 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 		if (!capture_take_trigger(c, &rec) && !c->err)
 			c->err = capture_reserve(r, c);
 		if (r->o.verbose)
-			fprintf(r->o.log, PROG ": trigger extends %s to +%.3f s\n", c->path,
+			diag_say(&r->o.diag, "trigger extends %s to +%.3f s", c->path,
 				(c->end_mono - c->start_mono) / 1e9);
 	} else {
 		capture_start(r, &hot, want_start, end, &rec, t->wall_ns);
@@ -392,9 +391,9 @@ static void take_fires(struct recorder *r)
 		const struct peak_fire fire = r->fires[i], *f = &fire;
 		struct trigger t = { 0 };
 		char *line = NULL;
-		int64_t now = ptime_now(CLOCK_MONOTONIC);
+		int64_t now = rec_mono(r);
 
-		t.wall_ns = ptime_now(CLOCK_REALTIME) - (now - f->end_ns);
+		t.wall_ns = rec_wall(r) - (now - f->end_ns);
 		t.mono_ns = f->end_ns;
 		/* The burst's first sys sample; a window of one sample
 		 * still spans something. */
@@ -406,8 +405,8 @@ static void take_fires(struct recorder *r)
 		t.window = r->o.peak_window_ns / 1e9;
 		r->peak_fires++;
 		if (r->o.verbose)
-			fprintf(r->o.log, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples, "
-				"%u needed over a base of %.1f%%) over %g s\n", f->cpu, f->share,
+			diag_say(&r->o.diag, "peak rule: cpu %u at %.1f%% sys (%u of %u samples, "
+				"%u needed over a base of %.1f%%) over %g s", f->cpu, f->share,
 				f->sys, f->n, f->need, f->base, t.window);
 		if (!trigger_add_cpu(&t, (int)f->cpu, f->share) && !trigger_format(&t, &line))
 			recorder_line(r, line, strlen(line));
@@ -474,7 +473,7 @@ int recorder_capturing(const struct recorder *r)
 void recorder_finish(struct recorder *r, int stopping)
 {
 	if (r->cur)
-		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), stopping ? stopping : SIGTERM);
+		recorder_tick(r, rec_mono(r), stopping ? stopping : SIGTERM);
 }
 
 int recorder_failed(const struct recorder *r)
@@ -505,8 +504,8 @@ static void ring_report(const struct recorder *r)
 			building += psysblock_builder_bytes(r->bld[i]);
 			open += psysblock_count(r->bld[i]);
 		}
-	fprintf(r->o.log, PROG ": pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
-		"%llu blocks; %llu samples being built in %zu bytes\n",
+	diag_say(&r->o.diag, "pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
+		"%llu blocks; %llu samples being built in %zu bytes",
 		(unsigned long long)ps.samples, ps.bytes,
 		ps.samples ? (double)ps.bytes / ps.samples : 0.0, (unsigned long long)ps.blocks,
 		(unsigned long long)open, building);
@@ -530,7 +529,7 @@ void recorder_free(struct recorder *r)
 	ZSTD_freeCCtx(r->cctx);
 	ZSTD_freeDCtx(r->dctx);
 	usyms_free(r->usyms);
-	outdir_close(&r->dir, r->o.log);
+	outdir_close(&r->dir, &r->o.diag);
 	hmap_free(&r->comm_of);
 	free(r);
 }

@@ -73,6 +73,17 @@ struct capture {
 	uint64_t streamed;
 };
 
+/* The recorder's clocks (it reads none itself). */
+static inline int64_t rec_mono(const struct recorder *r)
+{
+	return r->o.clock.now(r->o.clock.ctx, RECORDER_MONO);
+}
+
+static inline int64_t rec_wall(const struct recorder *r)
+{
+	return r->o.clock.now(r->o.clock.ctx, RECORDER_WALL);
+}
+
 /* Starts a capture of CPUS over [WANT_START, END) (or from where sampling
  * reaches back), making R->cur; TRIG is the trigger line (NULL in
  * standalone mode), moved into the capture; NAME_NS names the file.

@@ -30,13 +30,16 @@ info() {
 }
 
 # --- Offline and back during a capture.
-psys-record -s 5 -f $freq --no-peak -o "$T/a.psys" > /dev/null 2> "$T/a.err" &
+psys-record -s 6 -f $freq --no-peak -o "$T/a.psys" > /dev/null 2> "$T/a.err" &
 rec=$!
 sleep 1.2
 set -- $(set_online 0); off0=$1 off1=$2
 sleep 1
 set -- $(set_online 1); on0=$1 on1=$2
-loadgen -c 1 -t 2 -n psys-hotplug > /dev/null &
+# Sampled again within a poll (0.1 s) and a drain; the load's CPU time
+# (runstat, from the scheduler) is what its samples must match.
+sleep 0.5
+runstat "$T/a.cost" loadgen -c 1 -t 1.5 -n psys-hotplug > /dev/null &
 wait $rec || fail "capture failed: $(cat "$T/a.err")"
 wait
 
@@ -53,14 +56,16 @@ gap_off=$2 gap_on=$3
 	fail "online at $gap_on, the write ran $on0..$on1"
 measure "cpu 1 offline noticed $(( (gap_off - off0) / 1000000 )) ms after the write began, sampled again $(( (gap_on - on1) / 1000000 )) ms after it was back"
 
-# The load on CPU 1 after it came back: about 2 s at $freq Hz, most of it
-# kept (a busy machine delays the load, not the samples).
+# The load on CPU 1 after it came back: a sample per 1/$freq s of the CPU
+# time it had (a busy machine gives it less, and fewer samples).
+want=$(awk -v f=$freq '{ sub("cpu=", "", $2); printf "%d", $2 * f * 0.8 }' "$T/a.cost")
+[ "$want" -ge 100 ] || fail "the load had almost no CPU time: $(cat "$T/a.cost")"
 n=$(psys-fold --cpu 1 "$T/a.psys" 2>/dev/null |
 	awk 'index($0, "psys-hotplug;") == 1 { s += $NF } END { print s + 0 }')
 u=$(psys-fold --user --cpu 1 "$T/a.psys" 2>/dev/null |
 	awk 'index($0, "psys-hotplug;") == 1 { s += $NF } END { print s + 0 }')
-measure "$u samples of the load on cpu 1 after it came back ($n in the kernel)"
-[ "$u" -ge $((freq)) ] || fail "$u samples of the load on cpu 1 after it came back, want >= $freq"
+measure "$u samples of the load on cpu 1 after it came back ($n in the kernel), $(cat "$T/a.cost")"
+[ "$u" -ge "$want" ] || fail "$u samples of the load on cpu 1 after it came back, want >= $want"
 [ "$n" -ge 1 ] || fail "no kernel sample of the load on cpu 1"
 
 # Nothing of CPU 1 inside the stretch (from the capture's start, in s).
@@ -87,13 +92,16 @@ psys-record -s 4 -f $freq --no-peak -o "$T/b.psys" > /dev/null 2> "$T/b.err" &
 rec=$!
 sleep 1
 set -- $(set_online 1); on0=$1
-loadgen -c 1 -t 2 -n psys-hotadd > /dev/null &
+sleep 0.5
+runstat "$T/b.cost" loadgen -c 1 -t 1.5 -n psys-hotadd > /dev/null &
 wait $rec || fail "capture with cpu 1 offline at the start failed: $(cat "$T/b.err")"
 wait
 u=$(psys-fold --user --cpu 1 "$T/b.psys" 2>/dev/null |
 	awk 'index($0, "psys-hotadd;") == 1 { s += $NF } END { print s + 0 }')
-measure "$u samples of the load on a cpu that came online after the start"
-[ "$u" -ge $((freq)) ] || fail "$u samples of the load on cpu 1, online after the start, want >= $freq"
+want=$(awk -v f=$freq '{ sub("cpu=", "", $2); printf "%d", $2 * f * 0.8 }' "$T/b.cost")
+measure "$u samples of the load on a cpu that came online after the start, $(cat "$T/b.cost")"
+[ "$want" -ge 100 ] || fail "the load had almost no CPU time: $(cat "$T/b.cost")"
+[ "$u" -ge "$want" ] || fail "$u samples of the load on cpu 1, online after the start, want >= $want"
 set -- $(info "$T/b.psys" '" ".join(str(g.get("online_mono_ns", 0)) for g in d["trailer"].get("cpu_gaps", []) if g["cpu"] == 1)')
 [ $# -eq 1 ] && [ "$1" -ge "$on0" ] || fail "no stretch for cpu 1 offline at the start: $*"
 [ "$(info "$T/b.psys" 'd["header"]["sampled_cpus"]')" = 0-1 ] ||
