@@ -97,6 +97,12 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 			(int)g->cpu, wall0 + (g->offline_mono_ns - ci->h.start_mono_ns),
 			g->online_mono_ns ? wall0 + (g->online_mono_ns - ci->h.start_mono_ns) : 0 };
 	}
+	for (size_t i = 0; wall0 && i < ci->t.nlost_at; i++)
+		if (!buf_grow((void **)&s->losses, &s->losses_cap, s->nlosses + 1,
+			      sizeof(*s->losses)))
+			s->losses[s->nlosses++] = (struct summary_loss){
+				wall0 + (ci->t.lost_at[i].mono_ns - ci->h.start_mono_ns),
+				ci->t.lost_at[i].lost };
 	s->lost += ci->t.lost;
 	s->stack_errors += ci->t.stack_errors;
 	s->bpf_misses += ci->t.bpf_misses;
@@ -174,6 +180,16 @@ void summary_write(const struct summary *s, const struct fold_counts *c,
 		}
 		folded_meta_write(out, "offline", g);
 	}
+	if (s->nlosses) {
+		/* "+1.200 s 1637": lost by then since the look before. */
+		char g[1024];
+		size_t n = 0;
+		for (size_t i = 0; i < s->nlosses && n < sizeof(g); i++)
+			n += snprintf(g + n, sizeof(g) - n, "%s+%.3f s %llu", i ? ", " : "",
+				      (s->losses[i].at - s->wall_first) / 1e9,
+				      (unsigned long long)s->losses[i].lost);
+		folded_meta_write(out, "lost_at", g);
+	}
 	write_u64(out, "stack_errors", s->stack_errors);
 	if (s->files > 1)
 		write_u64(out, "files", (uint64_t)s->files);
@@ -189,5 +205,6 @@ void summary_free(struct summary *s)
 	if (s) {
 		cpulist_free(&s->cpus);
 		free(s->gaps);
+		free(s->losses);
 	}
 }

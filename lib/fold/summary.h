@@ -27,6 +27,9 @@ struct summary {
 	 * clock ns; TO 0 while it still was as its capture ended. */
 	struct summary_gap { int cpu; int64_t from, to; } *gaps;
 	size_t ngaps, gaps_cap;
+	/* Losses placed in time (trailers' lost_at), in wall clock ns. */
+	struct summary_loss { int64_t at; uint64_t lost; } *losses;
+	size_t nlosses, losses_cap;
 };
 
 /* Adds the capture CI (header and trailer read) to S; C is the fold's

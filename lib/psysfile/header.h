@@ -75,6 +75,7 @@ enum psys_trailer_field {
 	PSYS_T_WRITE_ERROR,	/* write_error */
 	PSYS_T_DROPPED,		/* dropped */
 	PSYS_T_CPU_GAPS,	/* cpu_gaps */
+	PSYS_T_LOST_AT,		/* lost_at */
 	PSYS_T_NFIELDS
 };
 
@@ -141,6 +142,14 @@ struct psys_cpu_gap {
 	int64_t offline_mono_ns, online_mono_ns;
 };
 
+/* Samples the kernel could not hand over (its buffer full), placed in
+ * time: LOST of them since the previous entry (or the recorder's
+ * previous look), counted when the recorder looked at MONO_NS. */
+struct psys_loss {
+	int64_t mono_ns;
+	uint64_t lost;
+};
+
 struct psys_trailer {
 	uint64_t has;			/* bits of enum psys_trailer_field */
 	const char *end_wall;
@@ -159,6 +168,8 @@ struct psys_trailer {
 	uint64_t dropped;
 	const struct psys_cpu_gap *cpu_gaps;
 	size_t ncpu_gaps;
+	const struct psys_loss *lost_at;
+	size_t nlost_at;
 };
 
 /* The header record's JSON object for H: every field whose bit is set,

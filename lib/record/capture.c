@@ -332,9 +332,20 @@ static json_t *trailer_json(const struct recorder *r, const struct capture *c,
 		t.cpu_gaps = gaps;
 		PSYS_SET(&t, PSYS_T_CPU_GAPS);
 	}
+	/* Losses counted from the window's start to its end (the drain
+	 * that ends it counts them a little after). */
+	struct psys_loss *loss = calloc(r->nlosses + 1, sizeof(*loss));
+	for (size_t i = 0; loss && i < r->nlosses; i++)
+		if (r->losses[i].mono_ns > c->start_mono)
+			loss[t.nlost_at++] = r->losses[i];
+	if (t.nlost_at) {
+		t.lost_at = loss;
+		PSYS_SET(&t, PSYS_T_LOST_AT);
+	}
 	json_t *j = psys_trailer_to_json(&t);
 	free(maps);
 	free(gaps);
+	free(loss);
 	return j;
 }
 
@@ -390,6 +401,16 @@ void capture_end(struct recorder *r, const char *reason)
 		if (c->err && !r->pipe_gone) {
 			diag_say(&r->o.diag, "cannot finish '%s': %s", c->path,
 				strerror(-c->err));
+			/* Once more, saying why it ended, the lists left out if
+			 * they do not fit. */
+			json_decref(trailer);
+			trailer = trailer_json(r, c, &e);
+			if (!trailer || psysfile_finish(c->w, trailer)) {
+				json_decref(trailer);
+				e.brief = 1;
+				if ((trailer = trailer_json(r, c, &e)))
+					psysfile_finish(c->w, trailer);
+			}
 			r->failures++;
 		}
 	} else if (!r->pipe_gone) {

@@ -197,8 +197,10 @@ void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
 	}
 	if (open)
 		return;
-	/* Its last samples may still wait in the sampler's buffer. */
-	if (r->src.drain)
+	/* Its last samples may still wait in the sampler's buffer (drained
+	 * only where something keeps them: before a standalone capture
+	 * starts, they would be dropped). */
+	if (r->src.drain && (r->ring || r->cur))
 		r->src.drain(r->src.ctx);
 	/* It went after its last sample, and after it was last seen. */
 	int64_t from = last_sample_ns(r, cpu);
@@ -287,7 +289,11 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 
 void recorder_attach(struct recorder *r, const struct recorder_source *src)
 {
+	struct recorder_counts c;
+
 	r->src = *src;
+	r->src.counts(r->src.ctx, &c);
+	r->lost_seen = c.lost;
 	r->sampling_since = rec_mono(r);
 	r->next_drain = r->sampling_since;
 }
@@ -416,10 +422,29 @@ static void take_fires(struct recorder *r)
 	r->nfires = 0;
 }
 
+/* Places what the sampler lost since the last look at NOW. */
+static void note_losses(struct recorder *r, int64_t now)
+{
+	struct recorder_counts c;
+
+	r->src.counts(r->src.ctx, &c);
+	if (c.lost <= r->lost_seen)
+		return;
+	/* The oldest, far behind any window, make room. */
+	if (r->nlosses >= 4096) {
+		memmove(r->losses, r->losses + 1, (r->nlosses - 1) * sizeof(*r->losses));
+		r->nlosses--;
+	}
+	if (!buf_grow((void **)&r->losses, &r->losses_cap, r->nlosses + 1, sizeof(*r->losses)))
+		r->losses[r->nlosses++] = (struct psys_loss){ now, c.lost - r->lost_seen };
+	r->lost_seen = c.lost;
+}
+
 void recorder_tick(struct recorder *r, int64_t now, int stopping)
 {
 	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
 		drain(r);
+		note_losses(r, now);
 		r->next_drain = now + (r->cur ? DRAIN_BUSY_NS : DRAIN_IDLE_NS);
 		/* A block spans at most about a second: what a capture loses
 		 * to SIGKILL or a power cut. */
@@ -522,6 +547,7 @@ void recorder_free(struct recorder *r)
 	peak_free(r->peak);
 	free(r->fires);
 	free(r->gaps);
+	free(r->losses);
 	for (size_t i = 0; i < r->nbld; i++)
 		psysblock_builder_free(r->bld[i]);
 	free(r->bld);

@@ -50,6 +50,11 @@ struct recorder {
 	 * still is), oldest first; those before the ring's reach go. */
 	struct psys_cpu_gap *gaps;
 	size_t ngaps, gaps_cap;
+	/* Losses placed in time: at each drain, what the sampler's lost
+	 * count grew by since the one before (LOST_SEEN). */
+	struct psys_loss *losses;
+	size_t nlosses, losses_cap;
+	uint64_t lost_seen;
 	int out_broken;			/* a path could not be written to out */
 	int pipe_gone;			/* out's reader left: end quietly */
 };

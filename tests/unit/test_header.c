@@ -141,6 +141,7 @@ static void test_trailer_round_trip(void)
 {
 	/* One stretch over, one still open as the capture ended. */
 	const struct psys_cpu_gap gaps[] = { { 1, 2010000000, 3020000000 }, { 3, 4000000000, 0 } };
+	const struct psys_loss losses[] = { { 2500000000, 1637 } };
 	struct psys_trigger_rec trig[2] = { 0 };
 	struct psys_user_mapping maps[] = {
 		{ 4242, 0x555500000000ull, 0x555500010000ull, "/usr/bin/x", "abcdef01",
@@ -153,7 +154,7 @@ static void test_trailer_round_trip(void)
 		.end_reason = "write error", .triggers = trig, .ntriggers = 2,
 		.pre_ring_evicted_full = 5, .user_mappings = maps, .nuser_mappings = 1,
 		.write_error = "No space left on device", .dropped = 17,
-		.cpu_gaps = gaps, .ncpu_gaps = 2,
+		.cpu_gaps = gaps, .ncpu_gaps = 2, .lost_at = losses, .nlost_at = 1,
 	};
 	struct psys_trailer g;
 	char err[200];
@@ -170,7 +171,7 @@ static void test_trailer_round_trip(void)
 	CHECK(j != NULL, "trailer to JSON");
 	if (!j)
 		goto out;
-	CHECK(json_object_size(j) == 15, "15 keys, got %zu", json_object_size(j));
+	CHECK(json_object_size(j) == 16, "16 keys, got %zu", json_object_size(j));
 	CHECK(json_array_size(json_object_get(j, "triggers")) == 2, "two triggers");
 	int rc = psys_trailer_from_json(j, &g, err, sizeof(err));
 	CHECK(rc == 0, "trailer from JSON: %s", err);
@@ -195,6 +196,8 @@ static void test_trailer_round_trip(void)
 	      g.cpu_gaps[0].online_mono_ns == 3020000000 && g.cpu_gaps[1].cpu == 3 &&
 	      g.cpu_gaps[1].offline_mono_ns == 4000000000 && g.cpu_gaps[1].online_mono_ns == 0,
 	      "cpu_gaps back");
+	CHECK(g.nlost_at == 1 && g.lost_at[0].mono_ns == 2500000000 && g.lost_at[0].lost == 1637,
+	      "lost_at back");
 	CHECK(!json_object_get(json_array_get(json_object_get(j, "cpu_gaps"), 1), "online_mono_ns"),
 	      "an open stretch has no online time");
 	json_t *j2 = psys_trailer_to_json(&g);
