@@ -51,12 +51,19 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	struct cpulist l = { 0 };
 	char clean[256];
 
-	/* A triggered capture names its hot CPUs; otherwise all it sampled. */
-	if (cpulist_parse(ci->cpus, &l) == 0)
+	/* A triggered capture names its hot CPUs; otherwise all it sampled.
+	 * The header names those it started with; a capture that grew (a
+	 * trigger for more CPUs came while it ran) names them all in its
+	 * trailer. */
+	const char *lists[] = { ci->cpus, ci->t.hot_cpus };
+	for (int k = 0; k < 2; k++) {
+		if (!lists[k] || cpulist_parse(lists[k], &l))
+			continue;
 		for (int i = 0; i < l.n; i++)
 			if (!sl->cpus.n || idlist_has(&sl->cpus, (uint32_t)l.cpus[i]))
 				cpulist_add(&s->cpus, l.cpus[i]);
-	cpulist_free(&l);
+		cpulist_free(&l);
+	}
 
 	fold_clean(ci->host, clean, sizeof(clean));
 	if (*clean && !strstr(s->hosts, clean))

@@ -449,8 +449,13 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 		/* A block spans at most about a second: what a capture loses
 		 * to SIGKILL or a power cut. */
 		seal_due(r, now, NULL);
+		/* While a capture runs, back to its start: a CPU a trigger
+		 * adds is captured from there too (the memory cap stands). */
+		int64_t keep = now > r->retain_ns ? now - r->retain_ns : 0;
+		if (r->cur && r->cur->start_mono < keep)
+			keep = r->cur->start_mono;
 		if (r->ring)
-			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
+			pring_expire(r->ring, keep);
 	}
 	if (r->nfires && !stopping)
 		take_fires(r);

@@ -509,6 +509,35 @@ static void test_triggers(void)
 	stop(&u);
 }
 
+/* A capture that grows: a trigger for CPU 1 while CPU 0's capture runs.
+ * CPU 1 is captured over the whole window (from the ring), and the
+ * trailer names both (the header, written first, names CPU 0). */
+static void test_grown(void)
+{
+	struct run u;
+	struct got g[2];
+
+	if (!start(&u, 1, 2 * NSEC))
+		return;
+	run_to(&u, T0 + 5 * NSEC);
+	send(&u, 0, T0 + 5 * NSEC);
+	run_to(&u, T0 + 6 * NSEC);
+	send(&u, 1, T0 + 6 * NSEC);
+	run_to(&u, T0 + 10 * NSEC);
+	int n = captures(&u, g, 2);
+	CHECK(n == 1, "a capture that grew: %d captures", n);
+	if (n == 1) {
+		CHECK(g[0].t.hot_cpus && strcmp(g[0].t.hot_cpus, "0-1") == 0,
+		      "a capture that grew: trailer hot_cpus '%s'", g[0].t.hot_cpus ? g[0].t.hot_cpus : "");
+		CHECK(g[0].by_cpu[1] == g[0].by_cpu[0] && g[0].by_cpu[0] == 4 * FREQ + 1,
+		      "a capture that grew: cpu 0 %llu, cpu 1 %llu samples",
+		      (unsigned long long)g[0].by_cpu[0], (unsigned long long)g[0].by_cpu[1]);
+	}
+	for (int i = 0; i < n; i++)
+		got_free(&g[i]);
+	stop(&u);
+}
+
 /* A trigger as a capture closes: at the very tick it ends, the capture
  * is extended (the line came first) or the next one starts where it
  * ended (the line came after): never a sample lost or twice. */
@@ -652,6 +681,7 @@ int main(void)
 	test_wall_step(3600 * NSEC);
 	test_wall_step(-3600 * NSEC);
 	test_triggers();
+	test_grown();
 	test_trigger_at_close(1);
 	test_trigger_at_close(0);
 	test_lost();
