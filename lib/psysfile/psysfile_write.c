@@ -219,9 +219,20 @@ static int write_record(struct psysfile_writer *w, int type, int flags, const vo
 	if (len > MAX_PAYLOAD || raw_len > MAX_RAW)
 		return -E2BIG;
 	/* The trailer goes into the reserve; every other record must leave
-	 * it whole. */
+	 * it whole. A trailer larger than the reserve is not tried where it
+	 * cannot fit: cutting its half back could free the reserve itself,
+	 * and a shorter one may follow. */
 	if (type != REC_TRAILER && (err = reserve_room(w, sizeof(h) + len)))
 		return err;
+	if (type == REC_TRAILER && !w->no_reserve &&
+	    w->offset + sizeof(h) + len > w->allocated) {
+		uint64_t keep = w->reserve;
+		w->reserve = 0;
+		err = reserve_room(w, sizeof(h) + len);
+		w->reserve = keep;
+		if (err)
+			return err;
+	}
 	memcpy(h, psysfile_sync, 4);
 	h[4] = type;
 	h[5] = flags;

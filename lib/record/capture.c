@@ -278,7 +278,8 @@ struct ending {
 	int64_t end_mono, end_wall;
 	struct recorder_counts now;
 	uint64_t dropped;
-	int brief;		/* without the lists: what fits where nothing else does */
+	int brief;		/* without the lists (triggers, mappings, gaps, losses):
+				   what fits where nothing else does */
 };
 
 /* The trailer of C as E ends it. */
@@ -322,7 +323,7 @@ static json_t *trailer_json(const struct recorder *r, const struct capture *c,
 	}
 	/* The stretches its CPUs were not sampled, within its window. */
 	struct psys_cpu_gap *gaps = calloc(r->ngaps + 1, sizeof(*gaps));
-	for (size_t i = 0; gaps && i < r->ngaps; i++) {
+	for (size_t i = 0; gaps && !e->brief && i < r->ngaps; i++) {
 		const struct psys_cpu_gap *g = &r->gaps[i];
 		if (cpulist_has(&c->cpus, (int)g->cpu) && g->offline_mono_ns < e->end_mono &&
 		    (!g->online_mono_ns || g->online_mono_ns > c->start_mono))
@@ -335,7 +336,7 @@ static json_t *trailer_json(const struct recorder *r, const struct capture *c,
 	/* Losses counted from the window's start to its end (the drain
 	 * that ends it counts them a little after). */
 	struct psys_loss *loss = calloc(r->nlosses + 1, sizeof(*loss));
-	for (size_t i = 0; loss && i < r->nlosses; i++)
+	for (size_t i = 0; loss && !e->brief && i < r->nlosses; i++)
 		if (r->losses[i].mono_ns > c->start_mono)
 			loss[t.nlost_at++] = r->losses[i];
 	if (t.nlost_at) {

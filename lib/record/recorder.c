@@ -216,6 +216,8 @@ void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
 	if (buf_grow((void **)&r->gaps, &r->gaps_cap, r->ngaps + 1, sizeof(*r->gaps)))
 		return;
 	r->gaps[r->ngaps++] = (struct psys_cpu_gap){ cpu, from, 0 };
+	if (r->cur && !r->cur->err)
+		r->cur->err = capture_reserve(r, r->cur);
 	if (r->o.verbose)
 		diag_say(&r->o.diag, "cpu %d went offline", cpu);
 }
@@ -438,6 +440,9 @@ static void note_losses(struct recorder *r, int64_t now)
 	if (!buf_grow((void **)&r->losses, &r->losses_cap, r->nlosses + 1, sizeof(*r->losses)))
 		r->losses[r->nlosses++] = (struct psys_loss){ now, c.lost - r->lost_seen };
 	r->lost_seen = c.lost;
+	/* The trailer grows with the list: its room too. */
+	if (r->cur && !r->cur->err)
+		r->cur->err = capture_reserve(r, r->cur);
 }
 
 void recorder_tick(struct recorder *r, int64_t now, int stopping)

@@ -597,6 +597,34 @@ static void test_lost(void)
 	got_free(&g);
 }
 
+/* Losses at every drain of a 30 s capture make a long trailer; the
+ * disk fills half-way. Its room grew with the list: the whole trailer
+ * is there. */
+static void test_lost_full(void)
+{
+	struct run u;
+	struct got g;
+
+	if (!start(&u, 0, 30 * NSEC))
+		return;
+	recorder_start_now(u.w.r);
+	for (int i = 0; i < 300; i++) {
+		u.w.lost += 7;
+		run_to(&u, u.w.mono + 100 * MS);
+		if (i == 150) {
+			u.w.fault = F_ENOSPC_FROM;
+			u.w.fault_at = u.w.writes;
+		}
+	}
+	run_to(&u, T0 + 31 * NSEC);
+	stop(&u);
+	read_back(u.out, &g);
+	CHECK(g.has_trailer && strcmp(g.t.end_reason, "write error") == 0,
+	      "losses and a full disk: trailer %d", g.has_trailer);
+	CHECK(g.t.nlost_at >= 150, "losses and a full disk: %zu losses placed", g.t.nlost_at);
+	got_free(&g);
+}
+
 /* CPU 1 offline from 0.5 s to 1.2 s; CPU 2 offline at the start and
  * online (hot-added) at 1 s. */
 static void test_hotplug(void)
@@ -685,6 +713,7 @@ int main(void)
 	test_trigger_at_close(1);
 	test_trigger_at_close(0);
 	test_lost();
+	test_lost_full();
 	test_hotplug();
 	test_million();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
