@@ -108,6 +108,8 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 		if (!buf_grow((void **)&s->losses, &s->losses_cap, s->nlosses + 1,
 			      sizeof(*s->losses)))
 			s->losses[s->nlosses++] = (struct summary_loss){
+				ci->t.lost_at[i].from_mono_ns ?
+				wall0 + (ci->t.lost_at[i].from_mono_ns - ci->h.start_mono_ns) : 0,
 				wall0 + (ci->t.lost_at[i].mono_ns - ci->h.start_mono_ns),
 				ci->t.lost_at[i].lost };
 	s->lost += ci->t.lost;
@@ -188,13 +190,20 @@ void summary_write(const struct summary *s, const struct fold_counts *c,
 		folded_meta_write(out, "offline", g);
 	}
 	if (s->nlosses) {
-		/* "+1.200 s 1637": lost by then since the look before. */
+		/* "+1.500..+4.365 s 1637": lost between two looks. */
 		char g[1024];
 		size_t n = 0;
-		for (size_t i = 0; i < s->nlosses && n < sizeof(g); i++)
-			n += snprintf(g + n, sizeof(g) - n, "%s+%.3f s %llu", i ? ", " : "",
-				      (s->losses[i].at - s->wall_first) / 1e9,
-				      (unsigned long long)s->losses[i].lost);
+		for (size_t i = 0; i < s->nlosses && n < sizeof(g); i++) {
+			const struct summary_loss *p = &s->losses[i];
+			n += snprintf(g + n, sizeof(g) - n, "%s", i ? ", " : "");
+			if (p->from && n < sizeof(g))
+				n += snprintf(g + n, sizeof(g) - n, "%+.3f..",
+					      (p->from - s->wall_first) / 1e9);
+			if (n < sizeof(g))
+				n += snprintf(g + n, sizeof(g) - n, "%+.3f s %llu",
+					      (p->at - s->wall_first) / 1e9,
+					      (unsigned long long)p->lost);
+		}
 		folded_meta_write(out, "lost_at", g);
 	}
 	write_u64(out, "stack_errors", s->stack_errors);

@@ -28,7 +28,7 @@ struct summary {
 	struct summary_gap { int cpu; int64_t from, to; } *gaps;
 	size_t ngaps, gaps_cap;
 	/* Losses placed in time (trailers' lost_at), in wall clock ns. */
-	struct summary_loss { int64_t at; uint64_t lost; } *losses;
+	struct summary_loss { int64_t from, at; uint64_t lost; } *losses;
 	size_t nlosses, losses_cap;
 };
 

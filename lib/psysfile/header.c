@@ -229,7 +229,9 @@ static json_t *losses_json(const struct psys_loss *l, size_t n)
 		json_t *o = json_object();
 		if (!o || json_array_append_new(a, o) ||
 		    put(o, "mono_ns", json_integer(l[i].mono_ns)) ||
-		    put(o, "lost", json_integer((json_int_t)l[i].lost))) {
+		    put(o, "lost", json_integer((json_int_t)l[i].lost)) ||
+		    (l[i].from_mono_ns &&
+		     put(o, "from_mono_ns", json_integer(l[i].from_mono_ns)))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -495,12 +497,15 @@ static int read_losses(struct rd *rd, json_t *a, const struct psys_loss **out, s
 		return -ENOMEM;
 	*out = l;
 	json_array_foreach(a, i, v) {
-		json_t *t = json_object_get(v, "mono_ns"), *k = json_object_get(v, "lost");
+		json_t *t = json_object_get(v, "mono_ns"), *k = json_object_get(v, "lost"),
+		       *f = json_object_get(v, "from_mono_ns");
 
-		if (!json_is_integer(t) || !json_is_integer(k) || json_integer_value(k) < 0)
-			return bad(rd, "entry %zu is not {mono_ns, lost}", i);
+		if (!json_is_integer(t) || !json_is_integer(k) || json_integer_value(k) < 0 ||
+		    (f && !json_is_integer(f)))
+			return bad(rd, "entry %zu is not {mono_ns, lost[, from_mono_ns]}", i);
 		l[i] = (struct psys_loss){ json_integer_value(t),
-					   (uint64_t)json_integer_value(k) };
+					   (uint64_t)json_integer_value(k),
+					   f ? json_integer_value(f) : 0 };
 		(*n)++;
 	}
 	return 0;

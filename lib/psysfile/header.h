@@ -143,11 +143,12 @@ struct psys_cpu_gap {
 };
 
 /* Samples the kernel could not hand over (its buffer full), placed in
- * time: LOST of them since the previous entry (or the recorder's
- * previous look), counted when the recorder looked at MONO_NS. */
+ * time: LOST of them between the recorder's look at FROM_MONO_NS (0: not
+ * recorded) and the one at MONO_NS, which found them. */
 struct psys_loss {
 	int64_t mono_ns;
 	uint64_t lost;
+	int64_t from_mono_ns;
 };
 
 struct psys_trailer {

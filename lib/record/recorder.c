@@ -297,6 +297,7 @@ void recorder_attach(struct recorder *r, const struct recorder_source *src)
 	r->src.counts(r->src.ctx, &c);
 	r->lost_seen = c.lost;
 	r->sampling_since = rec_mono(r);
+	r->lost_looked = r->sampling_since;
 	r->next_drain = r->sampling_since;
 }
 
@@ -429,7 +430,10 @@ static void note_losses(struct recorder *r, int64_t now)
 {
 	struct recorder_counts c;
 
+	int64_t since = r->lost_looked;
+
 	r->src.counts(r->src.ctx, &c);
+	r->lost_looked = now;
 	if (c.lost <= r->lost_seen)
 		return;
 	/* The oldest, far behind any window, make room. */
@@ -438,7 +442,7 @@ static void note_losses(struct recorder *r, int64_t now)
 		r->nlosses--;
 	}
 	if (!buf_grow((void **)&r->losses, &r->losses_cap, r->nlosses + 1, sizeof(*r->losses)))
-		r->losses[r->nlosses++] = (struct psys_loss){ now, c.lost - r->lost_seen };
+		r->losses[r->nlosses++] = (struct psys_loss){ now, c.lost - r->lost_seen, since };
 	r->lost_seen = c.lost;
 	/* The trailer grows with the list: its room too. */
 	if (r->cur && !r->cur->err)

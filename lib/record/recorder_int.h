@@ -55,6 +55,7 @@ struct recorder {
 	struct psys_loss *losses;
 	size_t nlosses, losses_cap;
 	uint64_t lost_seen;
+	int64_t lost_looked;		/* when LOST_SEEN was read */
 	int out_broken;			/* a path could not be written to out */
 	int pipe_gone;			/* out's reader left: end quietly */
 };

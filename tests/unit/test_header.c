@@ -141,7 +141,7 @@ static void test_trailer_round_trip(void)
 {
 	/* One stretch over, one still open as the capture ended. */
 	const struct psys_cpu_gap gaps[] = { { 1, 2010000000, 3020000000 }, { 3, 4000000000, 0 } };
-	const struct psys_loss losses[] = { { 2500000000, 1637 } };
+	const struct psys_loss losses[] = { { 2500000000, 1637, 2400000000 } };
 	struct psys_trigger_rec trig[2] = { 0 };
 	struct psys_user_mapping maps[] = {
 		{ 4242, 0x555500000000ull, 0x555500010000ull, "/usr/bin/x", "abcdef01",
@@ -196,7 +196,8 @@ static void test_trailer_round_trip(void)
 	      g.cpu_gaps[0].online_mono_ns == 3020000000 && g.cpu_gaps[1].cpu == 3 &&
 	      g.cpu_gaps[1].offline_mono_ns == 4000000000 && g.cpu_gaps[1].online_mono_ns == 0,
 	      "cpu_gaps back");
-	CHECK(g.nlost_at == 1 && g.lost_at[0].mono_ns == 2500000000 && g.lost_at[0].lost == 1637,
+	CHECK(g.nlost_at == 1 && g.lost_at[0].mono_ns == 2500000000 && g.lost_at[0].lost == 1637 &&
+	      g.lost_at[0].from_mono_ns == 2400000000,
 	      "lost_at back");
 	CHECK(!json_object_get(json_array_get(json_object_get(j, "cpu_gaps"), 1), "online_mono_ns"),
 	      "an open stretch has no online time");

@@ -590,7 +590,8 @@ static void test_lost(void)
 	read_back(u.out, &g);
 	CHECK(g.t.lost == 500, "lost %llu, want 500", (unsigned long long)g.t.lost);
 	CHECK(g.t.nlost_at == 1 && g.t.lost_at[0].lost == 500 &&
-	      g.t.lost_at[0].mono_ns == T0 + 1300 * MS,
+	      g.t.lost_at[0].mono_ns == T0 + 1300 * MS &&
+	      g.t.lost_at[0].from_mono_ns == T0 + 1200 * MS,
 	      "lost_at: %zu entries, the first %llu at %lld", g.t.nlost_at,
 	      g.t.nlost_at ? (unsigned long long)g.t.lost_at[0].lost : 0ull,
 	      g.t.nlost_at ? (long long)(g.t.lost_at[0].mono_ns - T0) : 0ll);
