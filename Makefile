@@ -193,8 +193,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBPSYS) $(FLAGS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBPSYS) $(WS_LIBS) -o $@
 
-# The user-symbol test links the libdw part too.
-$(BUILD)/tests/test_usyms: tests/unit/test_usyms.c tests/unit/test.h $(DW_OBJS) $(LIBPSYS) $(FLAGS_STAMP)
+# The user-symbol test links the libdw part too, and so does the
+# recorder's (lib/record names user frames through it).
+$(BUILD)/tests/test_usyms $(BUILD)/tests/test_recorder: $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(DW_OBJS) $(LIBPSYS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(DW_OBJS) $(LIBPSYS) $(WS_LIBS) $(DW_LIBS) -o $@

@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/cpulist.h"
 #include "base/ptime.h"
 #include "watch/trigger.h"
+#include "privs.h"
+#include "sampler.h"
 
 #define PROG "psys-record"
+#define HOTPLUG_POLL_NS (100 * 1000000LL)	/* how often the online CPUs are read */
 
 struct loop {
 	struct recorder *r;
@@ -24,7 +28,74 @@ struct loop {
 	size_t line_len, line_cap;
 	int line_too_long;
 	int stopping;
+	struct sampler *sampler;
+	const struct cpulist *cpus;	/* sampled, online or not */
+	int64_t online_read;		/* when the online CPUs were read */
+	int said_reopen;
 };
+
+static int64_t real_clock(void *ctx, enum recorder_clock_id which)
+{
+	return ptime_now(which == RECORDER_WALL ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+}
+
+static void say(void *ctx, const char *msg)
+{
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static int print_path(void *ctx, const char *path)
+{
+	if (printf("%s\n", path) >= 0 && fflush(stdout) == 0)
+		return 0;
+	int err = errno ? -errno : -EIO;
+	clearerr(stdout);
+	return err;
+}
+
+void loop_wire(struct recorder_opts *o)
+{
+	o->diag = (struct diag){ say, NULL };
+	o->clock = (struct recorder_clock){ NULL, real_clock };
+	o->finished = print_path;
+	o->out_fd = STDOUT_FILENO;
+}
+
+/* Follows the sampled CPUs going offline and coming online: a CPU's
+ * perf event dies with it, so it is opened again when the CPU is back,
+ * and the recorder is told of both, for the captures' trailers. */
+static void follow_cpus(struct loop *l, int64_t now)
+{
+	struct cpulist on = { 0 };
+	char why[256];
+
+	if (now - l->online_read < HOTPLUG_POLL_NS || cpulist_online(NULL, &on))
+		return;
+	for (int i = 0; i < l->cpus->n; i++) {
+		int cpu = l->cpus->cpus[i], online = cpulist_has(&on, cpu);
+
+		if (online == sampler_cpu_open(l->sampler, cpu))
+			continue;
+		if (!online) {
+			sampler_cpu_set(l->sampler, cpu, 0, why, sizeof(why));
+			recorder_cpu_state(l->r, cpu, 0, now, l->online_read);
+			continue;
+		}
+		privs_raise(PRIVS_HOTPLUG, 1);
+		int err = sampler_cpu_set(l->sampler, cpu, 1, why, sizeof(why));
+		privs_raise(PRIVS_HOTPLUG, 0);
+		if (err) {
+			/* Tried again at the next poll; said once. */
+			if (!l->said_reopen++)
+				fprintf(stderr, PROG ": warning: cpu %d is back online: %s\n", cpu,
+					why);
+			continue;
+		}
+		recorder_cpu_state(l->r, cpu, 1, ptime_now(CLOCK_MONOTONIC), 0);
+	}
+	cpulist_free(&on);
+	l->online_read = now;
+}
 
 /* Splits what stdin gave into lines and hands each to the recorder. */
 static void feed_input(struct loop *l, const char *p, size_t n)
@@ -86,12 +157,19 @@ static void read_input(struct loop *l)
 	}
 }
 
-int loop_run(struct recorder *r, struct sampler *sampler, int triggered)
+int loop_run(struct recorder *r, struct sampler *sampler, const struct cpulist *cpus,
+	     int triggered)
 {
-	struct loop l = { .r = r, .epfd = -1, .sfd = -1, .in_fd = -1 };
+	struct loop l = { .r = r, .epfd = -1, .sfd = -1, .in_fd = -1, .sampler = sampler,
+			  .cpus = cpus };
 	sigset_t mask;
 	int err = 0;
 
+	/* A CPU offline as sampling starts is a stretch not sampled too. */
+	for (int i = 0; i < cpus->n; i++)
+		if (!sampler_cpu_open(sampler, cpus->cpus[i]))
+			recorder_cpu_state(r, cpus->cpus[i], 0, ptime_now(CLOCK_MONOTONIC), 0);
+	l.online_read = ptime_now(CLOCK_MONOTONIC);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -140,6 +218,7 @@ int loop_run(struct recorder *r, struct sampler *sampler, int triggered)
 			epoll_ctl(l.epfd, EPOLL_CTL_DEL, 0, NULL);
 			l.in_pollable = 0;
 		}
+		follow_cpus(&l, ptime_now(CLOCK_MONOTONIC));
 		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), l.stopping);
 		/* The reader of stdout left: every file is finished, end. */
 		if (l.stopping || recorder_pipe_gone(r) ||

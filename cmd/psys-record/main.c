@@ -255,8 +255,10 @@ static int check_opts(struct env *e, int argc, char **argv, int first, int trigg
 	return CLI_USAGE;
 }
 
-/* -C against the online CPUs, or every online CPU without it. Returns 0,
- * CLI_USAGE or CLI_FAIL after saying why. */
+/* -C against the online CPUs; without it every CPU the machine may
+ * have (possible), sampled while online: one that comes online later is
+ * sampled from then on. Returns 0, CLI_USAGE or CLI_FAIL after saying
+ * why. */
 static int pick_cpus(struct env *e)
 {
 	struct cpulist online = { 0 };
@@ -264,8 +266,13 @@ static int pick_cpus(struct env *e)
 	int err = cpulist_online(NULL, &online);
 
 	if (!e->cpus_arg) {
+		struct cpulist possible = { 0 };
 		if (err)
 			fprintf(stderr, PROG ": cannot read the online CPUs: %s\n", strerror(-err));
+		else if (cpulist_online("/sys/devices/system/cpu/possible", &possible) == 0) {
+			cpulist_free(&online);
+			online = possible;
+		}
 		e->rec.cpus = online;
 		return err ? CLI_FAIL : 0;
 	}
@@ -369,7 +376,7 @@ static int record(struct env *e, int triggered, int *pipe_gone, int *out_broken)
 		/* From here on the program runs with only what it still needs. */
 		privs_drop_for_recording(recorder_dirfd(rec), e->rec.user_stacks,
 					 e->rec.verbose);
-		err = loop_run(rec, sampler, triggered);
+		err = loop_run(rec, sampler, &e->rec.cpus, triggered);
 	}
 	*pipe_gone = rec && recorder_pipe_gone(rec);
 	*out_broken = rec && recorder_out_broken(rec);
@@ -410,8 +417,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	e.rec.ksyms = ks;
-	e.rec.log = stderr;
-	e.rec.out = stdout;
+	loop_wire(&e.rec);
 	/* A closed stdout must not kill us before a file is finished: a
 	 * reader that went away shows as EPIPE, and we end after it. */
 	signal(SIGPIPE, SIG_IGN);

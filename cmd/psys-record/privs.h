@@ -10,17 +10,27 @@
 
 /* Drops every capability not in KEEP (a mask of PRIVS_CAP(CAP_...)) from
  * the bounding, inheritable, permitted, effective and ambient sets, and
- * sets no_new_privs so that nothing executed later gains any back.
- * Returns 0 or a negative errno (nothing is dropped then). */
-int privs_drop(uint64_t keep);
+ * sets no_new_privs so that nothing executed later gains any back. Those
+ * in HELD (and not in KEEP) stay in the permitted set only, out of the
+ * effective one until privs_raise. Returns 0 or a negative errno
+ * (nothing is dropped then). */
+int privs_drop(uint64_t keep, uint64_t held);
+
+/* Makes the permitted capabilities in CAPS effective (ON) or not again.
+ * Returns 0 or a negative errno. */
+int privs_raise(uint64_t caps, int on);
 
 /* The effective capability mask of this process. */
 uint64_t privs_effective(void);
 
+/* The capability that opens a CPU's perf event again when the CPU comes
+ * back online: held, not effective, while recording. */
+#define PRIVS_HOTPLUG PRIVS_CAP(38)	/* CAP_PERFMON */
+
 /* psys-record's policy, once sampling runs (the BPF program attached,
  * kallsyms read, the output directory DIRFD open): keeps only what
  * writing captures into DIRFD and, with USER_STACKS, naming other
- * processes' user frames still need. Warns on stderr if it cannot drop;
+ * processes' user frames still need; and PRIVS_HOTPLUG, held. Warns on stderr if it cannot drop;
  * with VERBOSE says what is left. */
 void privs_drop_for_recording(int dirfd, int user_stacks, int verbose);
 

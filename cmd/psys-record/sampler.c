@@ -32,6 +32,8 @@ struct sampler {
 	int *fds;		/* one perf event per CPU... */
 	struct bpf_link **links; /* ...owned by its link once attached */
 	int n;
+	int *cpu;		/* the CPU of each event */
+	unsigned freq;
 	size_t ring_bytes;
 	sampler_fn fn;
 	void *ctx;
@@ -182,6 +184,78 @@ static size_t pow2_at_least(size_t v)
 	return p;
 }
 
+/* Opens the CPU_CLOCK event of the I-th CPU and attaches the program.
+ * Returns 0 or a negative errno (-ENODEV: the CPU is offline) with the
+ * reason in ERRBUF. */
+static int open_event(struct sampler *s, int i, char *errbuf, size_t errlen)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = s->freq,
+	};
+	int cpu = s->cpu[i], err;
+
+	s->fds[i] = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (s->fds[i] < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open a CPU_CLOCK perf event on cpu %d: %s%s",
+			 cpu, strerror(-err), err == -ENODEV ? " (cpu offline)" : "");
+		return err;
+	}
+	s->links[i] = bpf_program__attach_perf_event(s->skel->progs.psys_sample, s->fds[i]);
+	if (!s->links[i]) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach the sampler on cpu %d: %s", cpu,
+			 strerror(-err));
+		close(s->fds[i]);
+		s->fds[i] = -1;
+		return err;
+	}
+	return 0;
+}
+
+/* Closes the I-th CPU's event (the link owns it). */
+static void close_event(struct sampler *s, int i)
+{
+	if (s->links[i])
+		bpf_link__destroy(s->links[i]);
+	else if (s->fds[i] >= 0)
+		close(s->fds[i]);
+	s->links[i] = NULL;
+	s->fds[i] = -1;
+}
+
+static int index_of(const struct sampler *s, int cpu)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->cpu[i] == cpu)
+			return i;
+	return -1;
+}
+
+int sampler_cpu_open(const struct sampler *s, int cpu)
+{
+	int i = index_of(s, cpu);
+
+	return i >= 0 && s->fds[i] >= 0;
+}
+
+int sampler_cpu_set(struct sampler *s, int cpu, int on, char *why, size_t len)
+{
+	int i = index_of(s, cpu);
+
+	if (i < 0)
+		return -ENOENT;
+	if (!on) {
+		close_event(s, i);
+		return 0;
+	}
+	return s->fds[i] >= 0 ? 0 : open_event(s, i, why, len);
+}
+
 int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 		 struct sampler **out, char *errbuf, size_t errlen)
 {
@@ -194,9 +268,11 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 		return -ENOMEM;
 	s->fn = fn;
 	s->ctx = ctx;
+	s->freq = o->freq;
+	s->cpu = calloc(o->cpus->n, sizeof(*s->cpu));
 	s->fds = calloc(o->cpus->n, sizeof(*s->fds));
 	s->links = calloc(o->cpus->n, sizeof(*s->links));
-	if (!s->fds || !s->links) {
+	if (!s->fds || !s->links || !s->cpu) {
 		err = -ENOMEM;
 		snprintf(errbuf, errlen, "out of memory");
 		goto fail;
@@ -215,7 +291,15 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	 * drain every 100 ms has ten times the margin it needs. */
 	s->ring_bytes = o->ring_bytes;
 	if (!s->ring_bytes) {
-		size_t want = (size_t)o->cpus->n * o->freq * 160;
+		/* For the CPUs online now: a machine may list many more
+		 * that could come (possible) than it has. */
+		struct cpulist on = { 0 };
+		int n = 0;
+		cpulist_online(NULL, &on);
+		for (int i = 0; i < o->cpus->n; i++)
+			n += cpulist_has(&on, o->cpus->cpus[i]);
+		cpulist_free(&on);
+		size_t want = (size_t)(n ? n : o->cpus->n) * o->freq * 160;
 		s->ring_bytes = want < (1u << 20) ? (1u << 20) : want;
 		if (s->ring_bytes > (256u << 20))
 			s->ring_bytes = 256u << 20;
@@ -253,31 +337,10 @@ int sampler_open(const struct sampler_opts *o, sampler_fn fn, void *ctx,
 	}
 
 	for (int i = 0; i < o->cpus->n; i++) {
-		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.size = sizeof(attr),
-			.config = PERF_COUNT_SW_CPU_CLOCK,
-			.freq = 1,
-			.sample_freq = o->freq,
-		};
-		int cpu = o->cpus->cpus[i];
-
-		s->fds[i] = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
-				    PERF_FLAG_FD_CLOEXEC);
-		if (s->fds[i] < 0) {
-			err = -errno;
-			snprintf(errbuf, errlen, "cannot open a CPU_CLOCK perf event on cpu %d: %s%s",
-				 cpu, strerror(-err), err == -ENODEV ? " (cpu offline?)" : "");
+		s->cpu[i] = o->cpus->cpus[i];
+		/* A CPU offline now is sampled once it comes online. */
+		if ((err = open_event(s, i, errbuf, errlen)) && err != -ENODEV)
 			goto fail;
-		}
-		s->links[i] = bpf_program__attach_perf_event(s->skel->progs.psys_sample,
-							      s->fds[i]);
-		if (!s->links[i]) {
-			err = -errno;
-			snprintf(errbuf, errlen, "cannot attach the sampler on cpu %d: %s",
-				 cpu, strerror(-err));
-			goto fail;
-		}
 	}
 	*out = s;
 	return 0;
@@ -350,16 +413,13 @@ void sampler_close(struct sampler *s)
 	if (!s)
 		return;
 	/* Destroying a perf_event link also closes its event. */
-	for (int i = 0; i < s->n; i++) {
-		if (s->links[i])
-			bpf_link__destroy(s->links[i]);
-		else if (s->fds[i] >= 0)
-			close(s->fds[i]);
-	}
+	for (int i = 0; s->fds && s->links && i < s->n; i++)
+		close_event(s, i);
 	ring_buffer__free(s->rb);
 	psys_bpf__destroy(s->skel);
 	free(s->fds);
 	free(s->links);
+	free(s->cpu);
 	free(s);
 }
 

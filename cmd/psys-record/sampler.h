@@ -45,6 +45,14 @@ int sampler_fd(const struct sampler *s);
  * over or a negative errno. */
 int sampler_drain(struct sampler *s);
 
+/* Whether CPU (one of the sampled CPUs) has its event open. */
+int sampler_cpu_open(const struct sampler *s, int cpu);
+
+/* Closes CPU's event (ON 0: it went offline) or opens it again (ON 1:
+ * it came online; needs CAP_PERFMON effective). Returns 0, -ENOENT for a
+ * CPU not sampled, or a negative errno with a one-line reason in WHY. */
+int sampler_cpu_set(struct sampler *s, int cpu, int on, char *why, size_t len);
+
 /* Stops sampling on every CPU (samples already taken stay in the ring). */
 void sampler_stop(struct sampler *s);
 

@@ -95,8 +95,14 @@ static int warn_damage(const char *path, struct psysfile_reader *r, const struct
 		if (st->truncated_bytes)
 			snprintf(part[2], sizeof(part[2]), "; %llu bytes of an unfinished "
 				 "record dropped", (unsigned long long)st->truncated_bytes);
-		diag_say(d, "warning: '%s': truncated (no trailer; recorder killed?): folded "
-			 "the samples up to +%.3f s%s%s", path, got, part[1], part[2]);
+		/* What the file shows, not a guess at why: a recorder that
+		 * ends on a write error writes a trailer into the room it
+		 * kept, so none means it stopped before the end (killed,
+		 * crashed, the machine down) or a disk that kept no room. */
+		diag_say(d, "warning: '%s': truncated (no trailer, and no write error "
+			 "recorded: the recorder stopped before the end): folded the samples "
+			 "up to +%.3f s%s, %llu records intact%s", path, got, part[1],
+			 (unsigned long long)st->records, part[2]);
 		hurt = 1;
 	}
 	return hurt;

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "fold/diag.h"
+#include "base/diag.h"
 #include "fold/fold.h"
 #include "fold/slice.h"
 

@@ -4,7 +4,7 @@
 #ifndef PSYS_FOLDTEXT_H
 #define PSYS_FOLDTEXT_H
 
-#include "fold/diag.h"
+#include "base/diag.h"
 #include "fold/fold.h"
 
 /* Adds the folded text at PATH to F. Lines that are not folded stacks are

@@ -2,8 +2,10 @@
 #include "fold/summary.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/ptime.h"
 #include "cgroup/cgroup_name.h"
 #include "folded/folded.h"
@@ -90,12 +92,19 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	struct cpulist l = { 0 };
 	char clean[256];
 
-	/* A triggered capture names its hot CPUs; otherwise all it sampled. */
-	if (cpulist_parse(ci->cpus, &l) == 0)
+	/* A triggered capture names its hot CPUs; otherwise all it sampled.
+	 * The header names those it started with; a capture that grew (a
+	 * trigger for more CPUs came while it ran) names them all in its
+	 * trailer. */
+	const char *lists[] = { ci->cpus, ci->t.hot_cpus };
+	for (int k = 0; k < 2; k++) {
+		if (!lists[k] || cpulist_parse(lists[k], &l))
+			continue;
 		for (int i = 0; i < l.n; i++)
 			if (!sl->cpus.n || idlist_has(&sl->cpus, (uint32_t)l.cpus[i]))
 				cpulist_add(&s->cpus, l.cpus[i]);
-	cpulist_free(&l);
+		cpulist_free(&l);
+	}
 
 	fold_clean(ci->host, clean, sizeof(clean));
 	if (*clean && !strstr(s->hosts, clean))
@@ -135,6 +144,25 @@ void summary_add(struct summary *s, const struct slice *sl, const struct capinfo
 	}
 	for (size_t i = 0; i < ci->t.ntriggers; i++)
 		add_rule(s, &ci->t.triggers[i].t);
+	/* The stretches CPUs were offline, on the wall clock the window is
+	 * in: the capture's start ties its monotonic clock to it. */
+	for (size_t i = 0; wall0 && i < ci->t.ncpu_gaps; i++) {
+		const struct psys_cpu_gap *g = &ci->t.cpu_gaps[i];
+		if ((sl->cpus.n && !idlist_has(&sl->cpus, (uint32_t)g->cpu)) ||
+		    buf_grow((void **)&s->gaps, &s->gaps_cap, s->ngaps + 1, sizeof(*s->gaps)))
+			continue;
+		s->gaps[s->ngaps++] = (struct summary_gap){
+			(int)g->cpu, wall0 + (g->offline_mono_ns - ci->h.start_mono_ns),
+			g->online_mono_ns ? wall0 + (g->online_mono_ns - ci->h.start_mono_ns) : 0 };
+	}
+	for (size_t i = 0; wall0 && i < ci->t.nlost_at; i++)
+		if (!buf_grow((void **)&s->losses, &s->losses_cap, s->nlosses + 1,
+			      sizeof(*s->losses)))
+			s->losses[s->nlosses++] = (struct summary_loss){
+				ci->t.lost_at[i].from_mono_ns ?
+				wall0 + (ci->t.lost_at[i].from_mono_ns - ci->h.start_mono_ns) : 0,
+				wall0 + (ci->t.lost_at[i].mono_ns - ci->h.start_mono_ns),
+				ci->t.lost_at[i].lost };
 	s->lost += ci->t.lost;
 	s->stack_errors += ci->t.stack_errors;
 	s->bpf_misses += ci->t.bpf_misses;
@@ -205,6 +233,38 @@ void summary_write(const struct summary *s, const struct fold_counts *c,
 		 (unsigned long long)c->idle, (unsigned long long)c->filtered);
 	folded_meta_write(out, "samples_read", v);
 	write_u64(out, "lost", s->lost);
+	if (s->ngaps) {
+		/* "cpu 1 +2.010..+3.020 s": from the window's start. */
+		char g[1024];
+		size_t n = 0;
+		for (size_t i = 0; i < s->ngaps && n < sizeof(g); i++) {
+			const struct summary_gap *p = &s->gaps[i];
+			n += snprintf(g + n, sizeof(g) - n, "%scpu %d +%.3f..", i ? ", " : "",
+				      p->cpu, (p->from - s->wall_first) / 1e9);
+			if (n < sizeof(g))
+				n += p->to ? snprintf(g + n, sizeof(g) - n, "+%.3f s",
+						      (p->to - s->wall_first) / 1e9)
+					   : snprintf(g + n, sizeof(g) - n, "end");
+		}
+		folded_meta_write(out, "offline", g);
+	}
+	if (s->nlosses) {
+		/* "+1.500..+4.365 s 1637": lost between two looks. */
+		char g[1024];
+		size_t n = 0;
+		for (size_t i = 0; i < s->nlosses && n < sizeof(g); i++) {
+			const struct summary_loss *p = &s->losses[i];
+			n += snprintf(g + n, sizeof(g) - n, "%s", i ? ", " : "");
+			if (p->from && n < sizeof(g))
+				n += snprintf(g + n, sizeof(g) - n, "%+.3f..",
+					      (p->from - s->wall_first) / 1e9);
+			if (n < sizeof(g))
+				n += snprintf(g + n, sizeof(g) - n, "%+.3f s %llu",
+					      (p->at - s->wall_first) / 1e9,
+					      (unsigned long long)p->lost);
+		}
+		folded_meta_write(out, "lost_at", g);
+	}
 	write_u64(out, "stack_errors", s->stack_errors);
 	if (s->files > 1)
 		write_u64(out, "files", (uint64_t)s->files);
@@ -217,6 +277,9 @@ int64_t summary_period_ns(const struct summary *s)
 
 void summary_free(struct summary *s)
 {
-	if (s)
+	if (s) {
 		cpulist_free(&s->cpus);
+		free(s->gaps);
+		free(s->losses);
+	}
 }

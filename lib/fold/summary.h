@@ -26,6 +26,13 @@ struct summary {
 	/* The first capture's, when a cgroup trigger started it: "container
 	 * ID12", "service NAME" or "cgroup PATH" (up to three). */
 	char who_title[1024];
+	/* Stretches a CPU named was offline (trailers' cpu_gaps), in wall
+	 * clock ns; TO 0 while it still was as its capture ended. */
+	struct summary_gap { int cpu; int64_t from, to; } *gaps;
+	size_t ngaps, gaps_cap;
+	/* Losses placed in time (trailers' lost_at), in wall clock ns. */
+	struct summary_loss { int64_t from, at; uint64_t lost; } *losses;
+	size_t nlosses, losses_cap;
 };
 
 /* Adds the capture CI (header and trailer read) to S; C is the fold's

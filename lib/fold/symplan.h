@@ -8,7 +8,7 @@
 #define PSYS_SYMPLAN_H
 
 #include "fold/capinfo.h"
-#include "fold/diag.h"
+#include "base/diag.h"
 #include "fold/fold.h"
 
 struct symplan {

@@ -5,7 +5,7 @@
 #define PSYS_WINDOW_H
 
 #include "fold/capinfo.h"
-#include "fold/diag.h"
+#include "base/diag.h"
 #include "fold/fold.h"
 #include "fold/slice.h"
 

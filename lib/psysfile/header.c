@@ -23,6 +23,8 @@ enum kind {
 	K_TRIGGERS,	/* an array of them, with its count */
 	K_REFS,		/* struct psys_ref_symbol array, with its count */
 	K_MAPS,		/* struct psys_user_mapping array, with its count */
+	K_GAPS,		/* struct psys_cpu_gap array, with its count */
+	K_LOSSES,	/* struct psys_loss array, with its count */
 };
 
 struct field {
@@ -100,6 +102,12 @@ static const struct field trailer_fields[] = {
 	  offsetof(struct psys_trailer, nuser_mappings) },
 	TF(WRITE_ERROR, NULL, "write_error", STR, write_error),
 	TF(DROPPED, NULL, "dropped", U64, dropped),
+	{ PSYS_T_CPU_GAPS, NULL, "cpu_gaps", K_GAPS,
+	  offsetof(struct psys_trailer, cpu_gaps),
+	  offsetof(struct psys_trailer, ncpu_gaps) },
+	{ PSYS_T_LOST_AT, NULL, "lost_at", K_LOSSES,
+	  offsetof(struct psys_trailer, lost_at),
+	  offsetof(struct psys_trailer, nlost_at) },
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -198,6 +206,42 @@ static json_t *maps_json(const struct psys_user_mapping *m, size_t n)
 	return a;
 }
 
+static json_t *gaps_json(const struct psys_cpu_gap *g, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *o = json_object();
+		if (!o || json_array_append_new(a, o) ||
+		    put(o, "cpu", json_integer(g[i].cpu)) ||
+		    put(o, "offline_mono_ns", json_integer(g[i].offline_mono_ns)) ||
+		    (g[i].online_mono_ns &&
+		     put(o, "online_mono_ns", json_integer(g[i].online_mono_ns)))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *losses_json(const struct psys_loss *l, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *o = json_object();
+		if (!o || json_array_append_new(a, o) ||
+		    put(o, "mono_ns", json_integer(l[i].mono_ns)) ||
+		    put(o, "lost", json_integer((json_int_t)l[i].lost)) ||
+		    (l[i].from_mono_ns &&
+		     put(o, "from_mono_ns", json_integer(l[i].from_mono_ns)))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *value_json(const struct field *f, const char *base)
 {
 	const void *p = base + f->off;
@@ -222,6 +266,10 @@ static json_t *value_json(const struct field *f, const char *base)
 		return refs_json(*(const struct psys_ref_symbol *const *)p, n);
 	case K_MAPS:
 		return maps_json(*(const struct psys_user_mapping *const *)p, n);
+	case K_GAPS:
+		return gaps_json(*(const struct psys_cpu_gap *const *)p, n);
+	case K_LOSSES:
+		return losses_json(*(const struct psys_loss *const *)p, n);
 	}
 	return NULL;
 }
@@ -413,6 +461,59 @@ static int read_maps(struct rd *rd, json_t *a, const struct psys_user_mapping **
 	return 0;
 }
 
+static int read_gaps(struct rd *rd, json_t *a, const struct psys_cpu_gap **out, size_t *n)
+{
+	struct psys_cpu_gap *g;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(a))
+		return bad(rd, "not an array");
+	if (!(g = calloc(json_array_size(a) + 1, sizeof(*g))))
+		return -ENOMEM;
+	*out = g;
+	json_array_foreach(a, i, v) {
+		json_t *cpu = json_object_get(v, "cpu"), *off = json_object_get(v, "offline_mono_ns"),
+		       *on = json_object_get(v, "online_mono_ns");
+
+		if (!json_is_integer(cpu) || json_integer_value(cpu) < 0 ||
+		    !json_is_integer(off) || (on && !json_is_integer(on)))
+			return bad(rd, "entry %zu is not {cpu, offline_mono_ns[, online_mono_ns]}",
+				   i);
+		g[i].cpu = json_integer_value(cpu);
+		g[i].offline_mono_ns = json_integer_value(off);
+		g[i].online_mono_ns = on ? json_integer_value(on) : 0;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int read_losses(struct rd *rd, json_t *a, const struct psys_loss **out, size_t *n)
+{
+	struct psys_loss *l;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(a))
+		return bad(rd, "not an array");
+	if (!(l = calloc(json_array_size(a) + 1, sizeof(*l))))
+		return -ENOMEM;
+	*out = l;
+	json_array_foreach(a, i, v) {
+		json_t *t = json_object_get(v, "mono_ns"), *k = json_object_get(v, "lost"),
+		       *f = json_object_get(v, "from_mono_ns");
+
+		if (!json_is_integer(t) || !json_is_integer(k) || json_integer_value(k) < 0 ||
+		    (f && !json_is_integer(f)))
+			return bad(rd, "entry %zu is not {mono_ns, lost[, from_mono_ns]}", i);
+		l[i] = (struct psys_loss){ json_integer_value(t),
+					   (uint64_t)json_integer_value(k),
+					   f ? json_integer_value(f) : 0 };
+		(*n)++;
+	}
+	return 0;
+}
+
 static int value_read(struct rd *rd, const struct field *f, json_t *v, char *base)
 {
 	void *p = base + f->off;
@@ -455,6 +556,10 @@ static int value_read(struct rd *rd, const struct field *f, json_t *v, char *bas
 		return read_refs(rd, v, p, n);
 	case K_MAPS:
 		return read_maps(rd, v, p, n);
+	case K_GAPS:
+		return read_gaps(rd, v, p, n);
+	case K_LOSSES:
+		return read_losses(rd, v, p, n);
 	}
 	return -EINVAL;
 }
@@ -531,6 +636,8 @@ void psys_trailer_release(struct psys_trailer *t)
 		trigger_free((struct trigger *)&t->triggers[i].t);
 	free((void *)t->triggers);
 	free((void *)t->user_mappings);
+	free((void *)t->cpu_gaps);
+	free((void *)t->lost_at);
 	memset(t, 0, sizeof(*t));
 }
 

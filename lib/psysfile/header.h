@@ -79,6 +79,8 @@ enum psys_trailer_field {
 	PSYS_T_USER_MAPPINGS,	/* user_mappings */
 	PSYS_T_WRITE_ERROR,	/* write_error */
 	PSYS_T_DROPPED,		/* dropped */
+	PSYS_T_CPU_GAPS,	/* cpu_gaps */
+	PSYS_T_LOST_AT,		/* lost_at */
 	PSYS_T_NFIELDS
 };
 
@@ -138,6 +140,23 @@ struct psys_user_mapping {
 	const char *file, *build_id, *symbols;
 };
 
+/* A stretch in which a captured CPU was offline, so not sampled: from
+ * when it went (CLOCK_MONOTONIC ns) to when sampling it began again, 0
+ * if it was still offline as the capture ended. */
+struct psys_cpu_gap {
+	int64_t cpu;
+	int64_t offline_mono_ns, online_mono_ns;
+};
+
+/* Samples the kernel could not hand over (its buffer full), placed in
+ * time: LOST of them between the recorder's look at FROM_MONO_NS (0: not
+ * recorded) and the one at MONO_NS, which found them. */
+struct psys_loss {
+	int64_t mono_ns;
+	uint64_t lost;
+	int64_t from_mono_ns;
+};
+
 struct psys_trailer {
 	uint64_t has;			/* bits of enum psys_trailer_field */
 	const char *end_wall;
@@ -154,6 +173,10 @@ struct psys_trailer {
 	size_t nuser_mappings;
 	const char *write_error;
 	uint64_t dropped;
+	const struct psys_cpu_gap *cpu_gaps;
+	size_t ncpu_gaps;
+	const struct psys_loss *lost_at;
+	size_t nlost_at;
 };
 
 /* The header record's JSON object for H: every field whose bit is set,

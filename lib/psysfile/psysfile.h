@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "symbols/ksyms.h"
 #include "psysfile/psysblock.h"
@@ -35,6 +36,37 @@ struct psysfile_writer;
  * outlive the writer. Returns 0 or a negative errno (-EEXIST if taken). */
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out);
+
+/* The calls a writer makes on its file, each as the system call of its
+ * name (returning -1 with errno set on failure; FSYNC's DATA_ONLY asks for
+ * fdatasync): a test hands in its own to fail any one of them. */
+struct psysfile_io {
+	void *ctx;
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t n);
+	int (*fallocate)(void *ctx, int fd, int mode, off_t off, off_t len);
+	int (*ftruncate)(void *ctx, int fd, off_t len);
+	int (*fsync)(void *ctx, int fd, int data_only);
+};
+
+/* psysfile_create writing through IO (NULL: the system's calls), which
+ * must outlive the writer. */
+int psysfile_create_io(int dirfd, const char *path, const json_t *header,
+		       const struct ksyms *ksyms, const struct psysfile_io *io,
+		       struct psysfile_writer **out);
+
+/* The room kept for the trailer by default, and the most it can need
+ * without --user-stacks' mappings or a long list of triggers. */
+#define PSYSFILE_RESERVE 4096
+
+/* Keeps BYTES allocated past the end of the file (fallocate, the size
+ * unchanged) for the trailer (PSYSFILE_RESERVE from psysfile_create): a
+ * record is written only once the space for it and then the reserve is
+ * allocated, so a full disk stops the records (-ENOSPC, nothing written)
+ * before it can keep the trailer out. What is left is given back when
+ * the file is closed. Where the file system cannot allocate ahead,
+ * nothing is reserved. Returns 0 or a negative errno (-ENOSPC: the
+ * larger reserve could not be had; the earlier one still stands). */
+int psysfile_set_reserve(struct psysfile_writer *w, uint64_t bytes);
 
 /* zstd level for data records (default 3) and whether each record is
  * followed by fdatasync (default on: a power cut loses at most a record). */

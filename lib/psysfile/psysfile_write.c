@@ -37,7 +37,33 @@ void psysfile_put_symbol(struct buf *b, const struct ksym *k, uint64_t *prev)
 	*prev = k->addr;
 }
 
+/* The system's own calls: what a writer uses unless given others. */
+static ssize_t sys_write(void *ctx, int fd, const void *p, size_t n)
+{
+	return write(fd, p, n);
+}
+
+static int sys_fallocate(void *ctx, int fd, int mode, off_t off, off_t len)
+{
+	return fallocate(fd, mode, off, len);
+}
+
+static int sys_ftruncate(void *ctx, int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+static int sys_fsync(void *ctx, int fd, int data_only)
+{
+	return data_only ? fdatasync(fd) : fsync(fd);
+}
+
+static const struct psysfile_io sys_io = {
+	NULL, sys_write, sys_fallocate, sys_ftruncate, sys_fsync
+};
+
 struct psysfile_writer {
+	const struct psysfile_io *io;
 	int fd, sync, level;
 	uint64_t offset;	/* end of the last complete record */
 	uint32_t seq;		/* the next record's number */
@@ -57,6 +83,11 @@ struct psysfile_writer {
 	struct psysblock_view view;
 	struct buf raw, body, out;
 	uint64_t samples, bytes;
+	/* The space kept past the end for the trailer: ALLOCATED is where
+	 * the file's allocated blocks end (fallocate, the size unchanged);
+	 * NO_RESERVE when the file system cannot allocate ahead. */
+	uint64_t reserve, allocated;
+	int no_reserve;
 };
 
 void psysfile_set_level(struct psysfile_writer *w, int level)
@@ -118,12 +149,12 @@ uint64_t psysfile_discard(struct psysfile_writer *w)
 	return n;
 }
 
-static int write_all(int fd, const void *p, size_t n)
+static int write_all(struct psysfile_writer *w, const void *p, size_t n)
 {
 	const char *s = p;
 
 	while (n) {
-		ssize_t k = write(fd, s, n);
+		ssize_t k = w->io->write(w->io->ctx, w->fd, s, n);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -133,6 +164,50 @@ static int write_all(int fd, const void *p, size_t n)
 		n -= k;
 	}
 	return 0;
+}
+
+/* Makes sure the file has N more bytes past its end allocated, and then
+ * the reserve: a record is written only where it cannot run out of
+ * space, and the trailer always finds its room. Returns 0 or a negative
+ * errno (-ENOSPC: the disk is full, nothing was written). */
+static int reserve_room(struct psysfile_writer *w, uint64_t n)
+{
+	uint64_t need = w->offset + n + w->reserve;
+
+	if (w->no_reserve || need <= w->allocated)
+		return 0;
+	for (;;) {
+		if (w->io->fallocate(w->io->ctx, w->fd, FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
+			      (off_t)(need - w->offset)) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EOPNOTSUPP || errno == ENOSYS) {
+			/* Nothing can be kept ahead here: records are
+			 * written as they come, and a full disk may keep
+			 * the trailer out. */
+			w->no_reserve = 1;
+			return 0;
+		}
+		return -errno;
+	}
+	w->allocated = need;
+	return 0;
+}
+
+/* Gives back what was allocated past the end, as the file is closed. */
+static void release_room(struct psysfile_writer *w)
+{
+	if (w->fd >= 0 && w->allocated > w->offset)
+		w->io->fallocate(w->io->ctx, w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)w->offset,
+			  (off_t)(w->allocated - w->offset));
+	w->allocated = w->offset;
+}
+
+int psysfile_set_reserve(struct psysfile_writer *w, uint64_t bytes)
+{
+	w->reserve = bytes;
+	return w->fd >= 0 ? reserve_room(w, 0) : 0;
 }
 
 /* Appends one record. On failure cuts the file back to the last complete
@@ -145,6 +220,21 @@ static int write_record(struct psysfile_writer *w, int type, int flags, const vo
 
 	if (len > MAX_PAYLOAD || raw_len > MAX_RAW)
 		return -E2BIG;
+	/* The trailer goes into the reserve; every other record must leave
+	 * it whole. A trailer larger than the reserve is not tried where it
+	 * cannot fit: cutting its half back could free the reserve itself,
+	 * and a shorter one may follow. */
+	if (type != REC_TRAILER && (err = reserve_room(w, sizeof(h) + len)))
+		return err;
+	if (type == REC_TRAILER && !w->no_reserve &&
+	    w->offset + sizeof(h) + len > w->allocated) {
+		uint64_t keep = w->reserve;
+		w->reserve = 0;
+		err = reserve_room(w, sizeof(h) + len);
+		w->reserve = keep;
+		if (err)
+			return err;
+	}
 	memcpy(h, psysfile_sync, 4);
 	h[4] = type;
 	h[5] = flags;
@@ -154,9 +244,12 @@ static int write_record(struct psysfile_writer *w, int type, int flags, const vo
 	put_le32(h + 20, w->seq);
 	put_le32(h + 24, nsamples);
 	put_le16(h + 6, psysfile_hdr_check(h, REC_HDR_SIZE));
-	if ((err = write_all(w->fd, h, sizeof(h))) || (err = write_all(w->fd, payload, len))) {
-		if (ftruncate(w->fd, w->offset) == 0)
+	if ((err = write_all(w, h, sizeof(h))) || (err = write_all(w, payload, len))) {
+		if (w->io->ftruncate(w->io->ctx, w->fd, (off_t)w->offset) == 0)
 			lseek(w->fd, w->offset, SEEK_SET);
+		/* Cutting the file back may free what was allocated past
+		 * its end: it is allocated again before the next record. */
+		w->allocated = w->offset;
 		return err;
 	}
 	w->seq++;
@@ -180,17 +273,26 @@ static int write_json(struct psysfile_writer *w, int type, const json_t *obj)
 int psysfile_create(int dirfd, const char *path, const json_t *header,
 		    const struct ksyms *ksyms, struct psysfile_writer **out)
 {
+	return psysfile_create_io(dirfd, path, header, ksyms, NULL, out);
+}
+
+int psysfile_create_io(int dirfd, const char *path, const json_t *header,
+		       const struct ksyms *ksyms, const struct psysfile_io *io,
+		       struct psysfile_writer **out)
+{
 	struct psysfile_writer *w = calloc(1, sizeof(*w));
 	unsigned char fh[FILE_HDR_SIZE] = { 0 };
 	int err;
 
 	if (!w)
 		return -ENOMEM;
+	w->io = io ? io : &sys_io;
 	w->fd = -1;
 	w->sync = 1;
 	/* Level 3: the benchmark found zstd a fifth of the recorder's CPU at
 	 * 6, for about 2% of the size. */
 	w->level = 3;
+	w->reserve = PSYSFILE_RESERVE;
 	w->unit = PSYSFILE_TIME_UNIT;
 	w->ksyms = ksyms;
 	w->cctx = ZSTD_createCCtx();
@@ -209,7 +311,9 @@ int psysfile_create(int dirfd, const char *path, const json_t *header,
 	memcpy(fh, psysfile_magic, 8);
 	put_le16(fh + 8, PSYSFILE_VERSION_MAJOR);
 	put_le16(fh + 10, PSYSFILE_VERSION_MINOR);
-	if ((err = write_all(w->fd, fh, sizeof(fh))))
+	/* The header and the trailer's reserve, allocated first: a capture
+	 * that starts is one that can end with its trailer. */
+	if ((err = reserve_room(w, sizeof(fh))) || (err = write_all(w, fh, sizeof(fh))))
 		goto fail_unlink;
 	w->offset = sizeof(fh);
 	if ((err = write_json(w, REC_HEADER, header)))
@@ -413,7 +517,7 @@ int psysfile_flush(struct psysfile_writer *w)
 int psysfile_sync_now(struct psysfile_writer *w)
 {
 	/* A power cut loses at most what came since. */
-	if (w->sync && w->fd >= 0 && fdatasync(w->fd))
+	if (w->sync && w->fd >= 0 && w->io->fsync(w->io->ctx, w->fd, 1))
 		return -errno;
 	return 0;
 }
@@ -424,7 +528,8 @@ int psysfile_finish(struct psysfile_writer *w, const json_t *trailer)
 
 	if ((err = psysfile_flush(w)) || (err = write_json(w, REC_TRAILER, trailer)))
 		return err;
-	if (fsync(w->fd))
+	release_room(w);
+	if (w->io->fsync(w->io->ctx, w->fd, 0))
 		return -errno;
 	err = close(w->fd) ? -errno : 0;
 	w->fd = -1;
@@ -435,8 +540,10 @@ void psysfile_writer_free(struct psysfile_writer *w)
 {
 	if (!w)
 		return;
-	if (w->fd >= 0)
+	if (w->fd >= 0) {
+		release_room(w);
 		close(w->fd);
+	}
 	ZSTD_freeCCtx(w->cctx);
 	ZSTD_freeDCtx(w->dctx);
 	for (size_t i = 0; i < w->ncpu; i++)

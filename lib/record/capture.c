@@ -189,7 +189,7 @@ void capture_stream_or_stop(struct recorder *r, struct capture *c)
 	if (c->tee_fd < 0 || c->err || r->pipe_gone)
 		return;
 	if (!(err = outdir_stream(c->tee_fd, &c->streamed, psysfile_bytes(c->w),
-				  fileno(r->o.out))))
+				  r->o.out_fd)))
 		return;
 	if (err == -EPIPE)
 		r->pipe_gone = 1;
@@ -204,7 +204,7 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 {
 	struct capture *c = calloc(1, sizeof(*c));
 	json_t *header = NULL;
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 	int err = -ENOMEM;
 
 	if (!c)
@@ -232,7 +232,7 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 			floor = (int64_t)ps.complete_since;
 	}
 	c->start_mono = want_start > floor ? want_start : floor;
-	c->start_wall = ptime_now(CLOCK_REALTIME) - (now - c->start_mono);
+	c->start_wall = rec_wall(r) - (now - c->start_mono);
 	c->end_mono = end;
 	c->limit_mono = c->start_mono + (r->triggered ? r->o.max_ns : end - c->start_mono);
 	if (c->end_mono > c->limit_mono)
@@ -243,12 +243,12 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		goto fail;
 	if (r->triggered && !outdir_is_file_name(r->dir.path))
 		outdir_retain(&r->dir, r->o.max_files, r->o.max_bytes, 1, r->o.verbose,
-			      r->o.log);
+			      &r->o.diag);
 	err = outdir_create(&r->dir, name_ns ? name_ns : c->start_wall, header,
-			    r->o.no_symbols ? NULL : r->o.ksyms, &c->w, &c->tee_fd, c->path,
-			    sizeof(c->path), r->o.log);
+			    r->o.no_symbols ? NULL : r->o.ksyms, r->o.io, &c->w, &c->tee_fd, c->path,
+			    sizeof(c->path), &r->o.diag);
 	if (err) {
-		fprintf(r->o.log, PROG ": cannot create '%s': %s\n", c->path, strerror(-err));
+		diag_say(&r->o.diag, "cannot create '%s': %s", c->path, strerror(-err));
 		goto fail;
 	}
 	if (r->cgpaths) {
@@ -256,6 +256,8 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		psysfile_set_cgroup_names(c->w, &names);
 	}
 	capture_stream_or_stop(r, c);
+	if (!c->err)
+		c->err = capture_reserve(r, c);
 	r->src.counts(r->src.ctx, &c->at_start);
 	r->cur = c;
 	if (r->ring) {
@@ -263,8 +265,8 @@ int capture_start(struct recorder *r, const struct cpulist *cpus, int64_t want_s
 		if (r->o.verbose) {
 			char hot[4096];
 			cpulist_format(&c->cpus, hot, sizeof(hot));
-			fprintf(r->o.log, PROG ": capture %s: cpu %s, %llu samples from before the "
-				"trigger\n", c->path, hot, (unsigned long long)n);
+			diag_say(&r->o.diag, "capture %s: cpu %s, %llu samples from before the "
+				"trigger", c->path, hot, (unsigned long long)n);
 		}
 	}
 	json_decref(header);
@@ -295,52 +297,48 @@ static struct psys_user_mapping *user_mappings(const struct usyms *u, size_t *n)
 	return a;
 }
 
-void capture_end(struct recorder *r, const char *reason)
-{
-	struct capture *c = r->cur;
+/* What ends a capture, as its trailer says it. */
+struct ending {
+	const char *reason;
+	int64_t end_mono, end_wall;
 	struct recorder_counts now;
-	json_t *trailer;
-	char when[64], cpus[4096];
-	int64_t end_mono = ptime_now(CLOCK_MONOTONIC), end_wall = ptime_now(CLOCK_REALTIME);
+	uint64_t dropped;
+	int brief;		/* without the lists (triggers, mappings, gaps, losses):
+				   what fits where nothing else does */
+};
 
-	if (end_mono > c->end_mono) {
-		end_wall -= end_mono - c->end_mono;
-		end_mono = c->end_mono;
-	}
-	r->src.counts(r->src.ctx, &now);
-	ptime_iso(end_wall, when, sizeof(when));
-	cpulist_format(&c->cpus, cpus, sizeof(cpus));
-	/* Write what is queued before counting; if that fails (disk full),
-	 * drop it so the trailer, which says so, may still fit. */
-	uint64_t dropped = 0;
-	if (!c->err)
-		c->err = psysfile_flush(c->w);
-	if (c->err)
-		dropped = psysfile_discard(c->w);
-	uint64_t written = psysfile_samples(c->w);
+/* The trailer of C as E ends it. */
+static json_t *trailer_json(const struct recorder *r, const struct capture *c,
+			    const struct ending *e)
+{
+	char when[64], cpus[4096];
 	/* How much of the window asked for the pre-trigger ring no longer
 	 * had (it started recently, or memory ran short). */
 	struct pring_stats ps = { 0 };
+
 	if (r->ring)
 		pring_stats(r->ring, &ps);
+	ptime_iso(e->end_wall, when, sizeof(when));
+	cpulist_format(&c->cpus, cpus, sizeof(cpus));
 	struct psys_trailer t = {
-		.end_wall = when, .end_wall_ns = end_wall, .end_mono_ns = end_mono,
-		.samples = written,
+		.end_wall = when, .end_wall_ns = e->end_wall, .end_mono_ns = e->end_mono,
+		.samples = c->w ? psysfile_samples(c->w) : 0,
 		/* Counted on every sampled CPU while the capture ran. */
-		.lost = now.lost - c->at_start.lost,
-		.stack_errors = now.stack_err - c->at_start.stack_err,
-		.bpf_misses = now.bpf_misses - c->at_start.bpf_misses,
-		.stacks = psysfile_stacks(c->w), .symbols = psysfile_symbols(c->w),
-		.hot_cpus = cpus, .end_reason = c->err ? "write error" : reason,
-		.triggers = c->trig, .ntriggers = c->ntrig,
-		.pre_ring_evicted_full = ps.evicted_full, .dropped = dropped,
+		.lost = e->now.lost - c->at_start.lost,
+		.stack_errors = e->now.stack_err - c->at_start.stack_err,
+		.bpf_misses = e->now.bpf_misses - c->at_start.bpf_misses,
+		.stacks = c->w ? psysfile_stacks(c->w) : 0,
+		.symbols = c->w ? psysfile_symbols(c->w) : 0,
+		.hot_cpus = cpus, .end_reason = c->err ? "write error" : e->reason,
+		.triggers = c->trig, .ntriggers = e->brief ? 0 : c->ntrig,
+		.pre_ring_evicted_full = ps.evicted_full, .dropped = e->dropped,
 	};
 	struct psys_user_mapping *maps = NULL;
 	/* Every capture's fields, END_WALL to TRIGGERS; then the others. */
 	t.has = PSYS_BIT(PSYS_T_PRE_RING_EVICTED_FULL) - 1;
 	if (r->ring)
 		PSYS_SET(&t, PSYS_T_PRE_RING_EVICTED_FULL);
-	if (r->usyms) {
+	if (r->usyms && !e->brief) {
 		t.user_mappings = maps = user_mappings(r->usyms, &t.nuser_mappings);
 		PSYS_SET(&t, PSYS_T_USER_MAPPINGS);
 	}
@@ -348,23 +346,114 @@ void capture_end(struct recorder *r, const char *reason)
 		t.write_error = strerror(-c->err);
 		t.has |= PSYS_BIT(PSYS_T_WRITE_ERROR) | PSYS_BIT(PSYS_T_DROPPED);
 	}
-	trailer = psys_trailer_to_json(&t);
+	/* The stretches its CPUs were not sampled, within its window. */
+	struct psys_cpu_gap *gaps = calloc(r->ngaps + 1, sizeof(*gaps));
+	for (size_t i = 0; gaps && !e->brief && i < r->ngaps; i++) {
+		const struct psys_cpu_gap *g = &r->gaps[i];
+		if (cpulist_has(&c->cpus, (int)g->cpu) && g->offline_mono_ns < e->end_mono &&
+		    (!g->online_mono_ns || g->online_mono_ns > c->start_mono))
+			gaps[t.ncpu_gaps++] = *g;
+	}
+	if (t.ncpu_gaps) {
+		t.cpu_gaps = gaps;
+		PSYS_SET(&t, PSYS_T_CPU_GAPS);
+	}
+	/* Losses counted from the window's start to its end (the drain
+	 * that ends it counts them a little after). */
+	struct psys_loss *loss = calloc(r->nlosses + 1, sizeof(*loss));
+	for (size_t i = 0; loss && !e->brief && i < r->nlosses; i++)
+		if (r->losses[i].mono_ns > c->start_mono)
+			loss[t.nlost_at++] = r->losses[i];
+	if (t.nlost_at) {
+		t.lost_at = loss;
+		PSYS_SET(&t, PSYS_T_LOST_AT);
+	}
+	json_t *j = psys_trailer_to_json(&t);
 	free(maps);
+	free(gaps);
+	free(loss);
+	return j;
+}
+
+int capture_reserve(struct recorder *r, struct capture *c)
+{
+	/* The trailer as a write error would leave it, every count at its
+	 * widest: what it can take, and a margin for what comes later. */
+	struct ending e = { .reason = "write error", .end_mono = INT64_MAX,
+			    .end_wall = INT64_MAX, .dropped = UINT64_MAX };
+	int err = c->err;
+	char *s;
+
+	e.now = (struct recorder_counts){ UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	c->err = -EIO;
+	json_t *j = trailer_json(r, c, &e);
+	c->err = err;
+	if (!j || !(s = json_dumps(j, JSON_COMPACT))) {
+		json_decref(j);
+		return -ENOMEM;
+	}
+	uint64_t need = strlen(s) + 1024;
+	free(s);
+	json_decref(j);
+	return need > PSYSFILE_RESERVE ? psysfile_set_reserve(c->w, need) : 0;
+}
+
+void capture_end(struct recorder *r, const char *reason)
+{
+	struct capture *c = r->cur;
+	struct ending e = { .reason = reason, .end_mono = rec_mono(r) };
+	json_t *trailer;
+	char cpus[4096];
+	int perr;
+
+	if (e.end_mono > c->end_mono)
+		e.end_mono = c->end_mono;
+	/* On the wall clock of the start: a clock stepped meanwhile (NTP,
+	 * an operator) moves neither the window nor its length. */
+	e.end_wall = c->start_wall + (e.end_mono - c->start_mono);
+	r->src.counts(r->src.ctx, &e.now);
+	cpulist_format(&c->cpus, cpus, sizeof(cpus));
+	/* Write what is queued before counting; if that fails (disk full),
+	 * drop it so the trailer, which says so, may still fit. */
+	if (!c->err)
+		c->err = psysfile_flush(c->w);
+	if (c->err)
+		e.dropped = psysfile_discard(c->w);
+	uint64_t written = psysfile_samples(c->w);
+	trailer = trailer_json(r, c, &e);
 	if (!r->pipe_gone && !c->err) {
 		c->err = psysfile_finish(c->w, trailer);
 		capture_stream_or_stop(r, c);
 		if (c->err && !r->pipe_gone) {
-			fprintf(r->o.log, PROG ": cannot finish '%s': %s\n", c->path,
+			diag_say(&r->o.diag, "cannot finish '%s': %s", c->path,
 				strerror(-c->err));
+			/* Once more, saying why it ended, the lists left out if
+			 * they do not fit. */
+			json_decref(trailer);
+			trailer = trailer_json(r, c, &e);
+			if (!trailer || psysfile_finish(c->w, trailer)) {
+				json_decref(trailer);
+				e.brief = 1;
+				if ((trailer = trailer_json(r, c, &e)))
+					psysfile_finish(c->w, trailer);
+			}
 			r->failures++;
 		}
 	} else if (!r->pipe_gone) {
-		fprintf(r->o.log, PROG ": cannot write '%s': %s; the file holds what was "
-			"written before the error\n", c->path, strerror(-c->err));
-		psysfile_finish(c->w, trailer);	/* it may still fit */
+		diag_say(&r->o.diag, "cannot write '%s': %s; the file holds what was "
+			"written before the error", c->path, strerror(-c->err));
+		/* The reserve holds the trailer; one grown past it (many
+		 * user mappings) goes without its lists. */
+		if (psysfile_finish(c->w, trailer)) {
+			json_decref(trailer);
+			e.brief = 1;
+			trailer = trailer_json(r, c, &e);
+			if (trailer)
+				psysfile_finish(c->w, trailer);
+		}
 		if (c->tee_fd >= 0)
 			outdir_stream(c->tee_fd, &c->streamed, psysfile_bytes(c->w),
-				      fileno(r->o.out));
+				      r->o.out_fd);
 		r->failures++;
 	}
 	if (r->pipe_gone || c->err) {
@@ -372,33 +461,32 @@ void capture_end(struct recorder *r, const char *reason)
 		 * to finish, nothing to say. */
 	} else {
 		uint64_t bytes = psysfile_bytes(c->w);
-		fprintf(r->o.log, PROG ": %s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
-			"over %.3f s, %llu bytes (%.2f B/sample)\n", c->path,
+		diag_say(&r->o.diag, "%s: %llu samples (%llu lost, %llu stack errors) on cpu %s "
+			"over %.3f s, %llu bytes (%.2f B/sample)", c->path,
 			(unsigned long long)written,
-			(unsigned long long)(now.lost - c->at_start.lost),
-			(unsigned long long)(now.stack_err - c->at_start.stack_err), cpus,
-			(end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
+			(unsigned long long)(e.now.lost - c->at_start.lost),
+			(unsigned long long)(e.now.stack_err - c->at_start.stack_err), cpus,
+			(e.end_mono - c->start_mono) / 1e9, (unsigned long long)bytes,
 			written ? (double)bytes / written : 0.0);
 		if (r->dir.to_stdout) {
 			/* The capture itself went to stdout: no path to print. */
-		} else if (fprintf(r->o.out, "%s\n", c->path) < 0 || fflush(r->o.out)) {
+		} else if ((perr = r->o.finished(r->o.finished_ctx, c->path))) {
 			/* The reader of the paths has gone (| head): the file is
 			 * finished, and we end quietly, as a filter does. */
-			if (errno == EPIPE)
+			if (perr == -EPIPE)
 				r->pipe_gone = 1;
 			else if (!r->out_broken)
-				fprintf(r->o.log, PROG ": cannot write the path to stdout: %s; "
-					"recording goes on\n", strerror(errno));
+				diag_say(&r->o.diag, "cannot write the path to stdout: %s; "
+					 "recording goes on", strerror(-perr));
 			r->out_broken = 1;
-			clearerr(r->o.out);
 		}
 		r->captures++;
 	}
 	json_decref(trailer);
-	r->last_end_mono = end_mono;
+	r->last_end_mono = e.end_mono;
 	r->cur = NULL;
 	capture_free(c);
 	if (r->triggered && !outdir_is_file_name(r->dir.path))
 		outdir_retain(&r->dir, r->o.max_files, r->o.max_bytes, 0, r->o.verbose,
-			      r->o.log);
+			      &r->o.diag);
 }

@@ -12,7 +12,6 @@
 #include "base/buf.h"
 #include "base/ptime.h"
 
-#define PROG "psys-record"
 #define TMPNAME "capture.psys"	/* -o -: the file in the private folder */
 
 int outdir_is_file_name(const char *p)
@@ -66,10 +65,10 @@ static int open_private_dir(struct outdir *o, char *why, size_t len)
 	return 0;
 }
 
-static void remove_private_dir(struct outdir *o, FILE *log)
+static void remove_private_dir(struct outdir *o, const struct diag *d)
 {
 	if (o->tmpdir[0] && rmdir(o->tmpdir) && errno != ENOENT)
-		fprintf(log, PROG ": warning: cannot remove '%s': %s\n", o->tmpdir,
+		diag_say(d, "warning: cannot remove '%s': %s", o->tmpdir,
 			strerror(errno));
 	o->tmpdir[0] = '\0';
 }
@@ -116,28 +115,29 @@ int outdir_open(struct outdir *o, char *why, size_t len)
 }
 
 int outdir_create(struct outdir *o, int64_t name_ns, const json_t *header,
-		  const struct ksyms *ks, struct psysfile_writer **w, int *tee_fd,
-		  char *path, size_t pathlen, FILE *log)
+		  const struct ksyms *ks, const struct psysfile_io *io,
+		  struct psysfile_writer **w, int *tee_fd,
+		  char *path, size_t pathlen, const struct diag *d)
 {
 	char stamp[32], name[64];
 	int err;
 
 	if (o->to_stdout) {
 		snprintf(path, pathlen, "standard output");
-		if ((err = psysfile_create(o->fd, TMPNAME, header, ks, w)))
+		if ((err = psysfile_create_io(o->fd, TMPNAME, header, ks, io, w)))
 			return err;
 		/* A temporary file: a sync per record would only cost. */
 		psysfile_set_sync(*w, 0);
 		*tee_fd = openat(o->fd, TMPNAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		err = *tee_fd < 0 ? -errno : 0;
 		unlinkat(o->fd, TMPNAME, 0);
-		remove_private_dir(o, log);
+		remove_private_dir(o, d);
 		return err;
 	}
 	if (outdir_is_file_name(o->path)) {
 		const char *base = strrchr(o->path, '/');
 		snprintf(path, pathlen, "%s", o->path);
-		return psysfile_create(o->fd, base ? base + 1 : o->path, header, ks, w);
+		return psysfile_create_io(o->fd, base ? base + 1 : o->path, header, ks, io, w);
 	}
 	ptime_stamp(name_ns, stamp, sizeof(stamp));
 	err = -EEXIST;
@@ -146,7 +146,7 @@ int outdir_create(struct outdir *o, int64_t name_ns, const json_t *header,
 			snprintf(name, sizeof(name), "%s_%d.psys", stamp, i);
 		else
 			snprintf(name, sizeof(name), "%s.psys", stamp);
-		err = psysfile_create(o->fd, name, header, ks, w);
+		err = psysfile_create_io(o->fd, name, header, ks, io, w);
 	}
 	snprintf(path, pathlen, "%s%s%s", o->path,
 		 o->path[strlen(o->path) - 1] == '/' ? "" : "/", name);
@@ -219,7 +219,7 @@ static int cmp_kept(const void *a, const void *b)
 }
 
 void outdir_retain(const struct outdir *o, unsigned long max_files, uint64_t max_bytes,
-		   unsigned long reserve, int verbose, FILE *log)
+		   unsigned long reserve, int verbose, const struct diag *msg)
 {
 	int fd = dup(o->fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -259,20 +259,20 @@ void outdir_retain(const struct outdir *o, unsigned long max_files, uint64_t max
 			snprintf(svg, sizeof(svg), "%.*s.svg", (int)(strlen(k[i].name) - 5), k[i].name);
 			unlinkat(dirfd(d), svg, 0);
 			if (verbose)
-				fprintf(log, PROG ": retention: deleted %s/%s\n", o->path, k[i].name);
+				diag_say(msg, "retention: deleted %s/%s", o->path, k[i].name);
 		} else {
-			fprintf(log, PROG ": cannot delete '%s/%s': %s\n", o->path, k[i].name,
-				strerror(errno));
+			diag_say(msg, "cannot delete '%s/%s': %s", o->path, k[i].name,
+				 strerror(errno));
 		}
 	}
 	free(k);
 	closedir(d);
 }
 
-void outdir_close(struct outdir *o, FILE *log)
+void outdir_close(struct outdir *o, const struct diag *d)
 {
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	remove_private_dir(o, log);
+	remove_private_dir(o, d);
 }

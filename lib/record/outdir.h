@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/diag.h"
 #include "psysfile/psysfile.h"
 #include "symbols/ksyms.h"
 
@@ -36,16 +37,17 @@ void outdir_init(struct outdir *o, const char *path);
 int outdir_open(struct outdir *o, char *err, size_t errlen);
 
 /* Creates a capture file, never over an existing one, writing HEADER and
- * naming addresses with KSYMS (see psysfile_create): FILE.psys itself;
+ * naming addresses with KSYMS through IO (see psysfile_create_io): FILE.psys itself;
  * in a directory, the local time of NAME_NS as YYYYMMDD_HHMMSS.psys, with
  * _1, _2... when taken; for "-", a file in the private folder, unlinked at
  * once (the folder is removed then), whose descriptor *TEE_FD reads it
  * back for outdir_stream. PATH receives what messages call the file (the
  * last name tried, on failure). Returns 0 or a negative errno. Warnings go
- * to LOG. */
+ * to D. */
 int outdir_create(struct outdir *o, int64_t name_ns, const json_t *header,
-		  const struct ksyms *ksyms, struct psysfile_writer **w, int *tee_fd,
-		  char *path, size_t pathlen, FILE *log);
+		  const struct ksyms *ksyms, const struct psysfile_io *io,
+		  struct psysfile_writer **w, int *tee_fd, char *path, size_t pathlen,
+		  const struct diag *d);
 
 /* Copies the bytes of the unlinked file TEE_FD from *DONE up to UPTO to
  * OUT_FD, moving *DONE, and gives the disk space of what went out back
@@ -57,12 +59,12 @@ int outdir_stream(int tee_fd, uint64_t *done, uint64_t upto, int out_fd);
  * each) until at most MAX_FILES - RESERVE remain and they fit in
  * MAX_BYTES. Only files named as outdir_create names them are touched;
  * the newest is always kept. RESERVE 1 makes room for a capture about to
- * start. What it deletes (VERBOSE) or cannot delete goes to LOG. */
+ * start. What it deletes (VERBOSE) or cannot delete goes to D. */
 void outdir_retain(const struct outdir *o, unsigned long max_files, uint64_t max_bytes,
-		   unsigned long reserve, int verbose, FILE *log);
+		   unsigned long reserve, int verbose, const struct diag *d);
 
 /* Closes the directory and removes a private folder still there
- * (warning on LOG if it cannot). */
-void outdir_close(struct outdir *o, FILE *log);
+ * (warning on D if it cannot). */
+void outdir_close(struct outdir *o, const struct diag *d);
 
 #endif

@@ -11,7 +11,6 @@
 #include <zstd.h>
 
 #include "base/buf.h"
-#include "base/ptime.h"
 #include "symbols/usyms.h"
 #include "watch/trigger.h"
 
@@ -91,11 +90,14 @@ static void seal(struct recorder *r, struct psysblock_builder *bb)
 static struct psysblock_builder *builder_for(struct recorder *r, uint32_t cpu)
 {
 	if (cpu >= r->nbld) {
-		size_t cap = r->nbld;
+		size_t cap = r->nbld, lcap = r->nbld;
 
 		if (buf_grow((void **)&r->bld, &cap, (size_t)cpu + 1, sizeof(*r->bld)))
 			return NULL;
+		if (buf_grow((void **)&r->last_ns, &lcap, cap, sizeof(*r->last_ns)))
+			return NULL;
 		memset(r->bld + r->nbld, 0, (cap - r->nbld) * sizeof(*r->bld));
+		memset(r->last_ns + r->nbld, 0, (cap - r->nbld) * sizeof(*r->last_ns));
 		r->nbld = cap;
 	}
 	if (!r->bld[cpu] && (r->bld[cpu] = psysblock_builder_new(cpu)))
@@ -181,6 +183,7 @@ void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 	if (psysblock_count(bb) &&
 	    (int64_t)(s->time_ns - psysblock_first_ns(bb)) >= block_span(r, s->cpu))
 		seal(r, bb);
+	r->last_ns[s->cpu] = (int64_t)s->time_ns;
 	if (fs.nuframes > PSYSFILE_MAX_FRAMES)
 		fs.nuframes = PSYSFILE_MAX_FRAMES;
 	fs.nuframes = r->usyms && fs.nuframes ? name_user_frames(r, &fs, uaddrs, unames) : 0;
@@ -192,6 +195,55 @@ void recorder_sample(struct recorder *r, const struct psysfile_sample *s,
 	}
 	if (err && r->cur && !r->cur->err)
 		r->cur->err = err;
+}
+
+/* When CPU's last sample was taken (0: none yet). */
+static int64_t last_sample_ns(const struct recorder *r, int cpu)
+{
+	return (size_t)cpu < r->nbld ? r->last_ns[cpu] : 0;
+}
+
+void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
+			int64_t last_seen)
+{
+	struct psys_cpu_gap *open = NULL;
+
+	for (size_t i = r->ngaps; i-- > 0;)
+		if (r->gaps[i].cpu == cpu && !r->gaps[i].online_mono_ns) {
+			open = &r->gaps[i];
+			break;
+		}
+	if (online) {
+		if (open)
+			open->online_mono_ns = now > open->offline_mono_ns ? now
+								 : open->offline_mono_ns + 1;
+		return;
+	}
+	if (open)
+		return;
+	/* Its last samples may still wait in the sampler's buffer (drained
+	 * only where something keeps them: before a standalone capture
+	 * starts, they would be dropped). */
+	if (r->src.drain && (r->ring || r->cur))
+		r->src.drain(r->src.ctx);
+	/* It went after its last sample, and after it was last seen. */
+	int64_t from = last_sample_ns(r, cpu);
+	if (from < last_seen)
+		from = last_seen;
+	if (!from || from > now)
+		from = now;
+	/* The oldest stretches, long over, make room. */
+	if (r->ngaps >= 4096) {
+		memmove(r->gaps, r->gaps + 1, (r->ngaps - 1) * sizeof(*r->gaps));
+		r->ngaps--;
+	}
+	if (buf_grow((void **)&r->gaps, &r->gaps_cap, r->ngaps + 1, sizeof(*r->gaps)))
+		return;
+	r->gaps[r->ngaps++] = (struct psys_cpu_gap){ cpu, from, 0 };
+	if (r->cur && !r->cur->err)
+		r->cur->err = capture_reserve(r, r->cur);
+	if (r->o.verbose)
+		diag_say(&r->o.diag, "cpu %d went offline", cpu);
 }
 
 static void drain(struct recorder *r)
@@ -212,29 +264,29 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 	int err;
 
 	if (!(*out = r)) {
-		fprintf(opts->log, PROG ": out of memory\n");
+		diag_say(&opts->diag, "out of memory");
 		return -ENOMEM;
 	}
 	r->o = *opts;
 	r->triggered = triggered;
 	outdir_init(&r->dir, r->o.output);
 	if ((err = outdir_open(&r->dir, why, sizeof(why)))) {
-		fprintf(r->o.log, PROG ": %s\n", why);
+		diag_say(&r->o.diag, "%s", why);
 		return err;
 	}
 	if (r->o.user_stacks && (!(r->usyms = usyms_new()) ||
 			       usyms_set_debug_dirs(r->usyms, r->o.debug_dirs))) {
-		fprintf(r->o.log, PROG ": out of memory\n");
+		diag_say(&r->o.diag, "out of memory");
 		return -ENOMEM;
 	}
 	if (r->o.cgroups && !(r->cgpaths = cgroup_paths_new(r->o.cgroups, "/proc"))) {
-		fprintf(r->o.log, PROG ": out of memory\n");
+		diag_say(&r->o.diag, "out of memory");
 		return -ENOMEM;
 	}
 	r->cctx = ZSTD_createCCtx();
 	r->dctx = ZSTD_createDCtx();
 	if (!r->cctx || !r->dctx) {
-		fprintf(r->o.log, PROG ": out of memory\n");
+		diag_say(&r->o.diag, "out of memory");
 		return -ENOMEM;
 	}
 	if (triggered) {
@@ -245,26 +297,26 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 		if (r->o.peak_window_ns > 0) {
 			struct peak_opts po = { r->o.peak_window_ns, r->o.peak_threshold, r->o.freq };
 			if (!(r->peak = peak_new(&po))) {
-				fprintf(r->o.log, PROG ": cannot set up the peak rule: %s\n",
+				diag_say(&r->o.diag, "cannot set up the peak rule: %s",
 					strerror(errno));
 				return -ENOMEM;
 			}
 		}
 		r->ring = pring_new(r->o.pre_memory);
 		if (!r->ring) {
-			fprintf(r->o.log, PROG ": cannot make the pre-trigger ring: %s\n",
+			diag_say(&r->o.diag, "cannot make the pre-trigger ring: %s",
 				strerror(errno));
 			return -ENOMEM;
 		}
 		if (r->o.verbose) {
 			char cpus[4096];
 			cpulist_format(&r->o.cpus, cpus, sizeof(cpus));
-			fprintf(r->o.log, PROG ": waiting for triggers; sampling cpu %s at %u Hz; "
-				"pre-trigger ring for %.1f s, at most %.1f MiB\n", cpus, r->o.freq,
+			diag_say(&r->o.diag, "waiting for triggers; sampling cpu %s at %u Hz; "
+				"pre-trigger ring for %.1f s, at most %.1f MiB", cpus, r->o.freq,
 				r->retain_ns / 1e9, r->o.pre_memory / 1048576.0);
 			if (r->peak)
-				fprintf(r->o.log, PROG ": peak rule: %g%% sys over %g s on a CPU "
-					"triggers\n", r->o.peak_threshold, r->o.peak_window_ns / 1e9);
+				diag_say(&r->o.diag, "peak rule: %g%% sys over %g s on a CPU "
+					"triggers", r->o.peak_threshold, r->o.peak_window_ns / 1e9);
 		}
 	}
 	return 0;
@@ -272,8 +324,13 @@ int recorder_new(const struct recorder_opts *opts, int triggered, struct recorde
 
 void recorder_attach(struct recorder *r, const struct recorder_source *src)
 {
+	struct recorder_counts c;
+
 	r->src = *src;
-	r->sampling_since = ptime_now(CLOCK_MONOTONIC);
+	r->src.counts(r->src.ctx, &c);
+	r->lost_seen = c.lost;
+	r->sampling_since = rec_mono(r);
+	r->lost_looked = r->sampling_since;
 	r->next_drain = r->sampling_since;
 }
 
@@ -284,7 +341,7 @@ int recorder_dirfd(const struct recorder *r)
 
 int recorder_start_now(struct recorder *r)
 {
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 
 	return capture_start(r, &r->o.cpus, now, now + r->o.duration_ns, NULL, 0);
 }
@@ -292,7 +349,7 @@ int recorder_start_now(struct recorder *r)
 void recorder_bad_line(struct recorder *r, const char *why)
 {
 	if (r->bad_lines++ == 0 || r->o.verbose)
-		fprintf(r->o.log, PROG ": skipping an input line that is not a trigger (%s)%s\n",
+		diag_say(&r->o.diag, "skipping an input line that is not a trigger (%s)%s",
 			why, r->o.verbose ? "" : "; further ones are skipped silently");
 }
 
@@ -302,7 +359,7 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 	struct trigger *t = &rec.t;
 	struct cpulist hot = { 0 };
 	char why[160];
-	int64_t now = ptime_now(CLOCK_MONOTONIC);
+	int64_t now = rec_mono(r);
 
 	if (len == 0)
 		return;
@@ -324,8 +381,8 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 		/* Said once even without -v: a pipeline whose -C lists differ
 		 * would otherwise wait in silence. */
 		if (r->ignored_triggers++ == 0 || r->o.verbose)
-			fprintf(r->o.log, PROG ": ignoring a trigger for CPUs not sampled here "
-				"(see -C)%s\n", r->o.verbose ? "" : "; further ones silently");
+			diag_say(&r->o.diag, "ignoring a trigger for CPUs not sampled here "
+				"(see -C)%s", r->o.verbose ? "" : "; further ones silently");
 		goto out;
 	}
 	/* The trigger's own clock reading anchors the window; a line from the
@@ -356,9 +413,10 @@ void recorder_line(struct recorder *r, const char *line, size_t len)
 			cpulist_add(&c->cpus, hot.cpus[i]);
 			capture_backfill(r, c, hot.cpus[i]);
 		}
-		capture_take_trigger(c, &rec);
+		if (!capture_take_trigger(c, &rec) && !c->err)
+			c->err = capture_reserve(r, c);
 		if (r->o.verbose)
-			fprintf(r->o.log, PROG ": trigger extends %s to +%.3f s\n", c->path,
+			diag_say(&r->o.diag, "trigger extends %s to +%.3f s", c->path,
 				(c->end_mono - c->start_mono) / 1e9);
 	} else {
 		capture_start(r, &hot, want_start, end, &rec, t->wall_ns);
@@ -378,9 +436,9 @@ static void take_fires(struct recorder *r)
 		const struct peak_fire fire = r->fires[i], *f = &fire;
 		struct trigger t = { 0 };
 		char *line = NULL;
-		int64_t now = ptime_now(CLOCK_MONOTONIC);
+		int64_t now = rec_mono(r);
 
-		t.wall_ns = ptime_now(CLOCK_REALTIME) - (now - f->end_ns);
+		t.wall_ns = rec_wall(r) - (now - f->end_ns);
 		t.mono_ns = f->end_ns;
 		/* The burst's first sys sample; a window of one sample
 		 * still spans something. */
@@ -392,8 +450,8 @@ static void take_fires(struct recorder *r)
 		t.window = r->o.peak_window_ns / 1e9;
 		r->peak_fires++;
 		if (r->o.verbose)
-			fprintf(r->o.log, PROG ": peak rule: cpu %u at %.1f%% sys (%u of %u samples, "
-				"%u needed over a base of %.1f%%) over %g s\n", f->cpu, f->share,
+			diag_say(&r->o.diag, "peak rule: cpu %u at %.1f%% sys (%u of %u samples, "
+				"%u needed over a base of %.1f%%) over %g s", f->cpu, f->share,
 				f->sys, f->n, f->need, f->base, t.window);
 		if (!trigger_add_cpu(&t, (int)f->cpu, f->share) && !trigger_format(&t, &line))
 			recorder_line(r, line, strlen(line));
@@ -403,10 +461,35 @@ static void take_fires(struct recorder *r)
 	r->nfires = 0;
 }
 
+/* Places what the sampler lost since the last look at NOW. */
+static void note_losses(struct recorder *r, int64_t now)
+{
+	struct recorder_counts c;
+
+	int64_t since = r->lost_looked;
+
+	r->src.counts(r->src.ctx, &c);
+	r->lost_looked = now;
+	if (c.lost <= r->lost_seen)
+		return;
+	/* The oldest, far behind any window, make room. */
+	if (r->nlosses >= 4096) {
+		memmove(r->losses, r->losses + 1, (r->nlosses - 1) * sizeof(*r->losses));
+		r->nlosses--;
+	}
+	if (!buf_grow((void **)&r->losses, &r->losses_cap, r->nlosses + 1, sizeof(*r->losses)))
+		r->losses[r->nlosses++] = (struct psys_loss){ now, c.lost - r->lost_seen, since };
+	r->lost_seen = c.lost;
+	/* The trailer grows with the list: its room too. */
+	if (r->cur && !r->cur->err)
+		r->cur->err = capture_reserve(r, r->cur);
+}
+
 void recorder_tick(struct recorder *r, int64_t now, int stopping)
 {
 	if (now >= r->next_drain || stopping || (r->cur && now >= r->cur->end_mono)) {
 		drain(r);
+		note_losses(r, now);
 		/* Cgroups /proc could not name are looked for before any block
 		 * that needs them is written. */
 		if (r->cgpaths)
@@ -415,8 +498,13 @@ void recorder_tick(struct recorder *r, int64_t now, int stopping)
 		/* A block spans at most about a second: what a capture loses
 		 * to SIGKILL or a power cut. */
 		seal_due(r, now, NULL);
+		/* While a capture runs, back to its start: a CPU a trigger
+		 * adds is captured from there too (the memory cap stands). */
+		int64_t keep = now > r->retain_ns ? now - r->retain_ns : 0;
+		if (r->cur && r->cur->start_mono < keep)
+			keep = r->cur->start_mono;
 		if (r->ring)
-			pring_expire(r->ring, now > r->retain_ns ? now - r->retain_ns : 0);
+			pring_expire(r->ring, keep);
 	}
 	if (r->nfires && !stopping)
 		take_fires(r);
@@ -464,7 +552,7 @@ int recorder_capturing(const struct recorder *r)
 void recorder_finish(struct recorder *r, int stopping)
 {
 	if (r->cur)
-		recorder_tick(r, ptime_now(CLOCK_MONOTONIC), stopping ? stopping : SIGTERM);
+		recorder_tick(r, rec_mono(r), stopping ? stopping : SIGTERM);
 }
 
 int recorder_failed(const struct recorder *r)
@@ -495,8 +583,8 @@ static void ring_report(const struct recorder *r)
 			building += psysblock_builder_bytes(r->bld[i]);
 			open += psysblock_count(r->bld[i]);
 		}
-	fprintf(r->o.log, PROG ": pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
-		"%llu blocks; %llu samples being built in %zu bytes\n",
+	diag_say(&r->o.diag, "pre-trigger ring: %llu samples in %zu bytes (%.2f B/sample), "
+		"%llu blocks; %llu samples being built in %zu bytes",
 		(unsigned long long)ps.samples, ps.bytes,
 		ps.samples ? (double)ps.bytes / ps.samples : 0.0, (unsigned long long)ps.blocks,
 		(unsigned long long)open, building);
@@ -512,22 +600,25 @@ void recorder_free(struct recorder *r)
 	pring_free(r->ring);
 	peak_free(r->peak);
 	free(r->fires);
+	free(r->gaps);
+	free(r->losses);
 	for (size_t i = 0; i < r->nbld; i++)
 		psysblock_builder_free(r->bld[i]);
 	free(r->bld);
+	free(r->last_ns);
 	ZSTD_freeCCtx(r->cctx);
 	ZSTD_freeDCtx(r->dctx);
 	usyms_free(r->usyms);
 	if (r->cgpaths && r->o.verbose) {
 		const struct cgroup_paths_stats *st = cgroup_paths_stats(r->cgpaths);
-		fprintf(r->o.log, PROG ": cgroups: %llu named from /proc, %llu by %llu walks, "
-			"%llu gone before they could be named\n", (unsigned long long)st->named_proc,
-			(unsigned long long)st->named_walk, (unsigned long long)st->walks,
-			(unsigned long long)st->unnamed);
+		diag_say(&r->o.diag, "cgroups: %llu named from /proc, %llu by %llu walks, "
+			 "%llu gone before they could be named", (unsigned long long)st->named_proc,
+			 (unsigned long long)st->named_walk, (unsigned long long)st->walks,
+			 (unsigned long long)st->unnamed);
 	}
 	cgroup_paths_free(r->cgpaths);
 	free(r->cg_last);
-	outdir_close(&r->dir, r->o.log);
+	outdir_close(&r->dir, &r->o.diag);
 	hmap_free(&r->comm_of);
 	free(r);
 }

@@ -4,26 +4,36 @@
  * lines (from psys-watch or the peak rule) start and extend captures,
  * each a .psys file with its header and trailer (psysfile/header.h).
  *
- * lib/ never sees BPF: psys-record's sampler hands each sample to
- * recorder_sample, in the file's terms, and is driven through struct
- * recorder_source. Progress
- * and errors are one line each, "psys-record: ...", on OPTS.log; the path
- * of each finished file (or, with -o -, the capture itself) goes to
- * OPTS.out. */
+ * It decides, and is handed everything it acts through, so that a test
+ * drives it through every fault: the time (struct recorder_clock: it
+ * reads no clock itself), the samples (psys-record's sampler hands each
+ * to recorder_sample, in the file's terms, and is driven through struct
+ * recorder_source), the file writes (OPTS.io) and its messages (OPTS.diag,
+ * one line each; it never prints). Each finished file's path goes to
+ * OPTS.finished; with -o -, the capture itself to OPTS.out_fd. */
 #ifndef PSYS_RECORDER_H
 #define PSYS_RECORDER_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "base/cpulist.h"
+#include "base/diag.h"
 #include "cgroup/cgroup_path.h"
 #include "psysfile/psysblock.h"
+#include "psysfile/psysfile.h"
 #include "symbols/ksyms.h"
 
 #ifndef NSEC
 #define NSEC 1000000000LL
 #endif
+
+/* The clocks, in ns: CLOCK_MONOTONIC (windows, ticks: every time the
+ * recorder keeps) and CLOCK_REALTIME (names and wall times only). */
+enum recorder_clock_id { RECORDER_MONO, RECORDER_WALL };
+struct recorder_clock {
+	void *ctx;
+	int64_t (*now)(void *ctx, enum recorder_clock_id which);
+};
 
 struct recorder_opts {
 	struct cpulist cpus;		/* sampled (borrowed) */
@@ -46,8 +56,14 @@ struct recorder_opts {
 	 * while the recorder runs. Borrowed. */
 	const struct cgroup_mounts *cgroups;
 	int cgroup1;
-	FILE *log;			/* messages (stderr) */
-	FILE *out;			/* paths, or the capture (stdout) */
+	struct diag diag;		/* messages, without the program's name */
+	struct recorder_clock clock;
+	/* The path of each finished capture (psys-record prints it);
+	 * returns 0 or a negative errno, -EPIPE when its reader left. */
+	int (*finished)(void *ctx, const char *path);
+	void *finished_ctx;
+	int out_fd;			/* -o -: where the capture goes */
+	const struct psysfile_io *io;	/* the file writes; NULL: the system's */
 };
 
 /* What the recorder asks of the sampler. */
@@ -68,7 +84,7 @@ struct recorder;
 
 /* Opens the output directory (outdir.h) and, when TRIGGERED, the
  * pre-trigger ring and the peak rule; OPTS is copied. Says what failed on
- * OPTS->log. Returns 0 or a negative errno; *OUT must be freed either
+ * OPTS->diag. Returns 0 or a negative errno; *OUT must be freed either
  * way. */
 int recorder_new(const struct recorder_opts *opts, int triggered, struct recorder **out);
 
@@ -86,6 +102,14 @@ void recorder_set_cgroup1(struct recorder *r, int on);
 
 /* Sampling has started: from now on SRC (copied) is drained. */
 void recorder_attach(struct recorder *r, const struct recorder_source *src);
+
+/* CPU went offline (ONLINE 0) or sampling it began again, or for the
+ * first time (ONLINE 1), at NOW (CLOCK_MONOTONIC ns): each stretch a CPU
+ * was not sampled is kept, and a capture of that CPU lists it in its
+ * trailer ("cpu_gaps"). A CPU seen offline at NOW may have gone since
+ * LAST_SEEN, when it was last known online (0: NOW). */
+void recorder_cpu_state(struct recorder *r, int cpu, int online, int64_t now,
+			int64_t last_seen);
 
 /* Starts the one capture of standalone mode: now, for -s seconds. */
 int recorder_start_now(struct recorder *r);
@@ -110,11 +134,11 @@ void recorder_finish(struct recorder *r, int stopping);
 /* Non-zero if any capture failed. */
 int recorder_failed(const struct recorder *r);
 
-/* Non-zero if the reader of OPTS.out has gone: the program ends quietly,
+/* Non-zero if the reader of the paths (or of -o -) has gone: the program ends quietly,
  * by SIGPIPE. */
 int recorder_pipe_gone(const struct recorder *r);
 
-/* Non-zero if writing a path to OPTS.out failed (already said). */
+/* Non-zero if handing a path to OPTS.finished failed (already said). */
 int recorder_out_broken(const struct recorder *r);
 
 /* Frees R (accepts NULL); with -v, says what the ring held. */

@@ -31,6 +31,7 @@ struct recorder {
 	 * ring and, when a capture wants them, to its file. */
 	struct psysblock_builder **bld;
 	size_t nbld;
+	int64_t *last_ns;		/* by CPU number, as BLD: its last sample */
 	void *cctx, *dctx;		/* zstd contexts for sealing, trimming */
 	int64_t sampling_since;		/* CLOCK_MONOTONIC: the sampler's start */
 	struct usyms *usyms;		/* names user addresses (--user-stacks) */
@@ -49,6 +50,16 @@ struct recorder {
 	int64_t last_end_mono;		/* where the previous capture ended */
 	int64_t next_drain;
 	uint64_t bad_lines, captures, failures, ignored_triggers;
+	/* Stretches a sampled CPU was offline (online_mono_ns 0 while it
+	 * still is), oldest first; those before the ring's reach go. */
+	struct psys_cpu_gap *gaps;
+	size_t ngaps, gaps_cap;
+	/* Losses placed in time: at each drain, what the sampler's lost
+	 * count grew by since the one before (LOST_SEEN). */
+	struct psys_loss *losses;
+	size_t nlosses, losses_cap;
+	uint64_t lost_seen;
+	int64_t lost_looked;		/* when LOST_SEEN was read */
 	int out_broken;			/* a path could not be written to out */
 	int pipe_gone;			/* out's reader left: end quietly */
 };
@@ -71,6 +82,17 @@ struct capture {
 	int tee_fd;
 	uint64_t streamed;
 };
+
+/* The recorder's clocks (it reads none itself). */
+static inline int64_t rec_mono(const struct recorder *r)
+{
+	return r->o.clock.now(r->o.clock.ctx, RECORDER_MONO);
+}
+
+static inline int64_t rec_wall(const struct recorder *r)
+{
+	return r->o.clock.now(r->o.clock.ctx, RECORDER_WALL);
+}
 
 /* Starts a capture of CPUS over [WANT_START, END) (or from where sampling
  * reaches back), making R->cur; TRIG is the trigger line (NULL in
@@ -98,6 +120,12 @@ uint64_t capture_backfill(struct recorder *r, struct capture *c, int cpu);
 /* Streams C if it goes to standard output; a failure ends the capture:
  * a reader that left (EPIPE) quietly, anything else as a write error. */
 void capture_stream_or_stop(struct recorder *r, struct capture *c);
+
+/* Sizes the room C's file keeps for its trailer to what the trailer now
+ * needs (its triggers grow it). Returns 0 or a negative errno (-ENOSPC:
+ * the disk is full; the room kept before still holds a trailer without
+ * the lists). */
+int capture_reserve(struct recorder *r, struct capture *c);
 
 void capture_free(struct capture *c);	/* accepts NULL */
 

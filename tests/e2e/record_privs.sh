@@ -1,11 +1,14 @@
-# Least privilege: once sampling runs, psys-record holds no capabilities
-# (only those --user-stacks needs to read other processes), with
-# no_new_privs set; psys-watch, psys-fold and psys-svg work as nobody.
+# Least privilege: once sampling runs, psys-record holds no effective
+# capabilities (only those --user-stacks needs to read other processes)
+# and none in its bounding set, with no_new_privs set; CAP_PERFMON stays
+# permitted only, raised to reopen the perf event of a CPU that comes
+# back online. psys-watch, psys-fold and psys-svg work as nobody.
 . "$TOP/tests/lib.sh"
 require_bpf
 
-caps() { # pid -> "CapEff CapBnd NoNewPrivs"
-	awk '/^CapEff|^CapBnd|^NoNewPrivs/ { printf "%s ", $2 }' "/proc/$1/status"
+caps() { # pid -> "CapEff CapBnd NoNewPrivs CapPrm"
+	awk '/^CapEff|^CapBnd|^NoNewPrivs/ { printf "%s ", $2 } /^CapPrm/ { p = $2 }
+	     END { printf "%s", p }' "/proc/$1/status"
 }
 psys-record -C 0 -s 1.5 -o "$T/a.psys" > /dev/null 2>&1 &
 pid=$!
@@ -14,6 +17,8 @@ set -- $(caps $pid)
 wait $pid || fail "capture failed"
 [ "$1" = 0000000000000000 ] && [ "$2" = 0000000000000000 ] && [ "$3" = 1 ] ||
 	fail "while sampling: CapEff $1 CapBnd $2 NoNewPrivs $3"
+# CAP_PERFMON is 38.
+[ "$4" = 0000004000000000 ] || fail "while sampling: CapPrm $4, want CAP_PERFMON alone"
 
 psys-record -C 0 -s 1.5 --user-stacks -o "$T/u.psys" > /dev/null 2>&1 &
 pid=$!

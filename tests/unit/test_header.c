@@ -143,6 +143,9 @@ static void test_header_round_trip(void)
 
 static void test_trailer_round_trip(void)
 {
+	/* One stretch over, one still open as the capture ended. */
+	const struct psys_cpu_gap gaps[] = { { 1, 2010000000, 3020000000 }, { 3, 4000000000, 0 } };
+	const struct psys_loss losses[] = { { 2500000000, 1637, 2400000000 } };
 	struct psys_trigger_rec trig[2] = { 0 };
 	struct psys_user_mapping maps[] = {
 		{ 4242, 0x555500000000ull, 0x555500010000ull, "/usr/bin/x", "abcdef01",
@@ -155,6 +158,7 @@ static void test_trailer_round_trip(void)
 		.end_reason = "write error", .triggers = trig, .ntriggers = 2,
 		.pre_ring_evicted_full = 5, .user_mappings = maps, .nuser_mappings = 1,
 		.write_error = "No space left on device", .dropped = 17,
+		.cpu_gaps = gaps, .ncpu_gaps = 2, .lost_at = losses, .nlost_at = 1,
 	};
 	struct psys_trailer g;
 	char err[200];
@@ -171,7 +175,7 @@ static void test_trailer_round_trip(void)
 	CHECK(j != NULL, "trailer to JSON");
 	if (!j)
 		goto out;
-	CHECK(json_object_size(j) == 14, "14 keys, got %zu", json_object_size(j));
+	CHECK(json_object_size(j) == 16, "16 keys, got %zu", json_object_size(j));
 	CHECK(json_array_size(json_object_get(j, "triggers")) == 2, "two triggers");
 	int rc = psys_trailer_from_json(j, &g, err, sizeof(err));
 	CHECK(rc == 0, "trailer from JSON: %s", err);
@@ -192,6 +196,15 @@ static void test_trailer_round_trip(void)
 	CHECK(g.nuser_mappings == 1 && g.user_mappings[0].pid == 4242 &&
 	      g.user_mappings[0].end == 0x555500010000ull &&
 	      strcmp(g.user_mappings[0].build_id, "abcdef01") == 0, "user_mappings");
+	CHECK(g.ncpu_gaps == 2 && g.cpu_gaps[0].cpu == 1 &&
+	      g.cpu_gaps[0].online_mono_ns == 3020000000 && g.cpu_gaps[1].cpu == 3 &&
+	      g.cpu_gaps[1].offline_mono_ns == 4000000000 && g.cpu_gaps[1].online_mono_ns == 0,
+	      "cpu_gaps back");
+	CHECK(g.nlost_at == 1 && g.lost_at[0].mono_ns == 2500000000 && g.lost_at[0].lost == 1637 &&
+	      g.lost_at[0].from_mono_ns == 2400000000,
+	      "lost_at back");
+	CHECK(!json_object_get(json_array_get(json_object_get(j, "cpu_gaps"), 1), "online_mono_ns"),
+	      "an open stretch has no online time");
 	json_t *j2 = psys_trailer_to_json(&g);
 	CHECK(j2 && json_equal(j, j2), "JSON -> struct -> JSON is the same");
 	json_decref(j2);

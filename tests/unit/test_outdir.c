@@ -63,7 +63,7 @@ static void test_open(void)
 	CHECK(outdir_open(&o, why, sizeof(why)) == 0, "new dir: %s", why);
 	CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
 	      "made 0700");
-	outdir_close(&o, stderr);
+	outdir_close(&o, NULL);
 
 	snprintf(link, sizeof(link), "%s/link", top);
 	CHECK(symlink(dir, link) == 0, "symlink");
@@ -80,7 +80,7 @@ static void test_open(void)
 	CHECK(chmod(open_dir, 01777) == 0, "sticky");
 	outdir_init(&o, open_dir);
 	CHECK(outdir_open(&o, why, sizeof(why)) == 0, "sticky accepted: %s", why);
-	outdir_close(&o, stderr);
+	outdir_close(&o, NULL);
 }
 
 static void test_create(void)
@@ -97,19 +97,19 @@ static void test_create(void)
 	snprintf(dir, sizeof(dir), "%s/caps", top);
 	outdir_init(&o, dir);
 	CHECK(outdir_open(&o, why, sizeof(why)) == 0, "open: %s", why);
-	CHECK(outdir_create(&o, when, h, NULL, &w, &tee, path, sizeof(path), stderr) == 0,
+	CHECK(outdir_create(&o, when, h, NULL, NULL, &w, &tee, path, sizeof(path), NULL) == 0,
 	      "first");
 	psysfile_writer_free(w);
 	size_t n = strlen(path);
 	CHECK(n > 20 && strcmp(path + n - 5, ".psys") == 0 && path[n - 12] == '_' &&
 	      strncmp(path, dir, strlen(dir)) == 0, "named by time: %s", path);
-	CHECK(outdir_create(&o, when, h, NULL, &w, &tee, path, sizeof(path), stderr) == 0,
+	CHECK(outdir_create(&o, when, h, NULL, NULL, &w, &tee, path, sizeof(path), NULL) == 0,
 	      "second");
 	psysfile_writer_free(w);
 	n = strlen(path);
 	CHECK(n > 7 && strcmp(path + n - 7, "_1.psys") == 0, "taken: _1: %s", path);
 	CHECK(tee == -1, "no tee for a directory");
-	outdir_close(&o, stderr);
+	outdir_close(&o, NULL);
 
 	/* -o -: an unlinked file in a private folder, both gone at once. */
 	setenv("TMPDIR", top, 1);
@@ -120,7 +120,7 @@ static void test_create(void)
 	snprintf(tmp, sizeof(tmp), "%s", o.tmpdir);
 	struct stat st;
 	CHECK(stat(tmp, &st) == 0 && (st.st_mode & 0777) == 0700, "private folder 0700");
-	CHECK(outdir_create(&o, when, h, NULL, &w, &tee, path, sizeof(path), stderr) == 0,
+	CHECK(outdir_create(&o, when, h, NULL, NULL, &w, &tee, path, sizeof(path), NULL) == 0,
 	      "stdout capture");
 	CHECK_STR(path, "standard output", "called");
 	CHECK(tee >= 0, "tee fd");
@@ -139,7 +139,7 @@ static void test_create(void)
 	close(p[1]);
 	close(tee);
 	psysfile_writer_free(w);
-	outdir_close(&o, stderr);
+	outdir_close(&o, NULL);
 	json_decref(h);
 }
 
@@ -160,7 +160,7 @@ static void test_retain(void)
 	touch(dir, "notes.psys", 60, 100);		/* not named by psys-record */
 	touch(dir, "20261126_10000.psys", 60, 100);	/* one digit short */
 
-	outdir_retain(&o, 3, UINT64_MAX, 0, 0, stderr);
+	outdir_retain(&o, 3, UINT64_MAX, 0, 0, NULL);
 	CHECK(!exists(dir, "20261126_100000.psys") && !exists(dir, "20261126_100000.svg"),
 	      "oldest and its svg deleted");
 	CHECK(!exists(dir, "20261126_100001_1.psys"), "second oldest deleted");
@@ -169,14 +169,14 @@ static void test_retain(void)
 	CHECK(exists(dir, "notes.psys") && exists(dir, "20261126_10000.psys"),
 	      "other files untouched");
 	/* Room for one more: two kept. */
-	outdir_retain(&o, 3, UINT64_MAX, 1, 0, stderr);
+	outdir_retain(&o, 3, UINT64_MAX, 1, 0, NULL);
 	CHECK(!exists(dir, "20261126_100002.psys") && exists(dir, "20261126_100003.psys"),
 	      "reserve makes room");
 	/* By size: the newest is kept whatever its size. */
-	outdir_retain(&o, 100, 50, 0, 0, stderr);
+	outdir_retain(&o, 100, 50, 0, 0, NULL);
 	CHECK(!exists(dir, "20261126_100003.psys") && exists(dir, "20261126_100004.psys"),
 	      "over max_bytes: all but the newest deleted");
-	outdir_close(&o, stderr);
+	outdir_close(&o, NULL);
 }
 
 int main(void)

@@ -100,6 +100,31 @@ static void test_summary(void)
 	slice_free(&sl);
 }
 
+/* A capture that grew: it started for CPU 1, a trigger for CPU 0 came
+ * while it ran; its trailer names both. The title and "# cpus:" name
+ * every CPU captured, in perfSys's colon style. */
+static void test_grown(void)
+{
+	struct capinfo g = { .host = "", .kernel_release = "", .cpus = "1", .h = { .freq_hz = 99, .start_wall_ns = 100 * S },
+			     .t = { .end_wall_ns = 103 * S, .hot_cpus = "0-1" } };
+	struct slice sl = { 0 };
+	struct summary s = { 0 };
+	struct fold_counts c = { 0 };
+	char *text = NULL, v[256];
+	size_t len = 0;
+	FILE *f;
+
+	summary_add(&s, &sl, &g, &c);
+	f = open_memstream(&text, &len);
+	summary_write(&s, &c, "", f);
+	fclose(f);
+	CHECK_STR(meta(text, "title", v, sizeof(v)), "\"sysHigh for cpu 0:1\"",
+		  "a capture that grew: the title names every CPU");
+	CHECK_STR(meta(text, "cpus", v, sizeof(v)), "\"0:1\"", "a capture that grew: # cpus");
+	free(text);
+	summary_free(&s);
+}
+
 static const struct {
 	const char *from, *to;	/* NULL: not given */
 	int64_t wall0, mono0;	/* the capture's start */
@@ -168,6 +193,7 @@ int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	test_summary();
+	test_grown();
 	test_window();
 	return test_done("test_summary");
 }

@@ -1,5 +1,5 @@
 /* Handing messages to the caller; see diag.h. */
-#include "fold/diag.h"
+#include "base/diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>
