@@ -41,7 +41,7 @@ usage psys-watch "option '-i' needs a value" -i
 usage psys-record "option '--seconds' needs a value" --seconds
 usage psys-fold "option '--cpu' needs a value" --cpu
 usage psys-svg "option '-w' needs a value" -w
-usage psys-fold "ambiguous option '--per' (--per-host, --per-cpu, --per-pid)" --per
+usage psys-fold "ambiguous option '--per' (--per-host, --per-cpu, --per-pid, --per-container, --per-service, --per-cgroup)" --per
 usage psys-watch "bad interval 'x': want seconds from 0.1 to 86400" -i x
 usage psys-record "bad frequency 'x': want a frequency in Hz (1 to 1000000)" -f x
 usage psys-fold "unknown --format 'svg' (folded, speedscope or pprof)" -F svg
